@@ -1,0 +1,95 @@
+"""Reads template.yaml: the DynamoDB tables to create and the routes each function serves."""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML loader that keeps intrinsic functions (!Ref, !GetAtt, !Sub, ...) as plain values."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+@cache
+def load_template() -> dict[str, Any]:
+    with TEMPLATE.open() as handle:
+        template: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)
+    return template
+
+
+def resources_of_type(resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource.get("Properties", {})
+        for name, resource in load_template()["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def table_definition(logical_id: str, table_name: str) -> dict[str, Any]:
+    """CreateTable arguments for a table of the template, under the given name."""
+    properties = resources_of_type("AWS::DynamoDB::Table")[logical_id]
+    definition: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if properties.get("GlobalSecondaryIndexes"):
+        definition["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    return definition
+
+
+@dataclass(frozen=True)
+class Route:
+    function: str
+    module: str
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method.upper() != self.method:
+            return None
+        found = self.pattern.fullmatch(path)
+        return found.groupdict() if found else None
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+    return re.compile(regex)
+
+
+@cache
+def routes() -> tuple[Route, ...]:
+    """Every Api event of every function, with the Python module of its handler."""
+    found = []
+    for name, properties in resources_of_type("AWS::Serverless::Function").items():
+        handler_module, _, _ = str(properties.get("Handler", "app.handler")).rpartition(".")
+        module = ".".join((*Path(properties["CodeUri"]).parts, handler_module))
+        for event in (properties.get("Events") or {}).values():
+            if event.get("Type") != "Api":
+                continue
+            path = event["Properties"]["Path"]
+            method = event["Properties"]["Method"].upper()
+            found.append(Route(name, module, method, path, _path_pattern(path)))
+    return tuple(found)

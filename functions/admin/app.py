@@ -1,0 +1,7 @@
+"""AdminFunction: /admin/... (the project's own API) and /health."""
+
+from export_api.http.admin import admin_router
+from export_api.http.app import create_app, lambda_handler
+
+app = create_app("Export API admin", [admin_router()])
+handler = lambda_handler(app, service="admin")

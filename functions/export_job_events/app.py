@@ -1,0 +1,8 @@
+"""ExportJobEventsFunction: /vN/export-job-events."""
+
+from export_api.http.app import create_app, lambda_handler
+from export_api.http.events import export_job_events_router
+from export_api.versions import VERSIONS
+
+app = create_app("Export job events", [export_job_events_router(version) for version in VERSIONS])
+handler = lambda_handler(app, service="export-job-events")

@@ -1,0 +1,1 @@
+"""Shared core of the Export API: models, version adapters, services, repositories."""

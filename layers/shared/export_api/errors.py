@@ -1,0 +1,67 @@
+"""Domain errors. Each carries the contract's `ExceptionInfo` type and the HTTP status it maps to;
+export_api.http.errors turns them into responses in one place (notes.md §8)."""
+
+
+class ExportApiError(Exception):
+    status_code = 400
+    error_type = "BAD_REQUEST"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(ExportApiError):
+    pass
+
+
+class RequiredParameterMissing(ExportApiError):
+    error_type = "REQUIRED_PARAMETER_MISSING"
+
+
+class Unauthorized(ExportApiError):
+    status_code = 401
+    error_type = "UNAUTHORIZED"
+
+
+class Forbidden(ExportApiError):
+    status_code = 403
+    error_type = "FORBIDDEN"
+
+
+class NotFound(ExportApiError):
+    status_code = 404
+    error_type = "NOT_FOUND"
+
+
+class ExportNotFound(NotFound):
+    error_type = "EXPORT_NOT_FOUND"
+
+    def __init__(self, message: str = "Export Job not found") -> None:
+        super().__init__(message)
+
+
+class AccountingEntriesNotFound(ExportApiError):
+    error_type = "ACCOUNTING_ENTRY_DOES_NOT_EXIST"
+
+
+class Conflict(ExportApiError):
+    status_code = 409
+    error_type = "CONFLICT"
+
+
+class ExportJobItemsUpdateLimit(ExportApiError):
+    error_type = "EXPORT_JOB_ITEMS_UPDATE_LIMIT"
+
+
+class ExportJobStatusUnprocessable(ExportApiError):
+    status_code = 422
+    error_type = "EXPORT_JOB_STATUS_UNPROCESSABLE"
+
+    def __init__(self, message: str = "Export Job is finished and can no longer be processed.") -> None:
+        super().__init__(message)
+
+
+class InvalidExportJobStatusChange(ExportApiError):
+    status_code = 422
+    error_type = "INVALID_EXPORT_JOB_STATUS_CHANGE"

@@ -1,0 +1,1 @@
+"""Thin HTTP layer: FastAPI routers per resource group, parsing requests and shaping responses."""

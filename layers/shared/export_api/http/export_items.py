@@ -1,0 +1,35 @@
+"""/vN/export-items."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from export_api.http.caller import get_caller
+from export_api.http.params import PageParams, page_params
+from export_api.http.responses import paginated
+from export_api.models.caller import Caller
+from export_api.pagination import ListQuery
+from export_api.services.container import Services, get_services
+from export_api.versions.base import VersionAdapter
+
+EXPORT_ITEM_SORTING_KEYS = ("accountingEntryId",)
+
+
+def export_items_router(version: VersionAdapter) -> APIRouter:
+    router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export Items ({version.name})"])
+
+    @router.get("/export-items", operation_id=version.operation_id("getExportItems"))
+    def list_export_items(
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        paging: Annotated[PageParams, Depends(page_params)],
+        job_id: Annotated[UUID | None, Query()] = None,
+    ) -> Response:
+        filters = {"job_id": [str(job_id)]} if job_id else {}
+        request = paging.request(ListQuery("export-items", filters, EXPORT_ITEM_SORTING_KEYS), services.settings)
+        page, total = services.export_items.list(caller, job_id, request)
+        return paginated([version.export_item(e) for e in page.items], page, request, services.settings, total)
+
+    return router

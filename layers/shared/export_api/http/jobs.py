@@ -1,0 +1,112 @@
+"""/vN/export-jobs, /vN/export-jobs/{jobId} and /vN/export-jobs/{jobId}/items."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import TypeAdapter
+
+from export_api.http.body import json_body, require_array, validate
+from export_api.http.caller import get_caller
+from export_api.http.params import PageParams, page_params
+from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.models.caller import Caller
+from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.jobs import CreateExportJob, UpdateExportJobItem
+from export_api.pagination import ListQuery
+from export_api.services.container import Services, get_services
+from export_api.services.job_items import check_update_batch_size
+from export_api.versions.base import VersionAdapter
+
+JOB_SORTING_KEYS = ("createdAt",)
+ITEM_SORTING_KEYS = ("accountingEntryId",)
+_CREATE_JOB = TypeAdapter(CreateExportJob)
+_UPDATE_ITEMS = TypeAdapter(list[UpdateExportJobItem])
+
+JobId = Annotated[UUID, Path(alias="jobId", description="Export Job ID")]
+StatusesQuery = Annotated[list[ExportJobStatus] | None, Query()]
+
+
+def _job_filters_with_status(
+    status: Annotated[ExportJobStatus | None, Query(deprecated=True)] = None,
+    statuses: StatusesQuery = None,
+) -> set[ExportJobStatus]:
+    # `status` and `statuses` together select jobs in any of the named statuses.
+    return set(statuses or []) | ({status} if status else set())
+
+
+def _job_filters(statuses: StatusesQuery = None) -> set[ExportJobStatus]:
+    return set(statuses or [])
+
+
+def export_jobs_router(version: VersionAdapter) -> APIRouter:
+    router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export API ({version.name})"])
+    job_filters = _job_filters_with_status if version.has_job_status_filter else _job_filters
+
+    @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"))
+    def list_export_jobs(
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
+        paging: Annotated[PageParams, Depends(page_params)],
+        company_id: Annotated[UUID | None, Query()] = None,
+    ) -> Response:
+        filters = {"statuses": sorted(s.value for s in statuses)} if statuses else {}
+        if company_id:
+            filters["company_id"] = [str(company_id)]
+        request = paging.request(ListQuery("export-jobs", filters, JOB_SORTING_KEYS), services.settings)
+        page, total = services.jobs.list(caller, company_id, statuses, request)
+        data = [body_of(job) for job in page.items]
+        return paginated(data, page, request, services.settings, total)
+
+    if version.creates_jobs:
+
+        @router.post("/export-jobs", operation_id=version.operation_id("createExportJob"))
+        async def create_export_job(
+            request: Request,
+            caller: Annotated[Caller, Depends(get_caller)],
+            services: Annotated[Services, Depends(get_services)],
+        ) -> Response:
+            body = validate(_CREATE_JOB, await json_body(request))
+            job = services.jobs.create(caller, body)
+            return ContractJSONResponse({"data": body_of(job)})
+
+    @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
+    def get_export_job(
+        job_id: JobId,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+    ) -> Response:
+        job = services.jobs.read(caller, job_id)
+        return ContractJSONResponse({"data": body_of(job)})
+
+    @router.get("/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"))
+    def list_export_job_items(
+        job_id: JobId,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        paging: Annotated[PageParams, Depends(page_params)],
+        status: Annotated[ExportJobItemStatus | None, Query()] = None,
+    ) -> Response:
+        filters = {"jobId": [str(job_id)], **({"status": [status.value]} if status else {})}
+        request = paging.request(ListQuery("export-job-items", filters, ITEM_SORTING_KEYS), services.settings)
+        page, total = services.jobs.list_items(caller, job_id, status, request)
+        data = [body_of(item) for item in page.items]
+        return paginated(data, page, request, services.settings, total)
+
+    @router.put("/export-jobs/{jobId}/items", operation_id=version.operation_id("updateExportJobItems"))
+    async def update_export_job_items(
+        job_id: JobId,
+        request: Request,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+    ) -> Response:
+        raw_items = require_array(await json_body(request))
+        # The batch limit is checked before the elements, so 150 items get the limit error, not a field error.
+        check_update_batch_size(len(raw_items))
+        updates = validate(_UPDATE_ITEMS, raw_items)
+        result = services.jobs.update_items(caller, job_id, updates)
+        return ContractJSONResponse(body_of(result))
+
+    return router

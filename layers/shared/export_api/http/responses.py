@@ -1,0 +1,38 @@
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from export_api.pagination import Page, PageRequest, page_info
+from export_api.settings import Settings
+
+# The contract's media type for every body (spec: application/json;charset=UTF-8).
+JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+
+
+class ContractJSONResponse(Response):
+    media_type = JSON_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def body_of(model: BaseModel) -> dict[str, Any]:
+    """A model's JSON body. Absent values are left out rather than sent as null: the contract declares
+    several of them `allOf` + `nullable`, which OpenAPI 3.0 validators read as not nullable."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def error_response(status_code: int, error_type: str, message: str) -> ContractJSONResponse:
+    """The contract's `ExceptionInfo` body."""
+    return ContractJSONResponse({"type": error_type, "message": message}, status_code=status_code)
+
+
+def paginated(
+    data: Sequence[dict[str, Any]], page: Page[Any], request: PageRequest, settings: Settings, total: int
+) -> ContractJSONResponse:
+    """`CursorPaginatedResponse<X>`: the page's data and its `PageInfo`."""
+    info = page_info(page, request, settings, total)
+    return ContractJSONResponse({"data": list(data), "pagination": info.model_dump(mode="json", by_alias=True)})

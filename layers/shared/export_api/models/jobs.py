@@ -1,0 +1,115 @@
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field
+
+from export_api.models.base import ContractModel, RequestModel
+from export_api.models.enums import (
+    ExportJobEventType,
+    ExportJobFailureReasonType,
+    ExportJobItemFailureReasonType,
+    ExportJobItemStatus,
+    ExportJobStatus,
+)
+
+MAX_ITEMS_PER_UPDATE = 100
+MAX_ENTRIES_PER_JOB = 10_000
+
+
+class ItemCounts(ContractModel):
+    """How many of a job's items are in each status; kept on the job record, moved on every write."""
+
+    pending: int = 0
+    in_progress: int = 0
+    failed: int = 0
+    successful: int = 0
+    abandoned: int = 0
+
+    def of(self, status: ExportJobItemStatus) -> int:
+        return int(getattr(self, status.value))
+
+
+class ExportJob(ContractModel):
+    """`ExportJob`: one job, shared by every version."""
+
+    id: UUID
+    company_id: UUID
+    status: ExportJobStatus
+    created_at: datetime
+    expires_in: int
+    is_interactive: bool
+    number_of_items: int
+    vendor_based_bookkeeping: bool
+    completed_at: datetime | None = None
+    created_by: UUID | None = None
+    expired_at: datetime | None = None
+    failure_reason: str | None = None
+    failure_reason_type: ExportJobFailureReasonType | None = None
+    last_updated_at: datetime | None = None
+    started_at: datetime | None = None
+    item_counts: ItemCounts = Field(default_factory=ItemCounts, exclude=True)
+
+
+class DataResponseExportJob(ContractModel):
+    data: ExportJob
+
+
+class ExportJobOptions(RequestModel):
+    vendor_based_bookkeeping: bool = False
+
+
+class CreateExportJob(RequestModel):
+    """`CreateExportJob` (v0/v1 POST /export-jobs)."""
+
+    accounting_entry_ids: list[UUID] = Field(min_length=1, max_length=MAX_ENTRIES_PER_JOB)
+    company_id: UUID
+    employee_id: UUID | None = None
+    is_interactive: bool | None = True
+    options: ExportJobOptions | None = None
+
+
+class CreateExportJobEvent(RequestModel):
+    """`CreateExportJobEvent` (POST /export-job-events)."""
+
+    event: ExportJobEventType
+    job_id: UUID
+    failure_reason: str | None = Field(default=None, max_length=2000)
+    failure_reason_type: ExportJobFailureReasonType | None = None
+
+
+class ExportJobItem(ContractModel):
+    """`ExportJobItem`: the per-entry control record of a job."""
+
+    accounting_entry_id: UUID
+    export_job_id: UUID
+    status: ExportJobItemStatus
+    exported_at: datetime | None = None
+    external_id: str | None = None
+    external_url: str | None = None
+    failure_reason: str | None = None
+    failure_reason_type: ExportJobItemFailureReasonType | None = None
+
+
+class UpdateExportJobItem(RequestModel):
+    """`UpdateExportJobItem`: one element of the PUT body."""
+
+    accounting_entry_id: UUID
+    status: ExportJobItemStatus
+    exported_at: datetime | None = None
+    external_id: str | None = Field(default=None, max_length=1024)
+    external_url: str | None = Field(default=None, max_length=2048)
+    failure_reason: str | None = Field(default=None, max_length=2000)
+    failure_reason_type: ExportJobItemFailureReasonType | None = None
+
+
+class ExportJobItemUpdateError(ContractModel):
+    accounting_entry_id: UUID
+    message: str
+    type: str
+
+
+class ExportJobItemUpdate(ContractModel):
+    """`ExportJobItemUpdate`: partial success of a PUT (notes.md §3)."""
+
+    data: list[ExportJobItem]
+    errors: list[ExportJobItemUpdateError]

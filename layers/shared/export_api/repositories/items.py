@@ -1,0 +1,227 @@
+"""Items table: job items, export item snapshots and accounting entries.
+
+Keys (each partition holds one kind of record, so a page is a plain key-range Query):
+- job item:        `pk = ITEMS#<jobId>`,      `sk = <accountingEntryId>`
+- export item:     `pk = EXPORT#<jobId>`,     `sk = <accountingEntryId>` (the entry as it was when the job was made)
+- accounting entry: `pk = ENTRIES#<companyId>`, `sk = <accountingEntryId>`
+GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in one status.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from export_api.models.accounting_entries import AccountingEntry
+from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.jobs import ExportJobItem
+from export_api.pagination import Page, PageRequest
+from export_api.repositories import aws
+from export_api.repositories.jobs import JobsRepository, company_key
+from export_api.repositories.paging import query_page
+from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, counter_update, transact
+
+BY_JOB_STATUS_INDEX = "byJobStatus"
+ENTRY_COUNTER = "accountingEntryCount"
+# BatchGetItem reads at most 100 keys per call.
+_BATCH_GET_LIMIT = 100
+OPEN_JOB = (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
+
+
+def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
+    record = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+    record["pk"] = f"ITEMS#{item.export_job_id}"
+    record["sk"] = str(item.accounting_entry_id)
+    record["jobStatus"] = f"{item.export_job_id}#{item.status.value}"
+    return record
+
+
+def _job_item(record: dict[str, Any]) -> ExportJobItem:
+    return ExportJobItem.model_validate(record)
+
+
+def _entry_record(pk: str, entry: AccountingEntry) -> dict[str, Any]:
+    return {
+        "pk": pk,
+        "sk": str(entry.accounting_entry_id),
+        "entry": entry.model_dump_json(by_alias=True, exclude_none=True),
+    }
+
+
+def _entry(record: dict[str, Any]) -> AccountingEntry:
+    return AccountingEntry.model_validate_json(record["entry"])
+
+
+def _map_page(page: Page[dict[str, Any]], convert: Any) -> Page[Any]:
+    return Page(
+        items=[convert(r) for r in page.items],
+        positions=page.positions,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+    )
+
+
+class ItemsRepository:
+    def __init__(self, table_name: str, jobs: JobsRepository) -> None:
+        self.table_name = table_name
+        self.jobs = jobs
+
+    @property
+    def _table(self) -> Any:
+        return aws.table(self.table_name)
+
+    def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        ddb = aws.dynamodb()
+        records: list[dict[str, Any]] = []
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": list(keys[start : start + _BATCH_GET_LIMIT]),
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = ddb.batch_get_item(RequestItems=request)
+                records.extend(response["Responses"].get(self.table_name, []))
+                request = dict(response.get("UnprocessedKeys") or {})
+        return records
+
+    # Accounting entries -------------------------------------------------------------------------
+
+    def get_entries(self, company_id: UUID, entry_ids: Sequence[UUID]) -> dict[UUID, AccountingEntry]:
+        keys = [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]
+        return {UUID(r["sk"]): _entry(r) for r in self._batch_get(keys)}
+
+    def existing_entry_ids(self, company_id: UUID, entry_ids: Sequence[UUID]) -> set[UUID]:
+        keys = [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]
+        return {UUID(r["sk"]) for r in self._batch_get(keys)}
+
+    def put_entries(self, company_id: UUID, entries: Sequence[AccountingEntry], existing: set[UUID]) -> None:
+        """Create or replace entries; new ones are counted on the company in the same transaction.
+
+        Each put is conditioned on the existence seen by the caller, so a concurrent writer makes the
+        transaction fail rather than the counter drift.
+        """
+        pk = f"ENTRIES#{company_id}"
+        chunk_size = MAX_TRANSACTION_ACTIONS - 1
+        for start in range(0, len(entries), chunk_size):
+            chunk = entries[start : start + chunk_size]
+            actions: list[dict[str, Any]] = [
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _entry_record(pk, entry),
+                        "ConditionExpression": "attribute_exists(pk)"
+                        if entry.accounting_entry_id in existing
+                        else "attribute_not_exists(pk)",
+                    }
+                }
+                for entry in chunk
+            ]
+            created = sum(1 for e in chunk if e.accounting_entry_id not in existing)
+            if created:
+                actions.append(counter_update(self.jobs.table_name, company_key(company_id), {ENTRY_COUNTER: created}))
+            transact(actions)
+
+    def list_entries(self, company_id: UUID, request: PageRequest) -> Page[AccountingEntry]:
+        page = query_page(
+            self._table,
+            hash_attr="pk",
+            hash_values=[f"ENTRIES#{company_id}"],
+            range_attr="sk",
+            request=request,
+        )
+        return _map_page(page, _entry)
+
+    def count_entries(self, company_id: UUID) -> int:
+        record = aws.table(self.jobs.table_name).get_item(Key=company_key(company_id)).get("Item", {})
+        return int(str(record.get(ENTRY_COUNTER, 0)))
+
+    # Job items and export items ----------------------------------------------------------------
+
+    def materialize(self, job_id: UUID, entries: Iterable[AccountingEntry]) -> None:
+        """Write each entry's pending job item and export item snapshot (puts: safe to repeat)."""
+        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for entry in entries:
+                item = ExportJobItem(
+                    accounting_entry_id=entry.accounting_entry_id,
+                    export_job_id=job_id,
+                    status=ExportJobItemStatus.PENDING,
+                )
+                batch.put_item(Item=_job_item_record(item))
+                batch.put_item(Item=_entry_record(f"EXPORT#{job_id}", entry))
+
+    def get_job_items(self, job_id: UUID, entry_ids: Sequence[UUID]) -> dict[UUID, ExportJobItem]:
+        keys = [{"pk": f"ITEMS#{job_id}", "sk": str(e)} for e in entry_ids]
+        return {UUID(r["sk"]): _job_item(r) for r in self._batch_get(keys)}
+
+    def list_job_items(
+        self, job_id: UUID, status: ExportJobItemStatus | None, request: PageRequest
+    ) -> Page[ExportJobItem]:
+        if status is None:
+            page = query_page(
+                self._table, hash_attr="pk", hash_values=[f"ITEMS#{job_id}"], range_attr="sk", request=request
+            )
+        else:
+            page = query_page(
+                self._table,
+                index=BY_JOB_STATUS_INDEX,
+                hash_attr="jobStatus",
+                hash_values=[f"{job_id}#{status.value}"],
+                range_attr="sk",
+                request=request,
+            )
+        return _map_page(page, _job_item)
+
+    def list_export_items(self, job_id: UUID, request: PageRequest) -> Page[AccountingEntry]:
+        page = query_page(
+            self._table, hash_attr="pk", hash_values=[f"EXPORT#{job_id}"], range_attr="sk", request=request
+        )
+        return _map_page(page, _entry)
+
+    def replace_job_items(
+        self,
+        job_id: UUID,
+        changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
+        while_job_status: tuple[ExportJobStatus, ExportJobStatus] = OPEN_JOB,
+    ) -> None:
+        """Write (old, new) item pairs with the job's counters, in transactions of up to 99 items.
+
+        Each item is conditioned on the status it was read with, and the job on `while_job_status`:
+        a concurrent writer or a job closing meanwhile cancels the chunk (TransactionConflict).
+        """
+        chunk_size = MAX_TRANSACTION_ACTIONS - 1
+        for start in range(0, len(changes), chunk_size):
+            chunk = changes[start : start + chunk_size]
+            deltas: dict[ExportJobItemStatus, int] = {}
+            actions: list[dict[str, Any]] = []
+            for old, new in chunk:
+                deltas[old.status] = deltas.get(old.status, 0) - 1
+                deltas[new.status] = deltas.get(new.status, 0) + 1
+                actions.append(
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": _job_item_record(new),
+                            "ConditionExpression": "#status = :old",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {":old": old.status.value},
+                        }
+                    }
+                )
+            actions.append(self.jobs.item_counts_update(job_id, deltas, while_job_status))
+            transact(actions)
+
+    def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:
+        """Up to `limit` of the job's `pending`/`in_progress` items, read by index (no scan)."""
+        found: list[ExportJobItem] = []
+        for status in (ExportJobItemStatus.PENDING, ExportJobItemStatus.IN_PROGRESS):
+            response = self._table.query(
+                IndexName=BY_JOB_STATUS_INDEX,
+                KeyConditionExpression="jobStatus = :js",
+                ExpressionAttributeValues={":js": f"{job_id}#{status.value}"},
+                Limit=limit - len(found),
+            )
+            found.extend(_job_item(r) for r in response["Items"])
+            if len(found) >= limit:
+                break
+        return found

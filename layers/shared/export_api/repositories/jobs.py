@@ -1,0 +1,174 @@
+"""Jobs table: one record per export job, and one counter record per company.
+
+Keys: `pk = JOB#<jobId>` for a job, `pk = COMPANY#<companyId>` for the company's counters.
+Lists read GSIs: `byCompany` (companyId, sortKey) and `byCompanyStatus` (companyStatus, sortKey),
+where `sortKey = <createdAt>#<jobId>` is unique and orders jobs by creation.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.jobs import ExportJob, ItemCounts
+from export_api.pagination import Page, PageRequest
+from export_api.repositories import aws
+from export_api.repositories.paging import query_page
+from export_api.repositories.transactions import counter_update, transact
+
+BY_COMPANY_INDEX = "byCompany"
+BY_COMPANY_STATUS_INDEX = "byCompanyStatus"
+
+
+def job_key(job_id: UUID) -> dict[str, str]:
+    return {"pk": f"JOB#{job_id}"}
+
+
+def company_key(company_id: UUID) -> dict[str, str]:
+    return {"pk": f"COMPANY#{company_id}"}
+
+
+def job_counter(status: ExportJobStatus) -> str:
+    return f"jobCount_{status.value}"
+
+
+def item_counter(status: ExportJobItemStatus) -> str:
+    return f"itemCount_{status.value}"
+
+
+def sort_key(job: ExportJob) -> str:
+    return f"{job.created_at.isoformat()}#{job.id}"
+
+
+def _to_record(job: ExportJob) -> dict[str, Any]:
+    record = job.model_dump(mode="json", by_alias=True, exclude_none=True)
+    record.update(job_key(job.id))
+    record["sortKey"] = sort_key(job)
+    record["companyStatus"] = f"{job.company_id}#{job.status.value}"
+    for status in ExportJobItemStatus:
+        record[item_counter(status)] = job.item_counts.of(status)
+    return record
+
+
+def _from_record(record: dict[str, Any]) -> ExportJob:
+    counts = ItemCounts(**{s.value: int(record.get(item_counter(s), 0)) for s in ExportJobItemStatus})
+    return ExportJob.model_validate({**record, "itemCounts": counts})
+
+
+class JobsRepository:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @property
+    def _table(self) -> Any:
+        return aws.table(self.table_name)
+
+    def create(self, job: ExportJob) -> None:
+        """Write a new job and count it on its company, together."""
+        transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _to_record(job),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                counter_update(self.table_name, company_key(job.company_id), {job_counter(job.status): 1}),
+            ]
+        )
+
+    def get(self, job_id: UUID) -> ExportJob | None:
+        response = self._table.get_item(Key=job_key(job_id), ConsistentRead=True)
+        record = response.get("Item")
+        return _from_record(record) if record else None
+
+    def transition(self, job: ExportJob, to_status: ExportJobStatus, now: datetime, changes: dict[str, Any]) -> None:
+        """Move a job from its current status to `to_status`, only if nobody moved it first.
+
+        Raises TransactionConflict when the job's status is no longer `job.status`.
+        """
+        fields = {
+            "status": to_status.value,
+            "companyStatus": f"{job.company_id}#{to_status.value}",
+            "lastUpdatedAt": now.isoformat(),
+            **{name: value for name, value in changes.items() if value is not None},
+        }
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
+        values[":from"] = job.status.value
+        transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": job_key(job.id),
+                        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                        "ConditionExpression": "#f0 = :from",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+                counter_update(
+                    self.table_name,
+                    company_key(job.company_id),
+                    {job_counter(job.status): -1, job_counter(to_status): 1},
+                ),
+            ]
+        )
+
+    def item_counts_update(
+        self,
+        job_id: UUID,
+        deltas: dict[ExportJobItemStatus, int],
+        while_status: tuple[ExportJobStatus, ExportJobStatus],
+    ) -> dict[str, Any]:
+        """A transaction action moving the job's item counters, valid only while the job is in `while_status`.
+
+        For client updates the condition is the rule "no item updates after a job closes" (notes.md §2):
+        a job that closes concurrently cancels the whole item transaction.
+        """
+        moves = {item_counter(s): d for s, d in deltas.items() if d}
+        action = counter_update(
+            self.table_name, job_key(job_id), moves or {item_counter(ExportJobItemStatus.PENDING): 0}
+        )
+        update = action["Update"]
+        update["ConditionExpression"] = "#status IN (:s0, :s1)"
+        update["ExpressionAttributeNames"]["#status"] = "status"
+        update["ExpressionAttributeValues"][":s0"] = while_status[0].value
+        update["ExpressionAttributeValues"][":s1"] = while_status[1].value
+        return action
+
+    def list(
+        self, company_id: UUID, statuses: Iterable[ExportJobStatus] | None, request: PageRequest
+    ) -> Page[ExportJob]:
+        if statuses:
+            page = query_page(
+                self._table,
+                index=BY_COMPANY_STATUS_INDEX,
+                hash_attr="companyStatus",
+                hash_values=[f"{company_id}#{s.value}" for s in sorted(set(statuses))],
+                range_attr="sortKey",
+                request=request,
+            )
+        else:
+            page = query_page(
+                self._table,
+                index=BY_COMPANY_INDEX,
+                hash_attr="companyId",
+                hash_values=[str(company_id)],
+                range_attr="sortKey",
+                request=request,
+            )
+        return Page(
+            items=[_from_record(r) for r in page.items],
+            positions=page.positions,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+        )
+
+    def count(self, company_id: UUID, statuses: Iterable[ExportJobStatus] | None) -> int:
+        response = self._table.get_item(Key=company_key(company_id))
+        record = response.get("Item", {})
+        return sum(int(record.get(job_counter(s), 0)) for s in (set(statuses or []) or ExportJobStatus))

@@ -1,0 +1,51 @@
+"""Accounting entries (admin): the source data of export items, ingested per company."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from export_api.errors import BadRequest
+from export_api.models.accounting_entries import AccountingEntry
+from export_api.models.caller import Caller, Scope
+from export_api.pagination import Page, PageRequest
+from export_api.repositories.items import ItemsRepository
+from export_api.repositories.transactions import TransactionConflict
+
+MAX_ENTRIES_PER_INGEST = 100
+_INGEST_ATTEMPTS = 3
+
+
+class AccountingEntriesService:
+    def __init__(self, items: ItemsRepository) -> None:
+        self.items = items
+
+    def ingest(self, caller: Caller, company_id: UUID, entries: Sequence[AccountingEntry]) -> list[AccountingEntry]:
+        caller.require(Scope.ADMIN)
+        if not entries:
+            raise BadRequest("Send at least one accounting entry.")
+        if len(entries) > MAX_ENTRIES_PER_INGEST:
+            raise BadRequest(
+                f"Too many accounting entries in one request: got {len(entries)}, "
+                f"the maximum is {MAX_ENTRIES_PER_INGEST}."
+            )
+        ids = [e.accounting_entry_id for e in entries]
+        if len(set(ids)) != len(ids):
+            raise BadRequest("Each accountingEntryId may appear once per request.")
+        for entry in entries:
+            if entry.company_id is not None and entry.company_id != company_id:
+                raise BadRequest(
+                    f"Accounting entry {entry.accounting_entry_id} has companyId {entry.company_id}, "
+                    f"but is sent for company {company_id}."
+                )
+        owned = [e.model_copy(update={"company_id": company_id}) for e in entries]
+        for _ in range(_INGEST_ATTEMPTS):
+            existing = self.items.existing_entry_ids(company_id, ids)
+            try:
+                self.items.put_entries(company_id, owned, existing)
+            except TransactionConflict:
+                continue
+            return owned
+        raise BadRequest("The entries changed concurrently while storing them; retry the request.")
+
+    def list(self, caller: Caller, company_id: UUID, request: PageRequest) -> tuple[Page[AccountingEntry], int]:
+        caller.require(Scope.ADMIN)
+        return self.items.list_entries(company_id, request), self.items.count_entries(company_id)

@@ -1,0 +1,53 @@
+"""Builds the services once per process, from settings."""
+
+from dataclasses import dataclass
+from functools import cache
+
+from export_api.repositories.items import ItemsRepository
+from export_api.repositories.jobs import JobsRepository
+from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.events import ExportJobEventsService
+from export_api.services.export_items import ExportItemsService
+from export_api.services.health import HealthService
+from export_api.services.job_items import JobItemsService
+from export_api.services.jobs import ExportJobsService
+from export_api.services.workflow import InlineJobWorkflow, JobWorkflow
+from export_api.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    jobs: ExportJobsService
+    job_items: JobItemsService
+    events: ExportJobEventsService
+    export_items: ExportItemsService
+    accounting_entries: AccountingEntriesService
+    health: HealthService
+
+
+def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> Services:
+    jobs_repository = JobsRepository(settings.jobs_table_name)
+    items_repository = ItemsRepository(settings.items_table_name, jobs_repository)
+    job_items = JobItemsService(items_repository)
+    jobs = ExportJobsService(
+        jobs_repository,
+        items_repository,
+        job_items,
+        workflow or InlineJobWorkflow(job_items),
+        settings.job_expires_in_seconds,
+    )
+    return Services(
+        settings=settings,
+        jobs=jobs,
+        job_items=job_items,
+        events=ExportJobEventsService(jobs),
+        export_items=ExportItemsService(jobs, items_repository),
+        accounting_entries=AccountingEntriesService(items_repository),
+        health=HealthService(settings),
+    )
+
+
+@cache
+def get_services() -> Services:
+    return build_services(get_settings())

@@ -1,0 +1,34 @@
+"""Export job events: one conditional write per transition, then the workflow is resumed."""
+
+from datetime import UTC, datetime
+
+from export_api.errors import InvalidExportJobStatusChange
+from export_api.models.caller import Caller, Scope
+from export_api.models.jobs import CreateExportJobEvent, ExportJob
+from export_api.repositories.transactions import TransactionConflict
+from export_api.services.job_items import WRITE_ATTEMPTS
+from export_api.services.jobs import ExportJobsService
+from export_api.services.lifecycle import next_status, transition_changes
+
+
+class ExportJobEventsService:
+    def __init__(self, jobs: ExportJobsService) -> None:
+        self.jobs = jobs
+
+    def apply(self, caller: Caller, event: CreateExportJobEvent) -> ExportJob:
+        caller.require(Scope.EXPORT_JOBS_WRITE)
+        job = self.jobs.get(caller, event.job_id)
+        for _ in range(WRITE_ATTEMPTS):
+            to_status = next_status(job.status, event.event)
+            now = datetime.now(UTC)
+            changes = transition_changes(event, to_status, now)
+            try:
+                # The write's condition is "status is still what we read": of concurrent events, one wins.
+                self.jobs.jobs.transition(job, to_status, now, changes)
+            except TransactionConflict:
+                job = self.jobs.load(job.id)
+                continue
+            moved = self.jobs.load(job.id)
+            self.jobs.workflow.job_event_applied(moved)
+            return moved
+        raise InvalidExportJobStatusChange("Export Job status change failed: the job kept changing; retry.")

@@ -1,0 +1,125 @@
+"""Job items: paging, batch updates with partial success (notes.md §3), and abandoning on failure."""
+
+from collections.abc import Callable, Sequence
+from uuid import UUID
+
+from export_api.errors import BadRequest, ExportJobItemsUpdateLimit, ExportJobStatusUnprocessable
+from export_api.models.accounting_entries import AccountingEntry
+from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.jobs import (
+    MAX_ITEMS_PER_UPDATE,
+    ExportJob,
+    ExportJobItem,
+    ExportJobItemUpdate,
+    ExportJobItemUpdateError,
+    UpdateExportJobItem,
+)
+from export_api.pagination import Page, PageRequest
+from export_api.repositories.items import ItemsRepository
+from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
+
+JobLoader = Callable[[UUID], ExportJob]
+
+# Optimistic writes are retried this many times when a concurrent writer got there first.
+WRITE_ATTEMPTS = 5
+
+
+def check_update_batch_size(count: int) -> None:
+    if count > MAX_ITEMS_PER_UPDATE:
+        raise ExportJobItemsUpdateLimit(
+            f"Too many export job items in a single request: got {count}, the maximum is "
+            f"{MAX_ITEMS_PER_UPDATE}. Send them in batches of {MAX_ITEMS_PER_UPDATE} or fewer."
+        )
+
+
+class JobItemsService:
+    def __init__(self, items: ItemsRepository) -> None:
+        self.items = items
+
+    def list(
+        self, job: ExportJob, status: ExportJobItemStatus | None, request: PageRequest
+    ) -> tuple[Page[ExportJobItem], int]:
+        page = self.items.list_job_items(job.id, status, request)
+        total = job.item_counts.of(status) if status else job.number_of_items
+        return page, total
+
+    def materialize(self, job: ExportJob, entries: Sequence[AccountingEntry]) -> None:
+        self.items.materialize(job.id, entries)
+
+    def update(
+        self, job: ExportJob, updates: Sequence[UpdateExportJobItem], reload_job: JobLoader
+    ) -> ExportJobItemUpdate:
+        """Apply a PUT batch: known entries are replaced (last write wins), unknown ones reported."""
+        check_update_batch_size(len(updates))
+        seen: set[UUID] = set()
+        for update in updates:
+            if update.accounting_entry_id in seen:
+                raise BadRequest(
+                    f"accountingEntryId {update.accounting_entry_id} appears more than once; "
+                    "send each item once per request."
+                )
+            seen.add(update.accounting_entry_id)
+        for _ in range(WRITE_ATTEMPTS):
+            if not job.status.is_open:
+                raise ExportJobStatusUnprocessable()
+            current = self.items.get_job_items(job.id, [u.accounting_entry_id for u in updates])
+            changes = [
+                (current[u.accounting_entry_id], _updated(job.id, u))
+                for u in updates
+                if u.accounting_entry_id in current
+            ]
+            try:
+                self.items.replace_job_items(job.id, changes)
+            except TransactionConflict:
+                job = reload_job(job.id)
+                continue
+            return ExportJobItemUpdate(
+                data=[new for _, new in changes],
+                errors=[
+                    ExportJobItemUpdateError(
+                        accounting_entry_id=u.accounting_entry_id,
+                        type="ACCOUNTING_ENTRY_DOES_NOT_EXIST",
+                        message=f"Accounting entry {u.accounting_entry_id} is not part of export job {job.id}.",
+                    )
+                    for u in updates
+                    if u.accounting_entry_id not in current
+                ],
+            )
+        raise BadRequest("The items changed concurrently while updating them; retry the request.")
+
+    def finalize(self, job: ExportJob) -> None:
+        """On `failed`, every item still `pending`/`in_progress` becomes `abandoned` (notes.md §2)."""
+        if job.status is not ExportJobStatus.FAILED:
+            return
+        batch = MAX_TRANSACTION_ACTIONS - 1
+        # Each pass abandons up to one batch; a conflicting pass is simply read again.
+        for _ in range(job.number_of_items // batch + WRITE_ATTEMPTS + 1):
+            unfinished = self.items.unfinished_items(job.id, batch)
+            if not unfinished:
+                return
+            fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
+            changes = [
+                (item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED}))
+                for item in fresh.values()
+                if item.status.is_unfinished
+            ]
+            try:
+                self.items.replace_job_items(
+                    job.id, changes, while_job_status=(ExportJobStatus.FAILED, ExportJobStatus.FAILED)
+                )
+            except TransactionConflict:
+                continue
+
+
+def _updated(job_id: UUID, update: UpdateExportJobItem) -> ExportJobItem:
+    # PUT replaces the item's result fields: a retry after a failure must not keep a stale externalId.
+    return ExportJobItem(
+        accounting_entry_id=update.accounting_entry_id,
+        export_job_id=job_id,
+        status=update.status,
+        exported_at=update.exported_at,
+        external_id=update.external_id,
+        external_url=update.external_url,
+        failure_reason=update.failure_reason,
+        failure_reason_type=update.failure_reason_type,
+    )

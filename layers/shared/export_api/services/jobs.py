@@ -1,0 +1,117 @@
+"""Export jobs: reading them for a caller, creating them, and their items."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from export_api.errors import AccountingEntriesNotFound, BadRequest, ExportNotFound
+from export_api.models.caller import Caller, Scope
+from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.jobs import (
+    CreateExportJob,
+    ExportJob,
+    ExportJobItem,
+    ExportJobItemUpdate,
+    ItemCounts,
+    UpdateExportJobItem,
+)
+from export_api.pagination import Page, PageRequest
+from export_api.repositories.items import ItemsRepository
+from export_api.repositories.jobs import JobsRepository
+from export_api.services.job_items import JobItemsService
+from export_api.services.workflow import JobWorkflow
+
+_MAX_IDS_IN_MESSAGE = 10
+
+
+def _id_list(ids: Sequence[UUID]) -> str:
+    shown = ", ".join(str(i) for i in ids[:_MAX_IDS_IN_MESSAGE])
+    return shown + (f" and {len(ids) - _MAX_IDS_IN_MESSAGE} more" if len(ids) > _MAX_IDS_IN_MESSAGE else "")
+
+
+class ExportJobsService:
+    def __init__(
+        self,
+        jobs: JobsRepository,
+        items: ItemsRepository,
+        job_items: JobItemsService,
+        workflow: JobWorkflow,
+        job_expires_in_seconds: int,
+    ) -> None:
+        self.jobs = jobs
+        self.items = items
+        self.job_items = job_items
+        self.workflow = workflow
+        self.job_expires_in_seconds = job_expires_in_seconds
+
+    def load(self, job_id: UUID) -> ExportJob:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ExportNotFound()
+        return job
+
+    def get(self, caller: Caller, job_id: UUID) -> ExportJob:
+        """The job, if it is the caller's: another company's job is as unknown as a missing one."""
+        job = self.jobs.get(job_id)
+        if job is None or not caller.can_access(job.company_id):
+            raise ExportNotFound()
+        return job
+
+    def read(self, caller: Caller, job_id: UUID) -> ExportJob:
+        caller.require(Scope.EXPORT_JOBS_READ)
+        return self.get(caller, job_id)
+
+    def list(
+        self,
+        caller: Caller,
+        company_id: UUID | None,
+        statuses: set[ExportJobStatus],
+        request: PageRequest,
+    ) -> tuple[Page[ExportJob], int]:
+        caller.require(Scope.EXPORT_JOBS_READ)
+        company = caller.company(company_id)
+        page = self.jobs.list(company, statuses, request)
+        return page, self.jobs.count(company, statuses)
+
+    def create(self, caller: Caller, request: CreateExportJob) -> ExportJob:
+        caller.require(Scope.EXPORT_JOBS_WRITE)
+        company = caller.company(request.company_id, parameter="companyId")
+        entry_ids = request.accounting_entry_ids
+        duplicates = (
+            sorted({e for e in entry_ids if entry_ids.count(e) > 1}) if len(set(entry_ids)) < len(entry_ids) else []
+        )
+        if duplicates:
+            raise BadRequest(f"accountingEntryIds lists these ids more than once: {_id_list(duplicates)}.")
+        entries = self.items.get_entries(company, entry_ids)
+        missing = [e for e in entry_ids if e not in entries]
+        if missing:
+            raise AccountingEntriesNotFound(
+                f"These accounting entries do not exist for company {company}: {_id_list(missing)}."
+            )
+        now = datetime.now(UTC)
+        job = ExportJob(
+            id=uuid4(),
+            company_id=company,
+            status=ExportJobStatus.PENDING,
+            created_at=now,
+            last_updated_at=now,
+            expires_in=self.job_expires_in_seconds,
+            is_interactive=True if request.is_interactive is None else request.is_interactive,
+            number_of_items=len(entry_ids),
+            vendor_based_bookkeeping=bool(request.options and request.options.vendor_based_bookkeeping),
+            created_by=request.employee_id,
+            item_counts=ItemCounts(pending=len(entry_ids)),
+        )
+        self.jobs.create(job)
+        self.workflow.job_created(job, [entries[e] for e in entry_ids])
+        return job
+
+    def list_items(
+        self, caller: Caller, job_id: UUID, status: ExportJobItemStatus | None, request: PageRequest
+    ) -> tuple[Page[ExportJobItem], int]:
+        caller.require(Scope.EXPORT_JOBS_READ)
+        return self.job_items.list(self.get(caller, job_id), status, request)
+
+    def update_items(self, caller: Caller, job_id: UUID, updates: Sequence[UpdateExportJobItem]) -> ExportJobItemUpdate:
+        caller.require(Scope.EXPORT_JOBS_WRITE)
+        return self.job_items.update(self.get(caller, job_id), updates, self.load)

@@ -1,0 +1,25 @@
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment, read once per cold start."""
+
+    jobs_table_name: str = Field(default="export-api-jobs", min_length=3)
+    items_table_name: str = Field(default="export-api-items", min_length=3)
+    # Signs pagination cursors so a cursor cannot be forged or replayed against another query.
+    cursor_secret: str = Field(default="local-development-cursor-secret", min_length=16)
+    # API Gateway stage prefix stripped by Mangum ("" when the stage is not in the path).
+    api_base_path: str = "/"
+    # Seconds a pending job waits for `started` before it expires (ExportJob.expiresIn).
+    job_expires_in_seconds: int = Field(default=86_400, ge=1)
+    default_page_limit: int = Field(default=50, ge=1)
+    max_page_limit: int = Field(default=100, ge=1)
+    max_page_offset: int = Field(default=10_000, ge=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

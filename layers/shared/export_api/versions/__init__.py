@@ -1,0 +1,11 @@
+"""Version adapters: v0-v3 differ only in these schemas and mapping functions (notes.md §7).
+
+Adding a version means adding one module here and listing it in VERSIONS.
+"""
+
+from export_api.versions import v0, v1, v2, v3
+from export_api.versions.base import VersionAdapter
+
+VERSIONS: tuple[VersionAdapter, ...] = (v0.ADAPTER, v1.ADAPTER, v2.ADAPTER, v3.ADAPTER)
+
+__all__ = ["VERSIONS", "VersionAdapter"]

@@ -1,0 +1,20 @@
+"""v3: as v2, without the deprecated `status` filter on the job list."""
+
+from export_api.models.accounting_entries import AccountingEntry
+from export_api.versions.base import VersionAdapter, full_export_item
+
+
+class ExportItemV3(AccountingEntry):
+    pass
+
+
+ADAPTER = VersionAdapter(
+    name="v3",
+    operation_suffix="V3",
+    deprecated=False,
+    export_item_schema=ExportItemV3,
+    export_item=full_export_item,
+    creates_jobs=False,
+    has_job_status_filter=False,
+    event_status_code=202,
+)

@@ -1,0 +1,67 @@
+"""Test setup: AWS emulated by moto, tables created from template.yaml's own definitions."""
+
+import os
+
+# Settings are read once per process: set them before any application module is imported.
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "JOBS_TABLE_NAME": "test-jobs",
+        "ITEMS_TABLE_NAME": "test-items",
+        "CURSOR_SECRET": "test-cursor-secret-0123456789",
+        "POWERTOOLS_SERVICE_NAME": "export-api-tests",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "ExportApiTests",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from export_api.repositories import aws
+from moto import mock_aws
+
+from export_api_local.template import table_definition
+from tests.support.api import ApiClient
+from tests.support.data import Company
+
+TABLES = {"JobsTable": "test-jobs", "ItemsTable": "test-items"}
+
+
+@pytest.fixture(scope="session")
+def aws_mock() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def tables(aws_mock: None) -> Iterator[None]:
+    aws.reset_clients()
+    client = boto3.client("dynamodb")
+    for logical_id, name in TABLES.items():
+        client.create_table(**table_definition(logical_id, name))
+    yield
+    for name in TABLES.values():
+        client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def api(tables: None) -> ApiClient:
+    return ApiClient()
+
+
+@pytest.fixture
+def company(api: ApiClient) -> Company:
+    """A company with 30 accounting entries, and a caller holding every export scope for it."""
+    return Company.create(api, entries=30)
+
+
+@pytest.fixture
+def other_company(api: ApiClient) -> Company:
+    return Company.create(api, entries=5)

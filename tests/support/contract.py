@@ -1,0 +1,68 @@
+"""Validation of responses against the contract, spec/export-api.openapi.yaml (and the admin spec)."""
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_schema_validator import OAS30Validator
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT.parent / "shared" / "spec" / "export-api.openapi.yaml"
+ADMIN_CONTRACT = ROOT / "docs" / "admin-api.openapi.yaml"
+JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@cache
+def load_spec(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        spec: dict[str, Any] = yaml.safe_load(handle)
+    return spec
+
+
+def contract() -> dict[str, Any]:
+    return load_spec(CONTRACT)
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def check_response(
+    spec: dict[str, Any], path: str, method: str, status: int, headers: dict[str, str], body: Any
+) -> None:
+    """Fail unless the status is documented for the operation and the body matches its schema."""
+    operation = spec["paths"][path][method.lower()]
+    responses = operation["responses"]
+    documented = responses.get(str(status)) or responses.get("default")
+    assert documented is not None, f"{method} {path} answered {status}, which the contract does not list"
+    response = _resolve(spec, documented)
+    content = response.get("content") or {}
+    if body is None:
+        return
+    assert content, f"{method} {path} {status}: the contract documents no body, got {body!r}"
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    assert content_type.replace(" ", "").lower() == JSON_MEDIA_TYPE.lower(), content_type
+    schema = content.get(JSON_MEDIA_TYPE, {}).get("schema")
+    if schema is None:
+        return
+    validator = OAS30Validator({**schema, "components": spec["components"]})
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+    assert not errors, f"{method} {path} {status} does not match the contract: " + "; ".join(
+        f"{list(e.path)}: {e.message}" for e in errors[:5]
+    )
