@@ -66,6 +66,8 @@ class Route:
     method: str
     path: str
     pattern: re.Pattern[str]
+    #: Logical id of the Lambda authorizer function guarding the route, None for a public route.
+    authorizer_function: str | None = None
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method.upper() != self.method:
@@ -79,17 +81,52 @@ def _path_pattern(path: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+def function_handler_path(logical_id: str) -> tuple[str, str]:
+    """The Python module and attribute of a function's handler (CodeUri + Handler)."""
+    properties = resources_of_type("AWS::Serverless::Function")[logical_id]
+    handler_module, _, attribute = str(properties.get("Handler", "app.handler")).rpartition(".")
+    return ".".join((*Path(properties["CodeUri"]).parts, handler_module)), attribute
+
+
+def _authorizer_function(api_logical_id: str, event_auth: dict[str, Any] | None) -> str | None:
+    auth = resources_of_type("AWS::Serverless::Api").get(api_logical_id, {}).get("Auth") or {}
+    name = (event_auth or {}).get("Authorizer", auth.get("DefaultAuthorizer"))
+    if not name or name == "NONE":
+        return None
+    target = auth["Authorizers"][name]["FunctionArn"]["Fn::GetAtt"]
+    # !GetAtt Function.Arn loads as "Function.Arn"; the long form as ["Function", "Arn"].
+    return str(target.split(".")[0] if isinstance(target, str) else target[0])
+
+
+def gateway_response(response_type: str) -> tuple[int, str, dict[str, str]]:
+    """Status, body and headers API Gateway sends for one of its own responses (UNAUTHORIZED, ...)."""
+    for api in resources_of_type("AWS::Serverless::Api").values():
+        configured = (api.get("GatewayResponses") or {}).get(response_type)
+        if configured:
+            headers = (configured.get("ResponseParameters") or {}).get("Headers") or {}
+            return (
+                int(configured["StatusCode"]),
+                str(configured["ResponseTemplates"]["application/json"]),
+                {name: str(value).strip("'") for name, value in headers.items()},
+            )
+    defaults = {"UNAUTHORIZED": (401, '{"message":"Unauthorized"}'), "ACCESS_DENIED": (403, '{"message":"Forbidden"}')}
+    status, body = defaults[response_type]
+    return status, body, {"Content-Type": "application/json"}
+
+
 @cache
 def routes() -> tuple[Route, ...]:
-    """Every Api event of every function, with the Python module of its handler."""
+    """Every Api event of every function, with the Python module of its handler and its authorizer."""
     found = []
-    for name, properties in resources_of_type("AWS::Serverless::Function").items():
-        handler_module, _, _ = str(properties.get("Handler", "app.handler")).rpartition(".")
-        module = ".".join((*Path(properties["CodeUri"]).parts, handler_module))
+    for name in resources_of_type("AWS::Serverless::Function"):
+        properties = resources_of_type("AWS::Serverless::Function")[name]
+        module, _ = function_handler_path(name)
         for event in (properties.get("Events") or {}).values():
             if event.get("Type") != "Api":
                 continue
             path = event["Properties"]["Path"]
             method = event["Properties"]["Method"].upper()
-            found.append(Route(name, module, method, path, _path_pattern(path)))
+            api = event["Properties"].get("RestApiId", {}).get("Ref", "")
+            authorizer = _authorizer_function(api, event["Properties"].get("Auth"))
+            found.append(Route(name, module, method, path, _path_pattern(path), authorizer))
     return tuple(found)

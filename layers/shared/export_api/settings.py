@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     default_page_limit: int = Field(default=50, ge=1)
     max_page_limit: int = Field(default=100, ge=1)
     max_page_offset: int = Field(default=10_000, ge=0)
+    # Authentication (functions/authorizer): API keys live in their own table, hashed.
+    credentials_table_name: str = Field(default="export-api-credentials", min_length=3)
+    # HS256 signing secret of bearer tokens; from Secrets Manager on AWS (template.yaml).
+    jwt_secret: str = Field(default="local-development-jwt-secret-change-me", min_length=32)
+    jwt_issuer: str = "https://export-api.local/"
+    jwt_audience: str = "export-api"
 
 
 @lru_cache(maxsize=1)

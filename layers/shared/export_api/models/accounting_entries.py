@@ -55,7 +55,14 @@ class ExportItemTag(RequestModel):
 class ExportItemTax(RequestModel):
     amount: MultiCurrencyAmount | None = None
     id: UUID | None = None
-    rate: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    rate: (
+        Annotated[
+            Decimal,
+            Field(ge=0, le=100, allow_inf_nan=False),
+            PlainSerializer(float, return_type=float, when_used="json"),
+        ]
+        | None
+    ) = None
     type: Code | None = None
     code: Code | None = None
 

@@ -1,0 +1,69 @@
+"""Credentials table: one record per API key, `pk = KEY#<keyId>`, holding only the secret's hash."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from export_api.repositories import aws
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    key_id: str
+    secret_hash: str
+    company_ids: tuple[str, ...]
+    scopes: tuple[str, ...]
+    created_at: datetime
+    description: str = ""
+    revoked_at: datetime | None = None
+
+
+class CredentialsRepository:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @property
+    def _table(self) -> Any:
+        return aws.table(self.table_name)
+
+    def put(self, record: ApiKeyRecord) -> None:
+        self._table.put_item(
+            Item={
+                "pk": f"KEY#{record.key_id}",
+                "keyId": record.key_id,
+                "secretHash": record.secret_hash,
+                # Empty sets are not allowed in DynamoDB; lists are.
+                "companyIds": list(record.company_ids),
+                "scopes": list(record.scopes),
+                "createdAt": record.created_at.isoformat(),
+                "description": record.description,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        item = self._table.get_item(Key={"pk": f"KEY#{key_id}"}).get("Item")
+        if not item:
+            return None
+        return ApiKeyRecord(
+            key_id=str(item["keyId"]),
+            secret_hash=str(item["secretHash"]),
+            company_ids=tuple(str(c) for c in item.get("companyIds", [])),
+            scopes=tuple(str(s) for s in item.get("scopes", [])),
+            created_at=datetime.fromisoformat(str(item["createdAt"])),
+            description=str(item.get("description", "")),
+            revoked_at=datetime.fromisoformat(str(item["revokedAt"])) if item.get("revokedAt") else None,
+        )
+
+    def revoke(self, key_id: str, at: datetime) -> bool:
+        """Mark a key revoked; False if there is no such key."""
+        try:
+            self._table.update_item(
+                Key={"pk": f"KEY#{key_id}"},
+                UpdateExpression="SET revokedAt = if_not_exists(revokedAt, :at)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":at": at.isoformat()},
+            )
+        except aws.dynamodb().meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True

@@ -1,0 +1,85 @@
+import base64
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from export_api.auth.tokens import TokenCodec
+from export_api.services.authentication import AuthenticationService, get_authentication
+from export_api.settings import get_settings
+
+from export_api_local.template import table_definition
+from tests.auth.support import call
+from tests.support.data import accounting_entry
+
+ALL_SCOPES = ["export-jobs:read", "export-jobs:write", "export-items:read"]
+
+
+@pytest.fixture
+def credentials_table(tables: None) -> Iterator[str]:
+    name = get_settings().credentials_table_name
+    client = boto3.client("dynamodb")
+    client.create_table(**table_definition("CredentialsTable", name))
+    yield name
+    client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def authentication(credentials_table: str) -> AuthenticationService:
+    return get_authentication()
+
+
+@dataclass
+class Tenant:
+    company_id: str
+    entry_ids: list[str]
+    job_id: str
+    bearer: str
+
+
+def mint(company_id: str | None, scopes: list[str] | None = None, **overrides: object) -> str:
+    settings = get_settings()
+    codec = TokenCodec(
+        str(overrides.get("secret", settings.jwt_secret)),
+        settings.jwt_issuer,
+        str(overrides.get("audience", settings.jwt_audience)),
+    )
+    now = datetime.now(UTC) - timedelta(hours=2) if overrides.get("expired") else None
+    companies = [company_id] if company_id else []
+    return codec.mint("tests", companies, ALL_SCOPES if scopes is None else scopes, now=now)
+
+
+def admin_token() -> str:
+    return "Bearer " + mint(None, scopes=["admin"])
+
+
+def basic(key_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+
+
+def make_tenant(entries: int = 5) -> Tenant:
+    company_id = str(uuid.uuid4())
+    entry_ids = sorted(str(uuid.uuid4()) for _ in range(entries))
+    response = call(
+        "POST",
+        f"/admin/companies/{company_id}/accounting-entries",
+        admin_token(),
+        json_body=[accounting_entry(e, i) for i, e in enumerate(entry_ids)],
+    )
+    assert response.status == 201, response.body
+    bearer = mint(company_id)
+    created = call(
+        "POST",
+        "/v1/export-jobs",
+        "Bearer " + bearer,
+        json_body={"companyId": company_id, "accountingEntryIds": entry_ids},
+    )
+    assert created.status == 200, created.body
+    return Tenant(company_id, entry_ids, created.body["data"]["id"], bearer)
+
+
+@pytest.fixture
+def tenants(authentication: AuthenticationService) -> tuple[Tenant, Tenant]:
+    return make_tenant(), make_tenant()
