@@ -12,6 +12,7 @@ CONTRACT = ROOT.parent / "shared" / "spec" / "export-api.openapi.yaml"
 ADMIN_CONTRACT = ROOT / "docs" / "admin-api.openapi.yaml"
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 METHODS = ("get", "put", "post", "delete", "patch")
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ExceptionInfo"}
 
 
 @cache
@@ -59,6 +60,10 @@ def check_response(
     content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
     assert content_type.replace(" ", "").lower() == JSON_MEDIA_TYPE.lower(), content_type
     schema = content.get(JSON_MEDIA_TYPE, {}).get("schema")
+    if status >= 400 and str(status) not in responses:
+        # v0/v1 document only `default`, with the success shape; their errors carry the contract's
+        # ExceptionInfo like v2/v3's (docs/decisions.md).
+        schema = ERROR_SCHEMA
     if schema is None:
         return
     validator = OAS30Validator({**schema, "components": spec["components"]})
