@@ -72,3 +72,62 @@ class Company:
             f"/{version}/export-job-events", self.identity, {"jobId": job_id, "event": event, **extra}
         )
         return response.status
+
+    def job(self, job_id: str, version: str = "v3") -> dict[str, Any]:
+        response = self.api.get(f"/{version}/export-jobs/{job_id}", self.identity)
+        assert response.status == 200, response.body
+        job: dict[str, Any] = response.data
+        return job
+
+    def items(self, job_id: str, status: str | None = None, version: str = "v3") -> list[dict[str, Any]]:
+        """Every item of a job (walking the pages), optionally in one status."""
+        query = {"status": status} if status else {}
+        return walk(self.api, f"/{version}/export-jobs/{job_id}/items", self.identity, query)
+
+    def update_items(self, job_id: str, updates: list[dict[str, Any]], version: str = "v3") -> dict[str, Any]:
+        response = self.api.put(f"/{version}/export-jobs/{job_id}/items", self.identity, updates)
+        assert response.status == 200, response.body
+        body: dict[str, Any] = response.body
+        return body
+
+    def state(self, job_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The job and all its items: compare before and after a request that must change nothing."""
+        job = self.job(job_id)
+        return job, self.items(job_id)
+
+
+def walk(api: ApiClient, path: str, identity: Identity, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """All the data of a list, following `endCursor` while `hasNextPage`."""
+    found: list[dict[str, Any]] = []
+    query = {**(query or {}), "limit": "100"}
+    while True:
+        response = api.get(path, identity, query)
+        assert response.status == 200, response.body
+        found.extend(response.data)
+        pagination = response.body["pagination"]
+        if not pagination["hasNextPage"]:
+            return found
+        query = {**query, "after": pagination["endCursor"]}
+
+
+def item_update(entry_id: str, status: str, **fields: Any) -> dict[str, Any]:
+    return {"accountingEntryId": entry_id, "status": status, **fields}
+
+
+def successful(entry_id: str, external_id: str = "ERP-1") -> dict[str, Any]:
+    return item_update(
+        entry_id,
+        "successful",
+        exportedAt="2026-10-02T12:00:00Z",
+        externalId=external_id,
+        externalUrl=f"https://erp.example.com/entries/{external_id}",
+    )
+
+
+def failed(entry_id: str) -> dict[str, Any]:
+    return item_update(
+        entry_id,
+        "failed",
+        failureReason="Account 6100 is closed",
+        failureReasonType="accounting_system_validation_failure",
+    )

@@ -16,9 +16,11 @@ def describe_validation_errors(errors: list[Any], where: str = "") -> str:
     """A message naming the first few offending fields and what is wrong with each."""
     parts = []
     for error in errors[:3]:
-        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = tuple(error.get("loc") or ())
+        location = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+        # An error on the body as a whole (a JSON string where an object belongs) has an empty location.
         kind = {"query": "query parameter", "path": "path parameter", "header": "header"}.get(
-            str(error.get("loc", ("",))[0]), where or "field"
+            str(loc[0]) if loc else "", where or "field"
         )
         field = ".".join(location) if location else "request body"
         parts.append(f"{kind} {field}: {error.get('msg', 'is invalid')}")

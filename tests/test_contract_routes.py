@@ -1,0 +1,88 @@
+"""Every operation of the contract is routed by template.yaml to a function whose FastAPI app serves it,
+under the contract's operationId, with the contract's parameters; and nothing else is routed."""
+
+import importlib
+from functools import cache
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from export_api_local.template import Route, routes
+from tests.support.contract import ADMIN_CONTRACT, contract, load_spec, operations
+
+CONTRACT_OPERATIONS = operations(contract())
+ADMIN_OPERATIONS = operations(load_spec(ADMIN_CONTRACT))
+
+
+@cache
+def served(module: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(METHOD, path) -> OpenAPI operation, as the function's own FastAPI app describes it."""
+    app: FastAPI = importlib.import_module(module).app
+    return {
+        (method.upper(), path): operation
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def route_of(method: str, path: str) -> Route:
+    found = [r for r in routes() if r.method == method.upper() and r.path == path]
+    assert len(found) == 1, f"template.yaml routes {method.upper()} {path} {len(found)} times"
+    return found[0]
+
+
+def parameter_names(
+    spec: dict[str, Any], operation: dict[str, Any], location: str, shared: list[dict[str, Any]] | None = None
+) -> set[str]:
+    """Names of an operation's parameters in one location, with those its path item declares for all."""
+    names = set()
+    for parameter in (shared or []) + operation.get("parameters", []):
+        if "$ref" in parameter:
+            parameter = spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
+        if parameter["in"] == location:
+            names.add(parameter["name"])
+    return names
+
+
+def test_the_contract_has_26_operations() -> None:
+    assert len(CONTRACT_OPERATIONS) == 26
+    assert len({op["operationId"] for _, _, op in CONTRACT_OPERATIONS}) == 26
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "operation"),
+    CONTRACT_OPERATIONS + ADMIN_OPERATIONS,
+    ids=[op["operationId"] for _, _, op in CONTRACT_OPERATIONS + ADMIN_OPERATIONS],
+)
+def test_operation_is_routed_and_served(path: str, method: str, operation: dict[str, Any]) -> None:
+    route = route_of(method, path)
+    app_operation = served(route.module).get((method.upper(), path))
+    assert app_operation is not None, f"{route.module} does not serve {method.upper()} {path}"
+    assert app_operation["operationId"] == operation["operationId"]
+    assert bool(app_operation.get("deprecated")) == bool(operation.get("deprecated"))
+    spec = load_spec(ADMIN_CONTRACT) if path.startswith(("/admin", "/health")) else contract()
+    for location in ("path", "query"):
+        documented = parameter_names(spec, operation, location, spec["paths"][path].get("parameters"))
+        assert parameter_names(spec, app_operation, location) == documented, location
+
+
+def test_every_template_route_is_documented() -> None:
+    documented = {(method.upper(), path) for path, method, _ in CONTRACT_OPERATIONS + ADMIN_OPERATIONS}
+    routed = {(route.method, route.path) for route in routes()}
+    assert routed == documented
+
+
+def test_each_resource_group_has_its_own_function() -> None:
+    functions: dict[str, set[str]] = {}
+    for route in routes():
+        group = route.path.split("/")[2] if route.path.startswith("/v") else "admin"
+        functions.setdefault(group, set()).add(route.function)
+    assert all(len(names) == 1 for names in functions.values()), functions
+    assert len({name for names in functions.values() for name in names}) == 4
+
+
+def test_apps_serve_nothing_beyond_their_routes() -> None:
+    for module in {route.module for route in routes()}:
+        routed = {(r.method, r.path) for r in routes() if r.module == module}
+        assert set(served(module)) == routed, module
