@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean
+.PHONY: install test lint format run clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/shared functions export_api_local tests
+	$(BIN)/mypy layers/shared functions export_api_local tests benchmarks
+
+# Figures of issue 7 (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

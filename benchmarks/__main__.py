@@ -1,0 +1,33 @@
+"""`make bench`: every figure of issue 7 in one run, printed as one table and written as JSON.
+
+python -m benchmarks            # the full run (a few minutes)
+python -m benchmarks --quick    # tiny sizes, seconds: checks the code, not the figures
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmarks.config import FULL, QUICK, set_environment
+
+set_environment()
+
+from benchmarks.report import RESULTS, render, write  # noqa: E402
+from benchmarks.runner import run_all  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: check the code runs")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="directory of the JSON results")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    args = parser.parse_args(argv)
+    rows, document = run_all(QUICK if args.quick else FULL, progress=sys.stderr)
+    print(render(rows))
+    if not args.no_write:
+        print(f"\nwritten to {write(document, args.results)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Requests to the Lambda handlers as API Gateway sends them (REST proxy events, routed by template.yaml)."""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from export_api_local.apigw import QueryParams, find_route, invoke, rest_event
+
+ALL_SCOPES = "export-jobs:read export-jobs:write export-items:read"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The authorizer's context for a caller: `principalId`, `companyIds`, `scopes`."""
+
+    company_ids: tuple[str, ...]
+    scopes: str = ALL_SCOPES
+    principal_id: str = "benchmark"
+
+    def context(self) -> dict[str, str]:
+        return {"principalId": self.principal_id, "companyIds": ",".join(self.company_ids), "scopes": self.scopes}
+
+
+ADMIN = Identity(company_ids=(), scopes="admin", principal_id="admin")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+
+def event_for(
+    method: str, path: str, identity: Identity | None, query: QueryParams | None = None, body: Any = None
+) -> tuple[Any, dict[str, Any]]:
+    """The function route and the API Gateway event of one request."""
+    found = find_route(method, path)
+    if found is None:
+        raise LookupError(f"template.yaml routes no function for {method} {path}")
+    route, parameters = found
+    event = rest_event(
+        route,
+        path,
+        parameters,
+        query=query,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(body) if body is not None else None,
+        authorizer=identity.context() if identity else None,
+    )
+    return route, event
+
+
+def request(
+    method: str,
+    path: str,
+    identity: Identity | None,
+    query: Mapping[str, Any] | None = None,
+    body: Any = None,
+    expect: int | None = None,
+) -> Answer:
+    route, event = event_for(method, path, identity, query, body)
+    result = invoke(route, event)
+    answer = Answer(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
+    if expect is not None and answer.status != expect:
+        raise AssertionError(f"{method} {path} answered {answer.status}, expected {expect}: {answer.body}")
+    return answer

@@ -1,0 +1,246 @@
+"""3. Cold start: a fresh interpreter imports a function's handler and serves its first request, against a
+bare Powertools `APIGatewayRestResolver` app (benchmarks/baseline/) serving the same route with the same
+DynamoDB requests, in the same run, runs interleaved.
+
+Both talk HTTP to a moto server in this process (sharing the in-process backend and its data), as a
+Lambda function talks to DynamoDB over the network. The path of a child is laid out as on Lambda: the
+function's code directory and the layer's directory, nothing else of the project.
+"""
+
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from export_api.auth.tokens import TokenCodec
+from export_api.settings import get_settings
+from moto.server import ThreadedMotoServer
+
+from benchmarks.api import event_for
+from benchmarks.data import Company
+from benchmarks.report import ROOT, Row, verdict
+
+SECTION = "3 cold start"
+GOAL = 1.3
+CHILD = ROOT / "benchmarks" / "coldstart_child.py"
+LAYER = ROOT / "layers" / "shared"
+BASELINE = ROOT / "benchmarks" / "baseline"
+
+Events = tuple[dict[str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Target:
+    function: str
+    request: str
+    code: Path
+    attribute: str
+    baseline_module: str
+    baseline_attribute: str
+    #: Run index -> (first event, second event).
+    events: Callable[[int], Events]
+
+
+@dataclass
+class Sample:
+    import_ms: float
+    first_ms: float
+    second_ms: float
+    wall_ms: float
+    modules: int
+
+    @property
+    def total_ms(self) -> float:
+        return self.import_ms + self.first_ms
+
+
+def _child(
+    paths: list[Path], module: str, attribute: str, function: str, events: Events, env: dict[str, str]
+) -> Sample:
+    spec = json.dumps({"event": events[0], "second": events[1], "function": function})
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(CHILD), module, attribute],
+        input=spec,
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)},
+        check=False,
+        timeout=120,
+    )
+    wall = (time.perf_counter() - started) * 1000
+    if result.returncode != 0:
+        raise RuntimeError(f"{module}.{attribute} failed to start:\n{result.stderr[-3000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if not 200 <= figures["status"] < 300:
+        raise RuntimeError(f"{module}.{attribute} answered {figures['status']}:\n{result.stdout[-2000:]}")
+    return Sample(figures["import_ms"], figures["first_ms"], figures["second_ms"], wall, figures["modules"])
+
+
+def _targets(runs: int) -> dict[str, Target]:
+    company = Company.through_api(3)
+    me = company.identity
+    job = company.create_job(company.entry_ids)
+    pending = [company.create_job(company.entry_ids[:1]) for _ in range(2 * runs)]
+    settings = get_settings()
+    token = TokenCodec(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience).mint(
+        "benchmark", [company.company_id], ["export-jobs:read"]
+    )
+
+    def same(method: str, path: str, query: dict[str, Any] | None = None) -> Callable[[int], Events]:
+        def events(_: int) -> Events:
+            event = event_for(method, path, me, query)[1]
+            return event, event
+
+        return events
+
+    def job_event(run: int) -> Events:
+        body = {"jobId": pending[run], "event": "started"}
+        first = event_for("POST", "/v3/export-job-events", me, body=body)[1]
+        second = event_for("POST", "/v3/export-job-events", me, body={**body, "event": "completed"})[1]
+        return first, second
+
+    def authorizer(_: int) -> Events:
+        event = {
+            "type": "REQUEST",
+            "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/api/GET/v3/export-jobs",
+            "resource": "/v3/export-jobs",
+            "path": "/v3/export-jobs",
+            "httpMethod": "GET",
+            "headers": {"Authorization": f"Bearer {token}"},
+        }
+        return event, event
+
+    functions = ROOT / "functions"
+    found = [
+        Target(
+            "ExportJobsFunction",
+            "GET /v3/export-jobs/{jobId}",
+            functions / "export_jobs",
+            "handler",
+            "powertools_app",
+            "export_jobs",
+            same("GET", f"/v3/export-jobs/{job}"),
+        ),
+        Target(
+            "ExportJobEventsFunction",
+            "POST /v3/export-job-events",
+            functions / "export_job_events",
+            "handler",
+            "powertools_app",
+            "export_job_events",
+            job_event,
+        ),
+        Target(
+            "ExportItemsFunction",
+            "GET /v3/export-items?job_id=",
+            functions / "export_items",
+            "handler",
+            "powertools_app",
+            "export_items",
+            same("GET", "/v3/export-items", {"job_id": job, "limit": "50"}),
+        ),
+        Target(
+            "AdminFunction",
+            "GET /health",
+            functions / "admin",
+            "handler",
+            "powertools_app",
+            "admin",
+            same("GET", "/health"),
+        ),
+        Target(
+            "AuthorizerFunction",
+            "bearer JWT",
+            functions / "authorizer",
+            "handler",
+            "jwt_authorizer",
+            "handler",
+            authorizer,
+        ),
+    ]
+    return {t.function: t for t in found}
+
+
+def _median(samples: list[Sample], field: str) -> float:
+    return float(statistics.median(getattr(s, field) for s in samples))
+
+
+def _split(samples: list[Sample]) -> str:
+    total, imported, first = (_median(samples, f) for f in ("total_ms", "import_ms", "first_ms"))
+    return f"{total:.0f} ms (import {imported:.0f} + 1st {first:.0f})"
+
+
+def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
+    targets = _targets(runs)
+    settings = get_settings()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "COV_"))}
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "JOBS_TABLE_NAME": settings.jobs_table_name,
+            "ITEMS_TABLE_NAME": settings.items_table_name,
+            "CREDENTIALS_TABLE_NAME": settings.credentials_table_name,
+            "CURSOR_SECRET": settings.cursor_secret,
+            "JWT_SECRET": settings.jwt_secret,
+            "JWT_ISSUER": settings.jwt_issuer,
+            "JWT_AUDIENCE": settings.jwt_audience,
+            # As deployed (template.yaml): INFO logs, metrics on, tracing off outside Lambda.
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "POWERTOOLS_METRICS_DISABLED": "false",
+        }
+    )
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    rows = []
+    try:
+        for name in functions:
+            target = targets[name]
+            ours: list[Sample] = []
+            base: list[Sample] = []
+            for index in range(runs):
+                # Interleaved, alternating which goes first, so both see the same machine.
+                runs_in_order = [
+                    (ours, [target.code, LAYER], "app", target.attribute, target.events(2 * index)),
+                    (base, [BASELINE], target.baseline_module, target.baseline_attribute, target.events(2 * index + 1)),
+                ]
+                if index % 2:
+                    runs_in_order.reverse()
+                for samples, paths, module, attribute, events in runs_in_order:
+                    samples.append(_child(paths, module, attribute, name, events, env))
+            total, base_total = _median(ours, "total_ms"), _median(base, "total_ms")
+            ratio = total / base_total
+            rows.append(
+                Row(
+                    section=SECTION,
+                    case=f"{name} ({target.request})",
+                    measured=_split(ours),
+                    reference=_split(base),
+                    ratio=ratio,
+                    goal=f"≤ {GOAL}",
+                    verdict=verdict(ratio <= GOAL),
+                    details={
+                        "runs": runs,
+                        "ours": [vars(s) for s in ours],
+                        "baseline": [vars(s) for s in base],
+                        "median_total_ms": total,
+                        "median_baseline_total_ms": base_total,
+                        "median_wall_ms": _median(ours, "wall_ms"),
+                        "median_baseline_wall_ms": _median(base, "wall_ms"),
+                        "median_second_ms": _median(ours, "second_ms"),
+                        "median_baseline_second_ms": _median(base, "second_ms"),
+                    },
+                )
+            )
+    finally:
+        server.stop()
+    return rows

@@ -1,0 +1,63 @@
+"""Runs in a fresh interpreter: import one handler module, serve its first request, then a second.
+
+    python coldstart_child.py MODULE ATTRIBUTE < {"event": ..., "second": ..., "function": ...}
+
+Prints the timings as JSON. Imports nothing but the standard library before the handler module, so the
+import time is the handler's own.
+"""
+
+import time
+
+_STARTED = time.perf_counter()
+
+import importlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+class Context:
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}"
+        self.aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+def _status(response: Any) -> int:
+    if isinstance(response, dict) and "statusCode" in response:
+        return int(response["statusCode"])
+    return 200 if isinstance(response, dict) and "policyDocument" in response else 0
+
+
+def main() -> None:
+    module_name, attribute = sys.argv[1], sys.argv[2]
+    spec = json.loads(sys.stdin.read())
+    context = Context(spec["function"])
+    before_import = time.perf_counter()
+    handler = getattr(importlib.import_module(module_name), attribute)
+    imported = time.perf_counter()
+    first = handler(spec["event"], context)
+    served = time.perf_counter()
+    second = handler(spec.get("second") or spec["event"], context)
+    again = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "startup_ms": (before_import - _STARTED) * 1000,
+                "import_ms": (imported - before_import) * 1000,
+                "first_ms": (served - imported) * 1000,
+                "second_ms": (again - served) * 1000,
+                "status": _status(first),
+                "second_status": _status(second),
+                "modules": len(sys.modules),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""What a benchmark run measures, and how big: the full run (`make bench`) and a tiny one (the smoke test)."""
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+FUNCTIONS = (
+    "ExportJobsFunction",
+    "ExportJobEventsFunction",
+    "ExportItemsFunction",
+    "AdminFunction",
+    "AuthorizerFunction",
+)
+
+# Settings are read once per process: the environment is set before any application module is imported.
+ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "benchmark",
+    "AWS_SECRET_ACCESS_KEY": "benchmark",
+    "JOBS_TABLE_NAME": "bench-jobs",
+    "ITEMS_TABLE_NAME": "bench-items",
+    "CREDENTIALS_TABLE_NAME": "bench-credentials",
+    "CURSOR_SECRET": "benchmark-cursor-secret-0123456789",
+    "JWT_SECRET": "benchmark-jwt-secret-0123456789-0123456789",
+    "POWERTOOLS_SERVICE_NAME": "export-api-bench",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_NAMESPACE": "ExportApiBench",
+    # Metrics go to stdout as EMF records; the table goes there too.
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+def set_environment() -> None:
+    """Defaults for a benchmark process (a test process keeps the values its conftest set)."""
+    for name, value in ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    #: Accounting entries per job created through POST /v1/export-jobs.
+    create_entries: tuple[int, ...] = (100, 1_000)
+    #: Items in one PUT /vN/export-jobs/{jobId}/items.
+    put_items: int = 100
+    #: Items of the jobs whose pages are compared, and jobs of the companies whose lists are compared.
+    small_job: int = 1_000
+    big_job: int = 100_000
+    small_company: int = 10
+    big_company: int = 10_000
+    item_page: int = 50
+    job_page: int = 5
+    #: Fresh processes per function (and as many for the baseline).
+    cold_runs: int = 5
+    cold_functions: tuple[str, ...] = FUNCTIONS
+    warm_requests: int = 300
+    #: Install the layer's requirements for arm64 to measure it (needs the package index).
+    package: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FULL = Sizes()
+QUICK = Sizes(
+    create_entries=(5, 20),
+    put_items=10,
+    small_job=30,
+    big_job=300,
+    small_company=10,
+    big_company=40,
+    item_page=5,
+    job_page=3,
+    cold_runs=1,
+    cold_functions=("ExportJobsFunction",),
+    warm_requests=5,
+    package=False,
+)
