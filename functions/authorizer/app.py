@@ -8,12 +8,14 @@ a valid one without the admin scope is denied on admin routes (API Gateway: 403)
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from export_api.auth.principal import AuthenticationFailed, Principal
 from export_api.models.caller import Scope
+from export_api.observability import get_logger, instrument
 from export_api.services.authentication import get_authentication
 
-logger = Logger(service="authorizer")
+# REQUEST authorizer events carry the request's API Gateway request id: its lines share the correlation id.
+logger = get_logger("authorizer")
 
 
 def _authorization_header(event: dict[str, Any]) -> str | None:
@@ -53,9 +55,13 @@ def _authorize(event: dict[str, Any], required_scope: Scope | None) -> dict[str,
     return _policy(principal, "Allow" if allowed else "Deny", str(event.get("methodArn", "")))
 
 
-def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+def _export_api(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     return _authorize(event, None)
 
 
-def admin_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+def _admin(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     return _authorize(event, Scope.ADMIN)
+
+
+handler = instrument(_export_api, "authorizer", correlation_paths.API_GATEWAY_REST)
+admin_handler = instrument(_admin, "authorizer", correlation_paths.API_GATEWAY_REST)

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from export_api.errors import ExportApiError
 from export_api.http.responses import error_response
+from export_api.observability import get_logger
 
 
 def describe_validation_errors(errors: list[Any], where: str = "") -> str:
@@ -56,5 +57,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(error.status_code, "BAD_REQUEST", str(error.detail))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, __: Exception) -> Response:
+    async def unexpected(_: Request, error: Exception) -> Response:
+        get_logger().exception("unexpected error", exc_info=error)
         return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred; it has been logged.")

@@ -2,9 +2,11 @@
 
 from datetime import UTC, datetime
 
-from export_api.errors import InvalidExportJobStatusChange
+from export_api.errors import ExportApiError, InvalidExportJobStatusChange
 from export_api.models.caller import Caller, Scope
+from export_api.models.enums import ExportJobStatus
 from export_api.models.jobs import CreateExportJobEvent, ExportJob
+from export_api.observability import bind_job, get_logger, record_event_rejected, record_job_closed, record_job_started
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS
 from export_api.services.jobs import ExportJobsService
@@ -16,6 +18,19 @@ class ExportJobEventsService:
         self.jobs = jobs
 
     def apply(self, caller: Caller, event: CreateExportJobEvent) -> ExportJob:
+        bind_job(event.job_id)
+        try:
+            moved = self._apply(caller, event)
+        except ExportApiError as error:
+            record_event_rejected(error.error_type)
+            get_logger().info(
+                "export job event rejected",
+                extra={"event": event.event.value, "reason": error.error_type, "detail": error.message},
+            )
+            raise
+        return moved
+
+    def _apply(self, caller: Caller, event: CreateExportJobEvent) -> ExportJob:
         caller.require(Scope.EXPORT_JOBS_WRITE)
         job = self.jobs.get(caller, event.job_id)
         for _ in range(WRITE_ATTEMPTS):
@@ -28,7 +43,19 @@ class ExportJobEventsService:
             except TransactionConflict:
                 job = self.jobs.load(job.id)
                 continue
+            _applied(event, job.status, to_status)
             moved = self.jobs.load(job.id)
             self.jobs.workflow.job_event_applied(moved)
             return moved
         raise InvalidExportJobStatusChange("Export Job status change failed: the job kept changing; retry.")
+
+
+def _applied(event: CreateExportJobEvent, from_status: ExportJobStatus, to_status: ExportJobStatus) -> None:
+    if to_status is ExportJobStatus.IN_PROGRESS:
+        record_job_started()
+    elif not to_status.is_open:
+        record_job_closed(to_status)
+    get_logger().info(
+        "export job event applied",
+        extra={"event": event.event.value, "from_status": from_status.value, "status": to_status.value},
+    )

@@ -14,6 +14,7 @@ from export_api.models.jobs import (
     ExportJobItemUpdateError,
     UpdateExportJobItem,
 )
+from export_api.observability import get_logger, record_items_updated
 from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
@@ -73,6 +74,10 @@ class JobItemsService:
             except TransactionConflict:
                 job = reload_job(job.id)
                 continue
+            record_items_updated(new.status for _, new in changes)
+            get_logger().info(
+                "export job items updated", extra={"updated": len(changes), "unknown": len(updates) - len(changes)}
+            )
             return ExportJobItemUpdate(
                 data=[new for _, new in changes],
                 errors=[
@@ -109,6 +114,7 @@ class JobItemsService:
                 )
             except TransactionConflict:
                 continue
+            record_items_updated(new.status for _, new in changes)
 
 
 def _updated(job_id: UUID, update: UpdateExportJobItem) -> ExportJobItem:

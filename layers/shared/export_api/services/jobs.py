@@ -15,6 +15,7 @@ from export_api.models.jobs import (
     ItemCounts,
     UpdateExportJobItem,
 )
+from export_api.observability import bind_job, get_logger, record_job_created
 from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
@@ -45,6 +46,7 @@ class ExportJobsService:
         self.job_expires_in_seconds = job_expires_in_seconds
 
     def load(self, job_id: UUID) -> ExportJob:
+        bind_job(job_id)
         job = self.jobs.get(job_id)
         if job is None:
             raise ExportNotFound()
@@ -52,6 +54,7 @@ class ExportJobsService:
 
     def get(self, caller: Caller, job_id: UUID) -> ExportJob:
         """The job, if it is the caller's: another company's job is as unknown as a missing one."""
+        bind_job(job_id)
         job = self.jobs.get(job_id)
         if job is None or not caller.can_access(job.company_id):
             raise ExportNotFound()
@@ -103,7 +106,12 @@ class ExportJobsService:
             item_counts=ItemCounts(pending=len(entry_ids)),
         )
         self.jobs.create(job)
+        bind_job(job.id)
         self.workflow.job_created(job, [entries[e] for e in entry_ids])
+        record_job_created()
+        get_logger().info(
+            "export job created", extra={"company_id": str(company), "number_of_items": job.number_of_items}
+        )
         return job
 
     def list_items(
