@@ -6,6 +6,15 @@ from typing import Any
 
 from tests.support.api import ADMIN, ApiClient, Identity
 
+ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
+# Each way a job closes (the events from a new job), each paired with a different version to ask in.
+CLOSING = [
+    (["started", "completed"], "v0"),
+    (["started", "completed_with_errors"], "v1"),
+    (["failed"], "v2"),
+    (["started", "failed"], "v3"),
+]
+
 
 def accounting_entry(entry_id: str, index: int = 0) -> dict[str, Any]:
     """An accounting entry in the richest export item shape."""

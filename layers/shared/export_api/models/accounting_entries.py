@@ -5,13 +5,22 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AnyUrl, Field, PlainSerializer
+from pydantic import AnyUrl, BeforeValidator, Field, PlainSerializer
 
 from export_api.models.base import RequestModel
+
+
+def _json_number(value: object) -> object:
+    """Only a JSON number is an amount: Decimal alone would also read "12.5" (the contract's type is `number`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("Input should be a JSON number")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
 
 # Money travels as a JSON number (the contract's `number`) but is held as Decimal so no cent is lost.
 Amount = Annotated[
     Decimal,
+    BeforeValidator(_json_number),
     Field(allow_inf_nan=False, max_digits=20, decimal_places=6),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
@@ -58,6 +67,7 @@ class ExportItemTax(RequestModel):
     rate: (
         Annotated[
             Decimal,
+            BeforeValidator(_json_number),
             Field(ge=0, le=100, allow_inf_nan=False),
             PlainSerializer(float, return_type=float, when_used="json"),
         ]
