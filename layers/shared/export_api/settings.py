@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     api_base_path: str = "/"
     # Seconds a pending job waits for `started` before it expires (ExportJob.expiresIn).
     job_expires_in_seconds: int = Field(default=86_400, ge=1)
+    # The job lifecycle state machine (ExportJobLifecycle). Unset: lifecycles run inline, in the calling process.
+    state_machine_arn: str | None = None
+    # Seconds a started job may go without its closing event before it fails with `service_timeout`.
+    job_stuck_timeout_seconds: int = Field(default=86_400, ge=1)
     default_page_limit: int = Field(default=50, ge=1)
     max_page_limit: int = Field(default=100, ge=1)
     max_page_offset: int = Field(default=10_000, ge=0)

@@ -1,14 +1,17 @@
 """Jobs table: one record per export job, and one counter record per company.
 
-Keys: `pk = JOB#<jobId>` for a job, `pk = COMPANY#<companyId>` for the company's counters.
+Keys: `pk = JOB#<jobId>` for a job, `pk = COMPANY#<companyId>` for the company's counters,
+`pk = JOB#<jobId>#ENTRIES#<n>` for the entry ids the job was created with (read by its workflow).
 Lists read GSIs: `byCompany` (companyId, sortKey) and `byCompanyStatus` (companyStatus, sortKey),
 where `sortKey = <createdAt>#<jobId>` is unique and orders jobs by creation.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from botocore.exceptions import ClientError
 
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob, ItemCounts
@@ -27,6 +30,14 @@ def job_key(job_id: UUID) -> dict[str, str]:
 
 def company_key(company_id: UUID) -> dict[str, str]:
     return {"pk": f"COMPANY#{company_id}"}
+
+
+# Entry ids per chunk record (see put_entry_ids).
+ENTRY_ID_CHUNK_SIZE = 1_000
+
+
+def entry_ids_key(job_id: UUID, index: int) -> dict[str, str]:
+    return {"pk": f"JOB#{job_id}#ENTRIES#{index:05d}"}
 
 
 def job_counter(status: ExportJobStatus) -> str:
@@ -172,3 +183,76 @@ class JobsRepository:
         response = self._table.get_item(Key=company_key(company_id))
         record = response.get("Item", {})
         return sum(int(record.get(job_counter(s), 0)) for s in (set(statuses or []) or ExportJobStatus))
+
+    # The job's lifecycle workflow: requested entry ids, the waiting task's token, finalization -------
+
+    def put_entry_ids(self, job_id: UUID, entry_ids: Sequence[UUID], chunk_size: int | None = None) -> int:
+        """Record the entry ids a job was created with, in chunk records; returns how many chunks.
+
+        The workflow materializes the job's items from these: 10,000 ids do not fit in a Step Functions
+        input (256 KB), and one chunk of 1,000 ids is ~38 KB, well under DynamoDB's 400 KB item limit.
+        """
+        size = chunk_size or ENTRY_ID_CHUNK_SIZE
+        count = max(1, -(-len(entry_ids) // size))
+        with self._table.batch_writer() as batch:
+            for index in range(count):
+                batch.put_item(
+                    Item={
+                        **entry_ids_key(job_id, index),
+                        "entryIds": [str(e) for e in entry_ids[index * size : (index + 1) * size]],
+                        "chunkIndex": index,
+                        "chunkCount": count,
+                    }
+                )
+        return count
+
+    def entry_ids(self, job_id: UUID, index: int) -> tuple[Sequence[UUID], int] | None:
+        """One chunk of the job's entry ids, and how many chunks there are (None: no such chunk)."""
+        record = self._table.get_item(Key=entry_ids_key(job_id, index), ConsistentRead=True).get("Item")
+        if record is None:
+            return None
+        return [UUID(str(e)) for e in record["entryIds"]], int(record["chunkCount"])
+
+    def store_task_token(self, job_id: UUID, token: str, while_status: ExportJobStatus) -> bool:
+        """Keep the token of the task waiting for the job to leave `while_status`, if it has not already.
+
+        False when the job is no longer in `while_status`: the event came first, and the caller resumes
+        the task itself. The condition is what makes the wait race-free (design.md, lifecycle workflow).
+        """
+        try:
+            self._table.update_item(
+                Key=job_key(job_id),
+                UpdateExpression="SET workflowTaskToken = :token, workflowAwaiting = :status",
+                ConditionExpression="#status = :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":token": token, ":status": while_status.value},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def task_token(self, job_id: UUID) -> tuple[str, ExportJobStatus] | None:
+        """The stored task token and the status its task waits for the job to leave."""
+        record = self._table.get_item(
+            Key=job_key(job_id),
+            ConsistentRead=True,
+            ProjectionExpression="workflowTaskToken, workflowAwaiting",
+        ).get("Item")
+        if not record or "workflowTaskToken" not in record:
+            return None
+        return str(record["workflowTaskToken"]), ExportJobStatus(str(record["workflowAwaiting"]))
+
+    def mark_finalized(self, job_id: UUID, now: datetime) -> datetime:
+        """Record when the workflow finished with a closed job (the first time counts); no task waits any more."""
+        response = self._table.update_item(
+            Key=job_key(job_id),
+            UpdateExpression=(
+                "SET finalizedAt = if_not_exists(finalizedAt, :now) REMOVE workflowTaskToken, workflowAwaiting"
+            ),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":now": now.isoformat()},
+            ReturnValues="UPDATED_NEW",
+        )
+        return datetime.fromisoformat(str(response["Attributes"]["finalizedAt"]))

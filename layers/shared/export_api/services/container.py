@@ -5,13 +5,16 @@ from functools import cache
 
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
+from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.accounting_entries import AccountingEntriesService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
 from export_api.services.health import HealthService
+from export_api.services.job_executions import JobExecutionsService
 from export_api.services.job_items import JobItemsService
+from export_api.services.job_lifecycle import JobLifecycleService
 from export_api.services.jobs import ExportJobsService
-from export_api.services.workflow import InlineJobWorkflow, JobWorkflow
+from export_api.services.workflow import InlineJobWorkflow, JobWorkflow, StepFunctionsJobWorkflow
 from export_api.settings import Settings, get_settings
 
 
@@ -24,6 +27,18 @@ class Services:
     export_items: ExportItemsService
     accounting_entries: AccountingEntriesService
     health: HealthService
+    # The steps of a job's lifecycle execution (JobWorkflowFunction).
+    lifecycle: JobLifecycleService
+    executions: JobExecutionsService
+
+
+def build_workflow(settings: Settings, jobs: JobsRepository, job_items: JobItemsService) -> JobWorkflow:
+    """A Step Functions execution per job when a state machine is configured, else inline."""
+    if settings.state_machine_arn:
+        return StepFunctionsJobWorkflow(
+            StepFunctionsRepository(settings.state_machine_arn), jobs, settings.job_stuck_timeout_seconds
+        )
+    return InlineJobWorkflow(job_items)
 
 
 def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> Services:
@@ -34,7 +49,7 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         jobs_repository,
         items_repository,
         job_items,
-        workflow or InlineJobWorkflow(job_items),
+        workflow or build_workflow(settings, jobs_repository, job_items),
         settings.job_expires_in_seconds,
     )
     return Services(
@@ -45,6 +60,10 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         export_items=ExportItemsService(jobs, items_repository),
         accounting_entries=AccountingEntriesService(items_repository),
         health=HealthService(settings),
+        lifecycle=JobLifecycleService(
+            jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)
+        ),
+        executions=JobExecutionsService(jobs),
     )
 
 

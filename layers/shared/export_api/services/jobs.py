@@ -105,6 +105,8 @@ class ExportJobsService:
             created_by=request.employee_id,
             item_counts=ItemCounts(pending=len(entry_ids)),
         )
+        # The ids first: the job's workflow materializes its items from them (too many for its input).
+        self.jobs.put_entry_ids(job.id, entry_ids)
         self.jobs.create(job)
         bind_job(job.id)
         self.workflow.job_created(job, [entries[e] for e in entry_ids])

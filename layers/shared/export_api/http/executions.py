@@ -1,0 +1,36 @@
+"""Admin: an export job's lifecycle execution (docs/admin-api.openapi.yaml, docs/workflow.md)."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import Response
+
+from export_api.http.caller import get_caller
+from export_api.http.responses import ContractJSONResponse, body_of
+from export_api.models.caller import Caller
+from export_api.services.container import Services, get_services
+
+JobId = Annotated[UUID, Path(alias="jobId")]
+
+
+def job_executions_router() -> APIRouter:
+    router = APIRouter(tags=["Admin"])
+
+    @router.get("/admin/export-jobs/{jobId}/execution", operation_id="getExportJobExecution")
+    def get_execution(
+        job_id: JobId,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+    ) -> Response:
+        return ContractJSONResponse(body_of(services.executions.trace(caller, job_id)))
+
+    @router.post("/admin/export-jobs/{jobId}/execution/reconcile", operation_id="reconcileExportJobExecution")
+    def reconcile_execution(
+        job_id: JobId,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+    ) -> Response:
+        return ContractJSONResponse(body_of(services.executions.reconcile(caller, job_id)))
+
+    return router

@@ -1,0 +1,90 @@
+"""The state machine as declared: template.yaml wiring, the ASL's shape, and a 10,000-entry job's records."""
+
+import json
+import uuid
+from typing import Any
+
+from export_api.models.enums import ExportJobStatus
+from export_api.models.jobs import ExportJob
+from export_api.repositories.jobs import JobsRepository
+from export_api.repositories.stepfunctions import StepFunctionsRepository
+from export_api.services.workflow import StepFunctionsJobWorkflow
+
+from export_api_local.template import ROOT, load_template
+
+ASL = json.loads((ROOT / "statemachine" / "export_job.asl.json").read_text())
+
+
+def resource(logical_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = load_template()["Resources"][logical_id]
+    return found
+
+
+def test_template_declares_the_state_machine_and_its_rights() -> None:
+    machine = resource("ExportJobLifecycle")
+    assert machine["Type"] == "AWS::Serverless::StateMachine"
+    properties = machine["Properties"]
+    assert properties["Type"] == "STANDARD"
+    assert (ROOT / properties["DefinitionUri"]).is_file()
+    assert properties["DefinitionSubstitutions"] == {
+        "JobWorkflowFunctionArn": {"Fn::GetAtt": "JobWorkflowFunction.Arn"}
+    }
+    # The state machine may invoke the workflow function, and nothing else.
+    assert properties["Policies"] == [{"LambdaInvokePolicy": {"FunctionName": {"Ref": "JobWorkflowFunction"}}}]
+    jobs = resource("ExportJobsFunction")["Properties"]
+    assert jobs["Environment"]["Variables"]["STATE_MACHINE_ARN"] == {"Ref": "ExportJobLifecycle"}
+    assert {"StepFunctionsExecutionPolicy": {"StateMachineName": {"Fn::GetAtt": "ExportJobLifecycle.Name"}}} in jobs[
+        "Policies"
+    ]
+    events = resource("ExportJobEventsFunction")["Properties"]
+    statements = [s for p in events["Policies"] if isinstance(p, dict) for s in p.get("Statement", [])]
+    resume = next(s for s in statements if s.get("Sid") == "ResumeJobLifecycle")
+    assert resume["Action"] == ["states:SendTaskSuccess", "states:SendTaskFailure"]
+    assert resume["Resource"] == {"Ref": "ExportJobLifecycle"}
+
+
+def test_every_task_calls_the_workflow_function_with_jsonpath_only() -> None:
+    assert "QueryLanguage" not in ASL
+    for name, state in ASL["States"].items():
+        assert "QueryLanguage" not in state, name
+        if state["Type"] == "Task":
+            assert state["Parameters"]["FunctionName"] == "${JobWorkflowFunctionArn}", name
+            assert state["Retry"], name
+    for wait in ("AwaitStart", "AwaitFinish"):
+        state = ASL["States"][wait]
+        assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        assert state["Parameters"]["Payload"]["taskToken.$"] == "$$.Task.Token"
+        assert "TimeoutSecondsPath" in state
+        assert state["Catch"][0]["ErrorEquals"] == ["States.Timeout"]
+
+
+def test_a_10000_entry_job_fits(tables: None) -> None:
+    jobs = JobsRepository("test-jobs")
+    job_id = uuid.uuid4()
+    entry_ids = [uuid.uuid4() for _ in range(10_000)]
+    assert jobs.put_entry_ids(job_id, entry_ids) == 10
+    read: list[uuid.UUID] = []
+    for index in range(10):
+        chunk = jobs.entry_ids(job_id, index)
+        assert chunk is not None
+        ids, count = chunk
+        assert (len(ids), count) == (1_000, 10)
+        read.extend(ids)
+    assert read == entry_ids
+    record = jobs._table.get_item(Key={"pk": f"JOB#{job_id}#ENTRIES#00000"})["Item"]
+    # About 38 KB: a tenth of DynamoDB's 400 KB item limit.
+    assert len(json.dumps(record, default=str)) < 50_000
+    job = ExportJob.model_validate(
+        {
+            "id": job_id,
+            "companyId": uuid.uuid4(),
+            "status": ExportJobStatus.PENDING,
+            "createdAt": "2026-10-01T00:00:00Z",
+            "expiresIn": 86_400,
+            "isInteractive": True,
+            "numberOfItems": 10_000,
+            "vendorBasedBookkeeping": False,
+        }
+    )
+    workflow = StepFunctionsJobWorkflow(StepFunctionsRepository(None), jobs, 86_400)
+    assert len(json.dumps(workflow.execution_input(job))) < 1_000  # Step Functions' input limit is 256 KB
