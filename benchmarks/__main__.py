@@ -5,6 +5,8 @@ python -m benchmarks --quick    # tiny sizes, seconds: checks the code, not the 
 """
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="directory of the JSON results")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
-    rows, document = run_all(QUICK if args.quick else FULL, progress=sys.stderr)
+    # The functions log and emit EMF metrics on stdout: keep it for the table.
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        rows, document = run_all(QUICK if args.quick else FULL, progress=sys.stderr)
     print(render(rows))
     if not args.no_write:
         print(f"\nwritten to {write(document, args.results)}")

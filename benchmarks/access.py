@@ -89,13 +89,14 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
     ops: list[Operation] = []
 
     for n in sizes.create_entries:
-        reads, writes = math.ceil(n / 100), math.ceil(2 * n / 25)
+        reads, chunks, writes = math.ceil(n / 100), math.ceil(math.ceil(n / 1000) / 25), math.ceil(2 * n / 25)
         ops.append(
             Operation(
                 f"POST /v1/export-jobs ({n:,} entries)",
-                reads + 1 + writes,
-                f"{reads} BatchGetItem (entries) + 1 TransactWriteItems (job + company counter) + "
-                f"{writes} BatchWriteItem ({n} job items + {n} export items, 25 a batch; by the workflow)",
+                reads + chunks + 1 + writes,
+                f"{reads} BatchGetItem (entries) + {chunks} BatchWriteItem (entry ids for the workflow, 1,000 a "
+                f"record) + 1 TransactWriteItems (job + company counter) + {writes} BatchWriteItem ({n} job items "
+                f"+ {n} export items, 25 a batch: the workflow's, inline here)",
                 lambda n=n: request(  # type: ignore[misc]
                     "POST",
                     "/v1/export-jobs",

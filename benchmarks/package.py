@@ -1,12 +1,11 @@
 """5. Package size: the shared layer and each function as Lambda unpacks them.
 
-The layer is built as `sam build` builds it for arm64/python3.12: its requirements installed for
-`manylinux2014_aarch64` (binary wheels only) into `python/`, plus the layer's own source. boto3 and
-botocore come with the Lambda runtime and are not in the requirements.
+The layer is built by the make target `sam build` runs for it (layers/shared/Makefile, BuildMethod
+makefile): its requirements as `manylinux2014_aarch64` binary wheels for python3.12 into `python/`,
+less boto3 and its dependencies (the Lambda runtime has them), plus the layer's own source.
 """
 
 import io
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,38 +42,21 @@ def _mb(size: int) -> str:
 
 
 def build_layer(target: Path) -> None:
-    """`python/` of the layer: the requirements for arm64 and the layer's source."""
-    python = target / "python"
+    """`python/` of the layer, built by the same make target `sam build` runs (layers/shared/Makefile)."""
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",
-            "--target",
-            str(python),
-            "--platform",
-            "manylinux2014_aarch64",
-            "--implementation",
-            "cp",
-            "--python-version",
-            "3.12",
-            "--only-binary=:all:",
-            "-r",
-            str(ROOT / "layers" / "shared" / "requirements.txt"),
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(ROOT / "layers" / "shared"),
+            "build-SharedLayer",
+            f"ARTIFACTS_DIR={target}",
+            f"PYTHON={sys.executable}",
         ],
         check=True,
         capture_output=True,
         text=True,
         timeout=300,
-    )
-    shutil.copytree(
-        ROOT / "layers" / "shared" / "export_api",
-        python / "export_api",
-        ignore=shutil.ignore_patterns("__pycache__"),
     )
 
 
@@ -98,7 +80,7 @@ def run() -> list[Row]:
             rows.append(
                 Row(
                     SECTION,
-                    "shared layer (pip, arm64)",
+                    "shared layer (make build-SharedLayer)",
                     "unavailable",
                     verdict="n/a",
                     details={"error": detail[-2000:]},
@@ -112,7 +94,7 @@ def run() -> list[Row]:
             rows.append(
                 Row(
                     section=SECTION,
-                    case="shared layer, unzipped (pip --platform manylinux2014_aarch64, py3.12)",
+                    case="shared layer, unzipped (make build-SharedLayer: arm64, py3.12)",
                     measured=_mb(size),
                     reference=f"zipped {_mb(_zipped(target))}; largest MB: {largest}",
                     ratio=size / (LAYER_GOAL_MB * 1e6),

@@ -4,19 +4,27 @@ AWS_ENDPOINT_URL are honoured), with botocore's standard retry mode configured i
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
 if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_dynamodb import DynamoDBServiceResource
     from mypy_boto3_dynamodb.service_resource import Table
 
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2, read_timeout=5)
+# boto3 is imported on first use, not with this module: the authorizer verifies a bearer token without
+# it, and importing it (~100-300 ms) would count against every cold start of the authorizer.
+
+
+@cache
+def retry_config() -> "Config":
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2, read_timeout=5)
 
 
 @cache
 def dynamodb() -> "DynamoDBServiceResource":
-    return boto3.resource("dynamodb", config=RETRY_CONFIG)
+    import boto3
+
+    return boto3.resource("dynamodb", config=retry_config())
 
 
 @cache
@@ -26,7 +34,9 @@ def table(name: str) -> "Table":
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=RETRY_CONFIG)  # type: ignore[call-overload]
+    import boto3
+
+    return boto3.client(service, config=retry_config())  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

@@ -7,7 +7,7 @@ Keys (each partition holds one kind of record, so a page is a plain key-range Qu
 GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in one status.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -183,6 +183,7 @@ class ItemsRepository:
         job_id: UUID,
         changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
         while_job_status: tuple[ExportJobStatus, ExportJobStatus] = OPEN_JOB,
+        companies: Collection[UUID] | None = None,
     ) -> None:
         """Write (old, new) item pairs with the job's counters, in transactions of up to 99 items.
 
@@ -208,7 +209,7 @@ class ItemsRepository:
                         }
                     }
                 )
-            actions.append(self.jobs.item_counts_update(job_id, deltas, while_job_status))
+            actions.append(self.jobs.item_counts_update(job_id, deltas, while_job_status, companies))
             transact(actions)
 
     def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:

@@ -6,7 +6,7 @@ Lists read GSIs: `byCompany` (companyId, sortKey) and `byCompanyStatus` (company
 where `sortKey = <createdAt>#<jobId>` is unique and orders jobs by creation.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -134,6 +134,7 @@ class JobsRepository:
         job_id: UUID,
         deltas: dict[ExportJobItemStatus, int],
         while_status: tuple[ExportJobStatus, ExportJobStatus],
+        companies: Collection[UUID] | None = None,
     ) -> dict[str, Any]:
         """A transaction action moving the job's item counters, valid only while the job is in `while_status`.
 
@@ -149,6 +150,12 @@ class JobsRepository:
         update["ExpressionAttributeNames"]["#status"] = "status"
         update["ExpressionAttributeValues"][":s0"] = while_status[0].value
         update["ExpressionAttributeValues"][":s1"] = while_status[1].value
+        if companies is not None:
+            # The job must be one of these companies': the write doubles as the ownership check (no job read).
+            owners = sorted(str(c) for c in companies)
+            update["ConditionExpression"] += f" AND #company IN ({', '.join(f':k{i}' for i in range(len(owners)))})"
+            update["ExpressionAttributeNames"]["#company"] = "companyId"
+            update["ExpressionAttributeValues"].update({f":k{i}": c for i, c in enumerate(owners)})
         return action
 
     def list(

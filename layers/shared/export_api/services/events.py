@@ -1,6 +1,7 @@
 """Export job events: one conditional write per transition, then the workflow is resumed."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from export_api.errors import ExportApiError, InvalidExportJobStatusChange
 from export_api.models.caller import Caller, Scope
@@ -44,10 +45,18 @@ class ExportJobEventsService:
                 job = self.jobs.load(job.id)
                 continue
             _applied(event, job.status, to_status)
-            moved = self.jobs.load(job.id)
+            # The write's condition held: the job is as read, moved by exactly these fields (no re-read).
+            moved = _moved(job, to_status, now, changes)
             self.jobs.workflow.job_event_applied(moved)
             return moved
         raise InvalidExportJobStatusChange("Export Job status change failed: the job kept changing; retry.")
+
+
+def _moved(job: ExportJob, to_status: ExportJobStatus, now: datetime, changes: dict[str, Any]) -> ExportJob:
+    """The job as `JobsRepository.transition` leaves it."""
+    fields = {**job.model_dump(by_alias=True), **{k: v for k, v in changes.items() if v is not None}}
+    fields.update(status=to_status, lastUpdatedAt=now)
+    return ExportJob.model_validate(fields).model_copy(update={"item_counts": job.item_counts})
 
 
 def _applied(event: CreateExportJobEvent, from_status: ExportJobStatus, to_status: ExportJobStatus) -> None:

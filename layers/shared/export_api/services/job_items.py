@@ -1,6 +1,6 @@
 """Job items: paging, batch updates with partial success (notes.md §3), and abandoning on failure."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from uuid import UUID
 
 from export_api.errors import BadRequest, ExportJobItemsUpdateLimit, ExportJobStatusUnprocessable
@@ -48,9 +48,18 @@ class JobItemsService:
         self.items.materialize(job.id, entries)
 
     def update(
-        self, job: ExportJob, updates: Sequence[UpdateExportJobItem], reload_job: JobLoader
+        self,
+        job_id: UUID,
+        updates: Sequence[UpdateExportJobItem],
+        load_job: Callable[[], ExportJob],
+        companies: Collection[UUID] | None = None,
     ) -> ExportJobItemUpdate:
-        """Apply a PUT batch: known entries are replaced (last write wins), unknown ones reported."""
+        """Apply a PUT batch: known entries are replaced (last write wins), unknown ones reported.
+
+        With `companies` (the caller's) the job is not read on the way: each transaction is conditioned
+        on the job being open and one of theirs, so `load_job` (404 when not the caller's) runs only when
+        a transaction is refused or no item is known. Without, the job is read first.
+        """
         check_update_batch_size(len(updates))
         seen: set[UUID] = set()
         for update in updates:
@@ -60,19 +69,25 @@ class JobItemsService:
                     "send each item once per request."
                 )
             seen.add(update.accounting_entry_id)
+        job = None if companies is not None else load_job()
         for _ in range(WRITE_ATTEMPTS):
-            if not job.status.is_open:
+            if job is not None and not job.status.is_open:
                 raise ExportJobStatusUnprocessable()
-            current = self.items.get_job_items(job.id, [u.accounting_entry_id for u in updates])
+            current = self.items.get_job_items(job_id, [u.accounting_entry_id for u in updates])
             changes = [
-                (current[u.accounting_entry_id], _updated(job.id, u))
+                (current[u.accounting_entry_id], _updated(job_id, u))
                 for u in updates
                 if u.accounting_entry_id in current
             ]
+            if not changes and job is None:
+                # Nothing to write, so no condition answers for the job: read it (404, 422).
+                job = load_job()
+                if not job.status.is_open:
+                    raise ExportJobStatusUnprocessable()
             try:
-                self.items.replace_job_items(job.id, changes)
+                self.items.replace_job_items(job_id, changes, companies=companies)
             except TransactionConflict:
-                job = reload_job(job.id)
+                job = load_job()
                 continue
             record_items_updated(new.status for _, new in changes)
             get_logger().info(
@@ -84,7 +99,7 @@ class JobItemsService:
                     ExportJobItemUpdateError(
                         accounting_entry_id=u.accounting_entry_id,
                         type="ACCOUNTING_ENTRY_DOES_NOT_EXIST",
-                        message=f"Accounting entry {u.accounting_entry_id} is not part of export job {job.id}.",
+                        message=f"Accounting entry {u.accounting_entry_id} is not part of export job {job_id}.",
                     )
                     for u in updates
                     if u.accounting_entry_id not in current
