@@ -169,6 +169,8 @@ def test_wrong_types(world: World) -> None:
         ],
         "updateExportJobItems": [
             [{**successful(entry), "exportedAt": 1700000000}],
+            [{**successful(entry), "exportedAt": "2026-10-02T12:00:00"}],
+            [{**successful(entry), "exportedAt": "2026-10-02"}],
             [{**successful(entry), "externalId": 5}],
             [{**successful(entry), "externalUrl": ["https://erp.example.com"]}],
             [{"accountingEntryId": entry, "status": None}],
@@ -177,6 +179,7 @@ def test_wrong_types(world: World) -> None:
         ],
         "ingestAccountingEntries": [
             [{**accounting_entry(str(uuid.uuid4())), "date": 1700000000}],
+            [{**accounting_entry(str(uuid.uuid4())), "date": "2026-10-02T12:00:00"}],
             [{**accounting_entry(str(uuid.uuid4())), "files": {}}],
             [{**accounting_entry(str(uuid.uuid4())), "note": 5}],
         ],
@@ -224,7 +227,17 @@ def test_unknown_enums(world: World) -> None:
             expect_400(world.send(path, method, operation_id, query={"status": "bogus"}), operation_id)
 
 
-BAD_UUIDS = ("not-a-uuid", "123", "00000000-0000-0000-0000-00000000000g", "%20")
+_SOME_UUID = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"
+# Not the contract's `format: uuid` (8-4-4-4-12), though Python's UUID() would read the last three.
+BAD_UUIDS = (
+    "not-a-uuid",
+    "123",
+    "00000000-0000-0000-0000-00000000000g",
+    "%20",
+    "{" + _SOME_UUID + "}",
+    "urn:uuid:" + _SOME_UUID,
+    _SOME_UUID.replace("-", ""),
+)
 
 
 def test_bad_uuids(world: World) -> None:

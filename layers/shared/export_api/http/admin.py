@@ -1,7 +1,6 @@
 """The project's own operations (docs/admin-api.openapi.yaml): accounting entries and health."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -12,6 +11,7 @@ from export_api.http.caller import get_caller
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, paginated
 from export_api.models.accounting_entries import AccountingEntry
+from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
@@ -20,7 +20,7 @@ from export_api.versions.base import full_export_item
 ENTRY_SORTING_KEYS = ("accountingEntryId",)
 _ENTRIES = TypeAdapter(list[AccountingEntry])
 
-CompanyId = Annotated[UUID, Path(alias="companyId")]
+CompanyId = Annotated[Uuid, Path(alias="companyId")]
 
 
 def admin_router() -> APIRouter:

@@ -1,7 +1,6 @@
 """/vN/export-items."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -9,6 +8,7 @@ from fastapi.responses import Response
 from export_api.http.caller import get_caller
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import paginated
+from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
@@ -25,7 +25,7 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
         paging: Annotated[PageParams, Depends(page_params)],
-        job_id: Annotated[UUID | None, Query()] = None,
+        job_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
         filters = {"job_id": [str(job_id)]} if job_id else {}
         request = paging.request(ListQuery("export-items", filters, EXPORT_ITEM_SORTING_KEYS), services.settings)

@@ -1,7 +1,6 @@
 """/vN/export-jobs, /vN/export-jobs/{jobId} and /vN/export-jobs/{jobId}/items."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -11,6 +10,7 @@ from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import CreateExportJob, UpdateExportJobItem
@@ -24,7 +24,7 @@ ITEM_SORTING_KEYS = ("accountingEntryId",)
 _CREATE_JOB = TypeAdapter(CreateExportJob)
 _UPDATE_ITEMS = TypeAdapter(list[UpdateExportJobItem])
 
-JobId = Annotated[UUID, Path(alias="jobId", description="Export Job ID")]
+JobId = Annotated[Uuid, Path(alias="jobId", description="Export Job ID")]
 StatusesQuery = Annotated[list[ExportJobStatus] | None, Query()]
 
 
@@ -50,7 +50,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         services: Annotated[Services, Depends(get_services)],
         statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
         paging: Annotated[PageParams, Depends(page_params)],
-        company_id: Annotated[UUID | None, Query()] = None,
+        company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
         filters = {"statuses": sorted(s.value for s in statuses)} if statuses else {}
         if company_id:

@@ -1,13 +1,11 @@
 """Accounting entries: the data export items are made from, stored in the richest item shape (V3)."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
-from uuid import UUID
 
-from pydantic import AnyUrl, BeforeValidator, Field, PlainSerializer
+from pydantic import AnyUrl, AwareDatetime, BeforeValidator, Field, PlainSerializer
 
-from export_api.models.base import RequestModel
+from export_api.models.base import RequestModel, Uuid
 
 
 def _json_number(value: object) -> object:
@@ -49,7 +47,7 @@ class ExportItemLinks(RequestModel):
 
 
 class ExportItemAccount(RequestModel):
-    id: UUID | None = None
+    id: Uuid | None = None
     name: Text | None = None
     code: Code | None = None
     identifier: Code | None = None
@@ -58,12 +56,12 @@ class ExportItemAccount(RequestModel):
 class ExportItemTag(RequestModel):
     code: Code | None = None
     group_code: Code | None = None
-    id: UUID | None = None
+    id: Uuid | None = None
 
 
 class ExportItemTax(RequestModel):
     amount: MultiCurrencyAmount | None = None
-    id: UUID | None = None
+    id: Uuid | None = None
     rate: (
         Annotated[
             Decimal,
@@ -78,7 +76,7 @@ class ExportItemTax(RequestModel):
 
 
 class AccountingEntryLine(RequestModel):
-    accounting_entry_line_id: UUID | None = None
+    accounting_entry_line_id: Uuid | None = None
     line_amount: MultiCurrencyAmount | None = None
     net_amount: MultiCurrencyAmount | None = None
     account: ExportItemAccount | None = None
@@ -96,11 +94,11 @@ class SupplierBankAccount(RequestModel):
 
 
 class InvoiceInformation(RequestModel):
-    invoice_date: datetime | None = None
+    invoice_date: AwareDatetime | None = None
     invoice_number: Code | None = None
     status: Code | None = None
-    due_date: datetime | None = None
-    payment_date: datetime | None = None
+    due_date: AwareDatetime | None = None
+    payment_date: AwareDatetime | None = None
     supplier_bank_account: SupplierBankAccount | None = None
 
 
@@ -127,7 +125,7 @@ class ExportItemSupplier(RequestModel):
 
 
 class ExportItemUser(RequestModel):
-    id: UUID | None = None
+    id: Uuid | None = None
     name: Text | None = None
     code: Code | None = None
 
@@ -140,12 +138,12 @@ class ExportItemFields(RequestModel):
     """The fields every version's export item has (`ExportItem`, `ExportItemV1`)."""
 
     links: ExportItemLinks | None = Field(default=None, alias="_links")
-    accounting_entry_id: UUID
-    company_id: UUID | None = None
+    accounting_entry_id: Uuid
+    company_id: Uuid | None = None
     accounting_entry_lines: Annotated[list[AccountingEntryLine], Field(max_length=500)] = Field(default_factory=list)
     additional_information: AdditionalInformation | None = None
     amount: MultiCurrencyAmount
-    date: datetime
+    date: AwareDatetime
     type: Code
     sub_type: Code | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None

@@ -1,5 +1,25 @@
-from pydantic import BaseModel, ConfigDict
+import re
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
+
+_UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _uuid_text(value: object) -> object:
+    """The contract's `format: uuid` is the 8-4-4-4-12 form; pydantic alone also reads braces, `urn:uuid:`
+    and 32 bare hex digits, which a client's typo should not turn into a match."""
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str) and _UUID_TEXT.match(value):
+        return UUID(value)
+    raise ValueError("Input should be a UUID in its 8-4-4-4-12 hexadecimal form")
+
+
+#: A UUID in a request (body, path or query): only its canonical text form is accepted.
+Uuid = Annotated[UUID, BeforeValidator(_uuid_text)]
 
 
 class ContractModel(BaseModel):

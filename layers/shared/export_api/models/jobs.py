@@ -1,9 +1,9 @@
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
-from export_api.models.base import ContractModel, RequestModel
+from export_api.models.base import ContractModel, RequestModel, Uuid
 from export_api.models.enums import (
     ExportJobEventType,
     ExportJobFailureReasonType,
@@ -61,9 +61,9 @@ class ExportJobOptions(RequestModel):
 class CreateExportJob(RequestModel):
     """`CreateExportJob` (v0/v1 POST /export-jobs)."""
 
-    accounting_entry_ids: list[UUID] = Field(min_length=1, max_length=MAX_ENTRIES_PER_JOB)
-    company_id: UUID
-    employee_id: UUID | None = None
+    accounting_entry_ids: list[Uuid] = Field(min_length=1, max_length=MAX_ENTRIES_PER_JOB)
+    company_id: Uuid
+    employee_id: Uuid | None = None
     is_interactive: bool | None = True
     options: ExportJobOptions | None = None
 
@@ -72,7 +72,7 @@ class CreateExportJobEvent(RequestModel):
     """`CreateExportJobEvent` (POST /export-job-events)."""
 
     event: ExportJobEventType
-    job_id: UUID
+    job_id: Uuid
     failure_reason: str | None = Field(default=None, max_length=2000)
     failure_reason_type: ExportJobFailureReasonType | None = None
 
@@ -93,9 +93,9 @@ class ExportJobItem(ContractModel):
 class UpdateExportJobItem(RequestModel):
     """`UpdateExportJobItem`: one element of the PUT body."""
 
-    accounting_entry_id: UUID
+    accounting_entry_id: Uuid
     status: ExportJobItemStatus
-    exported_at: datetime | None = None
+    exported_at: AwareDatetime | None = None
     external_id: str | None = Field(default=None, max_length=1024)
     external_url: str | None = Field(default=None, max_length=2048)
     failure_reason: str | None = Field(default=None, max_length=2000)
