@@ -86,7 +86,8 @@ def render(execution: JobExecution) -> str:
     lines.append(f"{'#':>4}  {'+ms':>8}  {'event':<28}{'state':<22}detail")
     for event in execution.events:
         offset = (event.timestamp - execution.start_date).total_seconds() * 1000
-        lines.append(f"{event.id:>4}  {offset:>8.0f}  {event.type:<28}{event.state_name or '':<22}{_detail(event)}")
+        line = f"{event.id:>4}  {offset:>8.0f}  {event.type:<28}{event.state_name or '':<22}{_detail(event)}"
+        lines.append(line.rstrip())
     return "\n".join(lines)
 
 

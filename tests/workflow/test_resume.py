@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 from export_api.models.enums import ExportJobStatus
+from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import ExecutionsUnavailable, StepFunctionsRepository
 from export_api.services.container import get_services
 from export_api.services.workflow import StepFunctionsJobWorkflow
@@ -62,8 +63,10 @@ def test_resuming_retries_with_backoff(lifecycle: Lifecycle, company: Company, m
     outage = Outage(monkeypatch, "send_task_success", failures=2)
     assert company.event(job["id"], "started") == 202
     assert outage.calls == 3
+    # Exponential from 0.1 s, each jittered by a factor in [0.5, 1.5).
     assert len(sleeps) == 2
-    assert sleeps[1] > sleeps[0] / 1.5 * 2 * 0.5  # exponential, jittered within [0.5, 1.5)
+    assert 0.05 <= sleeps[0] < 0.15
+    assert 0.1 <= sleeps[1] < 0.3
     lifecycle.wait_for_token(job["id"], ExportJobStatus.IN_PROGRESS)
     assert company.event(job["id"], "completed") == 202
     assert lifecycle.wait_until_done(job["id"])["status"] == "SUCCEEDED"
@@ -150,3 +153,23 @@ def test_started_racing_the_expiry(lifecycle: Lifecycle, company: Company) -> No
         "JobSucceeded",
     ]
     assert "expiredAt" not in company.job(job["id"])
+
+
+def test_an_unexpected_error_while_resuming_keeps_the_answer(
+    lifecycle: Lifecycle, company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transition is recorded: the answer is 202 whatever happens next, and reconcile catches up."""
+    job = company.create_job()
+    lifecycle.wait_for_token(job["id"], ExportJobStatus.PENDING)
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("DynamoDB is having a bad day")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(JobsRepository, "task_token", broken)
+        assert company.event(job["id"], "started") == 202
+    assert company.job(job["id"])["status"] == "in_progress"
+    assert reconcile(company, job["id"])["action"] == "resumed_wait"
+    lifecycle.wait_for_token(job["id"], ExportJobStatus.IN_PROGRESS)
+    assert company.event(job["id"], "completed") == 202
+    assert lifecycle.wait_until_done(job["id"])["status"] == "SUCCEEDED"

@@ -62,6 +62,8 @@ def test_inline_lifecycles_have_no_execution(api: ApiClient, company: Company) -
     response = api.get(f"/admin/export-jobs/{job['id']}/execution", ADMIN)
     assert response.status == 404
     assert "inline" in response.body["message"]
+    reconciled = api.post(f"/admin/export-jobs/{job['id']}/execution/reconcile", ADMIN)
+    assert (reconciled.status, reconciled.body["action"]) == (200, "nothing_to_do")
 
 
 def test_trace_cli(lifecycle: Lifecycle, company: Company) -> None:

@@ -135,19 +135,24 @@ class StepFunctionsJobWorkflow:
         # The execution reads the entry ids the job service stored; `entries` are not needed here.
         try:
             self._start(job)
-        except ExecutionsUnavailable:
+        except Exception:
             # The job is recorded: answering an error would make the client create a second one.
             logger.exception("Export job %s has no execution yet; %s", job.id, RECONCILE_HINT.format(job_id=job.id))
 
     def job_event_applied(self, job: ExportJob) -> None:
-        stored = self.jobs.task_token(job.id)
-        if stored is None:
-            # No task waits yet: the next wait sees the job has moved on and completes itself.
-            return
-        token, awaiting = stored
-        if job.status is awaiting:
-            return
-        self._resume(job, token)
+        try:
+            stored = self.jobs.task_token(job.id)
+            if stored is None:
+                # No task waits yet: the next wait sees the job has moved on and completes itself.
+                return
+            token, awaiting = stored
+            if job.status is not awaiting:
+                self._resume(job, token)
+        except Exception:
+            # The transition is recorded: the answer says so, whatever happens to the execution.
+            logger.exception(
+                "Export job %s: resuming its execution failed; %s", job.id, RECONCILE_HINT.format(job_id=job.id)
+            )
 
     def _resume(self, job: ExportJob, token: str) -> bool:
         try:
