@@ -177,8 +177,10 @@ def test_a_job_never_started_expires(lifecycle: Lifecycle, company: Company) -> 
 @pytest.mark.lifecycle(stuck_timeout=1)
 def test_a_started_job_without_closing_event_times_out(lifecycle: Lifecycle, company: Company) -> None:
     job = company.create_job()
-    start(lifecycle, company, job["id"])
+    lifecycle.wait_for_token(job["id"], ExportJobStatus.PENDING)
+    # Before `started`: once started, the job has only a second before it times out.
     company.update_items(job["id"], [successful(e) for e in company.entry_ids[:5]])
+    assert company.event(job["id"], "started") == 202
 
     execution = lifecycle.wait_until_done(job["id"])
     assert execution["status"] == "FAILED"
