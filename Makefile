@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench
+.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,45 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# The whole service on 127.0.0.1:3000, AWS emulated on 127.0.0.1:5000, demo data and credentials in
+# .local/demo.json; Ctrl-C stops it. Settings: see "Configuration" in README.md.
+run: $(STAMP)
+	$(BIN)/python -m export_api_local
+
+# SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
+# app's), on the template's runtime: `sam build` without a container needs python3.12 on PATH.
+SAM_VENV := .venv-sam
+SAM_CLI_VERSION ?= 1.170.0
+SAM_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	$$p -c '' >/dev/null 2>&1 && { command -v $$p || echo $$p; } && break; done)
+SAM := SAM_CLI_TELEMETRY=0 PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
+
+$(SAM_STAMP):
+	@test -n "$(SAM_PYTHON)" || { echo "python3.12 (the template's runtime) is needed: set SAM_PYTHON=/path/to/python3.12"; exit 1; }
+	rm -rf $(SAM_VENV)
+	$(SAM_PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli==$(SAM_CLI_VERSION)'
+	touch $(SAM_STAMP)
+
+sam-install: $(SAM_STAMP)
+
+sam-validate: $(SAM_STAMP)
+	$(SAM) validate --lint --template-file template.yaml
+
+# Builds every function and the shared layer for the Lambda platform (manylinux, arm64), no container.
+sam-build: $(SAM_STAMP)
+	$(SAM) build --template-file template.yaml --build-dir .aws-sam/build
+	@ls .aws-sam/build/SharedLayer/python/pydantic_core/*cpython-312-aarch64-linux-gnu.so >/dev/null \
+		|| { echo "the shared layer's pydantic-core is not built for python3.12 on arm64"; exit 1; }
+	@echo "sam build: the shared layer's compiled packages are built for python3.12 on arm64 (aarch64)"
+
+sam-check: sam-validate sam-build
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .aws-sam .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .local

@@ -1,0 +1,277 @@
+"""Demo data, made through the API: what an operator and an integration would do, request by request.
+
+Each demo company gets accounting entries (admin API), then export jobs (v1 create) taken through
+their lifecycle with events and item results (v3), so that every job status exists:
+
+| job                   | items | what happened                                            |
+|-----------------------|-------|----------------------------------------------------------|
+| pending (oldest)      | 40 %  | created, waiting to be claimed (the walk-through's job)  |
+| pending               |  7 %  | created                                                  |
+| in_progress           | 10 %  | started, a third of the items exported                   |
+| completed             | 13 %  | started, every item successful, `completed`              |
+| completed_with_errors | 10 %  | started, some items failed, `completed_with_errors`      |
+| failed                |  7 %  | started, a few items exported, then `failed`             |
+
+The rest of the entries belong to no job: `pendingAccountingEntryIds` in demo.json, ready for a new
+job. Requests go through the gateway in-process (authorizer included) with the demo credentials that
+demo.json lists, before the HTTP server opens.
+"""
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from export_api_local.gateway import Gateway, HttpRequest
+
+COMPANY_SCOPES = ("export-jobs:read", "export-jobs:write", "export-items:read")
+PUT_BATCH = 100
+# (status, share of the company's entries); pending first, so the oldest pending job is the big one.
+JOB_LAYOUT: tuple[tuple[str, float], ...] = (
+    ("pending", 0.40),
+    ("completed", 0.13),
+    ("completed_with_errors", 0.10),
+    ("failed", 0.07),
+    ("in_progress", 0.10),
+    ("pending", 0.07),
+)
+MIN_ENTRIES = len(JOB_LAYOUT) * 2 + 2
+SUPPLIERS = (("Cafe Central", "DK"), ("Nordic Rail", "SE"), ("Office Depot", "DE"), ("Taxa 4x35", "DK"))
+ACCOUNTS = (("Meals", "6100"), ("Travel", "6200"), ("Office supplies", "6300"), ("Software", "6400"))
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """A bearer token and an API key per company, and an admin token, minted by the auth service."""
+
+    company_tokens: Mapping[str, str]
+    company_api_keys: Mapping[str, str]
+    admin_token: str
+
+    @classmethod
+    def mint(cls, company_ids: Sequence[str], ttl: timedelta) -> "DemoCredentials":
+        # Imported here: the application reads its settings once, after the local environment is set.
+        from export_api.services.authentication import get_authentication
+
+        authentication = get_authentication()
+        tokens = {c: authentication.tokens.mint(f"demo-{c}", [c], COMPANY_SCOPES, ttl=ttl) for c in company_ids}
+        keys = {}
+        for company_id in company_ids:
+            key = authentication.issue_api_key([company_id], COMPANY_SCOPES, "demo integration (make run)")
+            keys[company_id] = f"{key.key_id}:{key.secret}"
+        admin = authentication.tokens.mint("demo-admin", [], ["admin"], ttl=ttl)
+        return cls(tokens, keys, admin)
+
+
+def accounting_entry(company_id: str, entry_id: str, index: int) -> dict[str, Any]:
+    """A card purchase in the richest export item shape (the admin API's AccountingEntry)."""
+    supplier, country = SUPPLIERS[index % len(SUPPLIERS)]
+    account, code = ACCOUNTS[index % len(ACCOUNTS)]
+    amount = round(10 + (index * 37 % 900) + (index % 100) / 100, 2)
+    day = datetime(2026, 10, 1, 9, 0, tzinfo=UTC) + timedelta(hours=7 * index)
+    return {
+        "accountingEntryId": entry_id,
+        "companyId": company_id,
+        "type": "card_purchase",
+        "date": day.isoformat().replace("+00:00", "Z"),
+        "note": f"{account} at {supplier} (demo entry {index + 1})",
+        "amount": {
+            "inSupplierCurrency": {"currency": "EUR", "value": amount},
+            "inWalletCurrency": {"currency": "DKK", "value": round(amount * 7.46, 2)},
+        },
+        "accountingEntryLines": [
+            {
+                "accountingEntryLineId": str(uuid.uuid5(uuid.UUID(entry_id), "line-1")),
+                "lineAmount": {"inWalletCurrency": {"currency": "DKK", "value": round(amount * 7.46, 2)}},
+                "account": {"id": str(uuid.uuid5(uuid.UUID(company_id), code)), "name": account, "code": code},
+                "tax": {"rate": 25, "type": "inclusive", "code": "S25"},
+            }
+        ],
+        "supplier": {"name": supplier, "country": country},
+        "user": {"id": str(uuid.uuid5(uuid.UUID(company_id), "demo-user")), "name": "Demo User"},
+        "bookkeeping": {"method": "journal"},
+    }
+
+
+@dataclass
+class LocalClient:
+    """JSON requests through the gateway (authorizer included), with one caller's bearer token."""
+
+    gateway: Gateway
+    token: str
+
+    def call(self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
+        pairs = [(k, str(v)) for k, v in (query or {}).items()]
+        response = self.gateway.handle(
+            HttpRequest(
+                method=method,
+                path=path,
+                query=pairs,
+                headers=[
+                    ("content-type", "application/json"),
+                    ("host", "127.0.0.1"),
+                    ("authorization", f"Bearer {self.token}"),
+                ],
+                body=json.dumps(body).encode() if body is not None else b"",
+            )
+        )
+        if response.status >= 300:
+            where = path + ("?" + urlencode(pairs) if pairs else "")
+            raise DemoError(f"{method} {where} answered {response.status}: {response.body.decode(errors='replace')}")
+        return response.json()
+
+
+@dataclass
+class DemoCompany:
+    company_id: str
+    entry_ids: list[str]
+    jobs: dict[str, list[str]] = field(default_factory=dict)
+    pending_entry_ids: list[str] = field(default_factory=list)
+
+    def as_json(self, credentials: DemoCredentials) -> dict[str, Any]:
+        return {
+            "companyId": self.company_id,
+            "bearerToken": credentials.company_tokens[self.company_id],
+            "apiKey": credentials.company_api_keys[self.company_id],
+            "pendingAccountingEntryIds": self.pending_entry_ids,
+            "jobs": self.jobs,
+        }
+
+
+def _shares(total: int) -> list[int]:
+    return [max(2, int(total * share)) for _, share in JOB_LAYOUT]
+
+
+def _batches(items: Sequence[Any], size: int = PUT_BATCH) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class DemoLoader:
+    def __init__(
+        self,
+        gateway: Gateway,
+        credentials: DemoCredentials,
+        entries_per_company: int,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        if entries_per_company < MIN_ENTRIES:
+            raise DemoError(f"DEMO_ENTRIES_PER_COMPANY must be at least {MIN_ENTRIES}")
+        self.gateway = gateway
+        self.credentials = credentials
+        self.entries_per_company = entries_per_company
+        self.admin = LocalClient(gateway, credentials.admin_token)
+        self.progress = progress
+
+    def load(self, company_ids: Sequence[str]) -> list[DemoCompany]:
+        return [self.load_company(company_id) for company_id in company_ids]
+
+    def load_company(self, company_id: str) -> DemoCompany:
+        namespace = uuid.UUID(company_id)
+        entry_ids = sorted(str(uuid.uuid5(namespace, f"entry-{i}")) for i in range(self.entries_per_company))
+        for number, batch in enumerate(_batches(entry_ids)):
+            start = number * PUT_BATCH
+            entries = [accounting_entry(company_id, e, start + i) for i, e in enumerate(batch)]
+            self.admin.call("POST", f"/admin/companies/{company_id}/accounting-entries", entries)
+        self.progress(f"company {company_id}: {len(entry_ids)} accounting entries")
+        company = DemoCompany(company_id, entry_ids)
+        client = LocalClient(self.gateway, self.credentials.company_tokens[company_id])
+        cursor = 0
+        for (status, _), size in zip(JOB_LAYOUT, _shares(len(entry_ids)), strict=True):
+            job_entries = entry_ids[cursor : cursor + size]
+            cursor += size
+            job_id = self.make_job(client, company_id, status, job_entries)
+            company.jobs.setdefault(status, []).append(job_id)
+        company.pending_entry_ids = entry_ids[cursor:]
+        self.progress(f"company {company_id}: jobs " + ", ".join(f"{s} x{len(j)}" for s, j in company.jobs.items()))
+        return company
+
+    def make_job(self, client: LocalClient, company_id: str, status: str, entry_ids: list[str]) -> str:
+        job = client.call("POST", "/v1/export-jobs", {"companyId": company_id, "accountingEntryIds": entry_ids})["data"]
+        job_id = str(job["id"])
+        self.wait_for_items(client, job_id, len(entry_ids))
+        if status == "pending":
+            return job_id
+        client.call("POST", "/v3/export-job-events", {"jobId": job_id, "event": "started"})
+        if status == "in_progress":
+            self.put_results(client, job_id, entry_ids[: len(entry_ids) // 3], failed_every=0)
+        elif status == "completed":
+            self.put_results(client, job_id, entry_ids, failed_every=0)
+            client.call("POST", "/v3/export-job-events", {"jobId": job_id, "event": "completed"})
+        elif status == "completed_with_errors":
+            self.put_results(client, job_id, entry_ids, failed_every=4)
+            client.call("POST", "/v3/export-job-events", {"jobId": job_id, "event": "completed_with_errors"})
+        elif status == "failed":
+            self.put_results(client, job_id, entry_ids[:2], failed_every=0)
+            event = {
+                "jobId": job_id,
+                "event": "failed",
+                "failureReason": "The accounting system rejected the credentials (demo).",
+                "failureReasonType": "accounting_system_authentication_failure",
+            }
+            client.call("POST", "/v3/export-job-events", event)
+        self.wait_for_status(client, job_id, status)
+        return job_id
+
+    def put_results(self, client: LocalClient, job_id: str, entry_ids: Sequence[str], failed_every: int) -> None:
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        results = []
+        for index, entry_id in enumerate(entry_ids):
+            if failed_every and index % failed_every == failed_every - 1:
+                results.append(
+                    {
+                        "accountingEntryId": entry_id,
+                        "status": "failed",
+                        "failureReason": "The receipt could not be uploaded (demo).",
+                        "failureReasonType": "receipt_upload_failure",
+                    }
+                )
+            else:
+                results.append(
+                    {
+                        "accountingEntryId": entry_id,
+                        "status": "successful",
+                        "exportedAt": now,
+                        "externalId": f"DEMO-{entry_id[:8]}",
+                        "externalUrl": f"https://accounting.example.com/vouchers/DEMO-{entry_id[:8]}",
+                    }
+                )
+        for batch in _batches(results):
+            answer = client.call("PUT", f"/v3/export-jobs/{job_id}/items", list(batch))
+            if answer.get("errors"):
+                raise DemoError(f"PUT items of job {job_id}: {answer['errors'][:3]}")
+
+    def wait_for_items(self, client: LocalClient, job_id: str, expected: int, timeout: float = 30.0) -> None:
+        """Items are made by the workflow (MaterializeItems), which may run after the create returns;
+        `total` comes from the job's counters, so count the items themselves."""
+        deadline = time.monotonic() + timeout
+        while True:
+            listed, query = 0, {"limit": PUT_BATCH}
+            while True:
+                page = client.call("GET", f"/v3/export-jobs/{job_id}/items", query=query)
+                listed += len(page["data"])
+                if not page["pagination"]["hasNextPage"]:
+                    break
+                query = {"limit": PUT_BATCH, "after": page["pagination"]["endCursor"]}
+            if listed >= expected:
+                return
+            if time.monotonic() > deadline:
+                raise DemoError(f"job {job_id} has {listed} of its {expected} items")
+            time.sleep(0.05)
+
+    def wait_for_status(self, client: LocalClient, job_id: str, status: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            job = client.call("GET", f"/v3/export-jobs/{job_id}")["data"]
+            if job["status"] == status:
+                return
+            if time.monotonic() > deadline:
+                raise DemoError(f"job {job_id} is {job['status']}, not {status}")
+            time.sleep(0.05)

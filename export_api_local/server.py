@@ -1,0 +1,245 @@
+"""`make run`: the whole service on this machine, with no Docker and no AWS account.
+
+Start-up, in order:
+1. the AWS emulator (moto's server) on AWS_EMULATOR_PORT (5000), with Step Functions execution on;
+2. the template's resources in it: the DynamoDB tables, and the workflow (state machine and the
+   in-process Lambda hook) when the project has it (`provision_workflow`);
+3. the functions' environment, from template.yaml with the local physical ids (`environment.py`);
+4. the gateway (template routes, authorizers), demo credentials, and demo data made through the
+   gateway with them (`demo.py`);
+5. `.local/demo.json`, then the HTTP server on EXPORT_API_PORT (3000) until Ctrl-C.
+"""
+
+import asyncio
+import importlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from export_api_local.config import LocalConfig
+from export_api_local.emulator import AwsEmulator, PortInUse, ensure_port_free
+from export_api_local.environment import Resolver, function_environment
+from export_api_local.gateway import Gateway
+from export_api_local.template import ROOT, resources_of_type
+
+
+@dataclass
+class Provisioned:
+    """What the emulator holds: logical id -> physical id (for !Ref) and attributes (for !GetAtt)."""
+
+    physical_ids: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    state_machine_arn: str | None = None
+    # Variables the provisioning asks the functions' environment to have (e.g. STATE_MACHINE_ARN).
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def process_environment(config: LocalConfig, endpoint: str) -> dict[str, str]:
+    """Variables of this process that make every AWS client (the app's, moto's own) use the emulator."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": config.region,
+        "AWS_REGION": config.region,
+        # Fixed fake credentials: nothing here may reach a real AWS account.
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": "local",
+        # moto's Step Functions service integrations call back to localhost:$MOTO_PORT.
+        "MOTO_PORT": str(config.aws_port),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "export-api-local",
+    }
+
+
+def provision_workflow(config: LocalConfig, provisioned: Provisioned, say: Callable[[str], None]) -> None:
+    """The lifecycle workflow (export_api_local.stack, when the project has it): the state machine from
+    template.yaml, and the functions as Lambda functions whose Invoke runs their handlers in-process."""
+    try:
+        stack_module: Any = importlib.import_module("export_api_local.stack")
+    except ModuleNotFoundError as error:
+        if error.name != "export_api_local.stack":
+            raise
+        say("No workflow provisioning (export_api_local.stack): jobs run the in-process workflow")
+        return
+    from export_api.settings import Settings
+
+    settings = Settings(
+        job_expires_in_seconds=config.job_expires_in_seconds,
+        job_stuck_timeout_seconds=config.job_stuck_timeout_seconds,
+    )
+    stack = stack_module.provision(settings, region=config.region)
+    provisioned.state_machine_arn = str(stack.state_machine_arn)
+    provisioned.environment.update(stack.environment())
+    state_machine = next(iter(resources_of_type("AWS::Serverless::StateMachine")), None)
+    if state_machine:
+        name = provisioned.state_machine_arn.rsplit(":", 1)[-1]
+        provisioned.physical_ids[state_machine] = provisioned.state_machine_arn
+        provisioned.attributes[state_machine] = {"Arn": provisioned.state_machine_arn, "Name": name}
+    for logical_id, arn in stack.function_arns.items():
+        provisioned.physical_ids[logical_id] = str(arn).rsplit(":", 1)[-1]
+        provisioned.attributes[logical_id] = {"Arn": str(arn)}
+    say(f"Workflow: state machine {provisioned.state_machine_arn}")
+
+
+def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[AwsEmulator, Provisioned]:
+    emulator = AwsEmulator(config.aws_host, config.aws_port, config.region)
+    emulator.start()
+    emulator.configure({"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+    provisioned = Provisioned()
+    tables = emulator.create_tables({"JobsTable": config.jobs_table_name, "ItemsTable": config.items_table_name})
+    provisioned.physical_ids.update(tables)
+    say(f"AWS emulator on {emulator.endpoint}: tables {', '.join(tables.values())}")
+    provision_workflow(config, provisioned, say)
+    return emulator, provisioned
+
+
+def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Callable[[str], None]) -> dict[str, str]:
+    resolver = Resolver(
+        region=config.region,
+        physical_ids=provisioned.physical_ids,
+        attributes=provisioned.attributes,
+        parameter_overrides={
+            "JobExpiresInSeconds": str(config.job_expires_in_seconds),
+            "JobStuckTimeoutSeconds": str(config.job_stuck_timeout_seconds),
+            "LogLevel": config.log_level,
+        },
+    )
+    # No X-Ray daemon or CloudWatch here: tracing and EMF metrics off (POWERTOOLS_METRICS_DISABLED=false shows them).
+    overrides = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", **provisioned.environment}
+    environment, unresolved = function_environment(resolver, overrides)
+    if unresolved:
+        # Secrets Manager references: the application's local defaults (export_api.settings) apply.
+        say(f"Not resolvable locally, application defaults apply: {', '.join(sorted(unresolved))}")
+    for name, value in environment.items():
+        os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
+    return environment
+
+
+def load_demo(config: LocalConfig, gateway: Gateway, say: Callable[[str], None]) -> dict[str, Any]:
+    """Demo credentials and data; the document written to .local/demo.json."""
+    from export_api_local.demo import DemoCredentials, DemoLoader
+
+    company_ids = config.demo_company_ids if config.demo else ()
+    credentials = DemoCredentials.mint(company_ids, timedelta(seconds=config.demo_token_ttl_seconds))
+    companies: list[dict[str, Any]] = []
+    if config.demo:
+        say(f"Loading demo data through the API ({config.demo_entries_per_company} entries per company)...")
+        loader = DemoLoader(gateway, credentials, config.demo_entries_per_company, progress=lambda m: say("  " + m))
+        companies = [company.as_json(credentials) for company in loader.load(company_ids)]
+    return {
+        "baseUrl": config.base_url,
+        "awsEndpoint": config.aws_endpoint,
+        "region": config.region,
+        "companies": companies,
+        "admin": {"bearerToken": credentials.admin_token},
+    }
+
+
+def write_demo_file(config: LocalConfig, document: dict[str, Any]) -> None:
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    temporary = config.demo_file.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    temporary.replace(config.demo_file)  # readers never see half a file
+
+
+def banner(config: LocalConfig, gateway: Gateway, provisioned: Provisioned) -> str:
+    try:
+        demo = config.demo_file.relative_to(ROOT)
+    except ValueError:
+        demo = config.demo_file
+    identity = (
+        "template.yaml's Lambda authorizers: use a bearerToken or apiKey from the demo file"
+        if gateway.uses_authorizer
+        else "template.yaml declares no authorizer: requests reach the functions with no identity"
+    )
+    workflow = provisioned.state_machine_arn or "no state machine provisioned: jobs run the in-process workflow"
+    lines = [
+        "",
+        "Export API is running (Ctrl-C stops it)",
+        f"  API           {config.base_url}   ({len(gateway.routes)} routes from template.yaml)",
+        f"  Swagger UI    {config.base_url}/docs   (admin API: {config.base_url}/docs/admin)",
+        f"  AWS emulator  {config.aws_endpoint}   (region {config.region}, any credentials)",
+        f"  Workflow      {workflow}",
+        f"  Demo data     {demo}   (company ids, job ids, credentials)",
+        f"  Credentials   {identity}",
+        "",
+        f'  TOKEN=$(jq -r ".companies[0].bearerToken" {demo})',
+        f"  curl -H \"Authorization: Bearer $TOKEN\" '{config.base_url}/v3/export-jobs?status=pending'",
+        f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region {config.region} "
+        f"--endpoint-url {config.aws_endpoint} dynamodb list-tables",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def serve(config: LocalConfig, app: Any, on_ready: Callable[[], None]) -> None:
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.host,
+            port=config.port,
+            lifespan="off",
+            log_level="info" if config.log_level == "DEBUG" else "warning",
+            access_log=os.environ.get("ACCESS_LOG", "1") not in {"0", "false", "no", "off"},
+            timeout_graceful_shutdown=5,
+        )
+    )
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            on_ready()
+        await task
+
+    asyncio.run(run())
+
+
+def main() -> int:
+    config = LocalConfig.from_env()
+
+    def say(message: str) -> None:
+        print(message, flush=True)
+
+    # SIGTERM stops the service the way Ctrl-C does (clean shutdown, emulator stopped).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        ensure_port_free(config.host, config.port, "The Export API")
+        ensure_port_free(config.aws_host, config.aws_port, "The AWS emulator")
+    except PortInUse as error:
+        say(f"{error} Set EXPORT_API_PORT / AWS_EMULATOR_PORT to use other ports.")
+        return 1
+    os.environ.update(process_environment(config, config.aws_endpoint))
+    emulator: AwsEmulator | None = None
+    try:
+        emulator, provisioned = start_emulator(config, say)
+        configure_functions(config, provisioned, say)
+        gateway = Gateway(region=config.region)
+        document = load_demo(config, gateway, say)
+        if provisioned.state_machine_arn:
+            document["stateMachineArn"] = provisioned.state_machine_arn
+        write_demo_file(config, document)
+
+        from export_api_local.asgi import LocalApp
+
+        app = LocalApp(gateway, config.handler_timeout_seconds)
+        serve(config, app, on_ready=lambda: say(banner(config, gateway, provisioned)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if emulator is not None:
+            emulator.stop()
+        say("Export API stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

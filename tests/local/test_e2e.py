@@ -1,0 +1,269 @@
+"""End to end: `make run`'s server as a subprocess on free ports, driven over HTTP the way an
+integration drives the Export API (Pleo's documented flow): detect pending jobs, claim the oldest
+with `started`, page its items and export items, PUT results in batches of at most 100, close it
+with `completed`; then its Step Functions execution, read from the AWS emulator with boto3.
+
+Bounded: the server must be ready within START_TIMEOUT seconds, every request has a timeout, every
+wait has a deadline, and the server is stopped (Ctrl-C) at the end.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+
+from export_api_local.template import ROOT
+
+START_TIMEOUT = 45.0
+REQUEST_TIMEOUT = 10.0
+PAGE_SIZE = 30
+PUT_BATCH = 100
+# Enough entries that the oldest pending demo job (40% of them) needs two PUT batches.
+DEMO_ENTRIES = 260
+# Variables the test session sets for the in-process tests; the server picks its own.
+_SESSION_ONLY = ("JOBS_TABLE_NAME", "ITEMS_TABLE_NAME", "CURSOR_SECRET", "AWS_ENDPOINT_URL", "MOTO_PORT")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    log: Path
+    demo: dict[str, Any]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.demo["baseUrl"])
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> Answer:
+        url = self.base_url + path + ("?" + urlencode(query, doseq=True) if query else "")
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+                raw, status, got = response.read(), response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, got = error.read(), error.code, dict(error.headers)
+        text = raw.decode()
+        is_json = str(got.get("content-type") or got.get("Content-Type") or "").startswith("application/json")
+        return Answer(status, {k.lower(): v for k, v in got.items()}, json.loads(text) if text and is_json else text)
+
+
+def _output(log: Path) -> str:
+    return log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    state = tmp_path_factory.mktemp("make-run")
+    log = state / "server.log"
+    environment = {k: v for k, v in os.environ.items() if k not in _SESSION_ONLY and not k.startswith("POWERTOOLS_")}
+    environment.update(
+        {
+            "EXPORT_API_PORT": str(free_port()),
+            "AWS_EMULATOR_PORT": str(free_port()),
+            "LOCAL_STATE_DIR": str(state),
+            "DEMO_ENTRIES_PER_COMPANY": str(DEMO_ENTRIES),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")]),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "export_api_local"], cwd=ROOT, env=environment, stdout=output, stderr=output
+        )
+    try:
+        demo_file = state / "demo.json"
+        deadline = time.monotonic() + START_TIMEOUT
+        ready = False
+        while time.monotonic() < deadline and process.poll() is None:
+            if demo_file.exists():
+                demo = json.loads(demo_file.read_text())
+                try:
+                    with urllib.request.urlopen(demo["baseUrl"] + "/health", timeout=2) as response:
+                        ready = response.status == 200
+                except OSError:
+                    ready = False
+                if ready:
+                    break
+            time.sleep(0.2)
+        assert ready, f"the server was not ready within {START_TIMEOUT} s:\n{_output(log)}"
+        yield Server(process, log, demo)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def _pages(server: Server, path: str, token: str, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every element of a paginated list, following endCursor with `after`."""
+    found: list[dict[str, Any]] = []
+    after: str | None = None
+    for _ in range(100):
+        page = server.call("GET", path, token, {**query, "limit": PAGE_SIZE, **({"after": after} if after else {})})
+        assert page.status == 200, page.body
+        found += page.body["data"]
+        if not page.body["pagination"]["hasNextPage"]:
+            return found
+        after = page.body["pagination"]["endCursor"]
+    raise AssertionError("pagination did not end")
+
+
+def test_an_integration_exports_the_oldest_pending_job(server: Server) -> None:
+    company = server.demo["companies"][0]
+    token = company["bearerToken"]
+
+    # Detect: the company's pending jobs, oldest first; claim the oldest.
+    pending = server.call(
+        "GET",
+        "/v3/export-jobs",
+        token,
+        {"status": "pending", "sorting_keys": "createdAt", "sorting_order": "ASC", "limit": 10},
+    )
+    assert pending.status == 200, pending.body
+    assert pending.body["data"], "the demo data has pending jobs"
+    job = pending.body["data"][0]
+    assert job["id"] == company["jobs"]["pending"][0]
+    assert job["numberOfItems"] > PUT_BATCH
+    claimed = server.call("POST", "/v3/export-job-events", token, body={"jobId": job["id"], "event": "started"})
+    assert claimed.status == 202, claimed.body
+    assert server.call("GET", f"/v3/export-jobs/{job['id']}", token).body["data"]["status"] == "in_progress"
+
+    # Page the job's items and its export items.
+    items = _pages(server, f"/v3/export-jobs/{job['id']}/items", token, {"status": "pending"})
+    exports = _pages(server, "/v3/export-items", token, {"job_id": job["id"]})
+    entry_ids = [item["accountingEntryId"] for item in items]
+    assert len(entry_ids) == len(set(entry_ids)) == job["numberOfItems"]
+    assert {e["accountingEntryId"] for e in exports} == set(entry_ids)
+
+    # Export them, then PUT the results in batches of at most 100.
+    results = [
+        {
+            "accountingEntryId": entry_id,
+            "status": "successful",
+            "exportedAt": "2026-11-01T12:00:00Z",
+            "externalId": f"E2E-{index}",
+            "externalUrl": f"https://accounting.example.com/vouchers/E2E-{index}",
+        }
+        for index, entry_id in enumerate(entry_ids)
+    ]
+    batches = [results[i : i + PUT_BATCH] for i in range(0, len(results), PUT_BATCH)]
+    assert len(batches) > 1
+    for batch in batches:
+        put = server.call("PUT", f"/v3/export-jobs/{job['id']}/items", token, body=batch)
+        assert put.status == 200, put.body
+        assert put.body["errors"] == []
+        assert {item["status"] for item in put.body["data"]} == {"successful"}
+
+    # Close it.
+    closed = server.call("POST", "/v3/export-job-events", token, body={"jobId": job["id"], "event": "completed"})
+    assert closed.status == 202, closed.body
+    done = server.call("GET", f"/v3/export-jobs/{job['id']}", token).body["data"]
+    assert done["status"] == "completed"
+    assert server.call("GET", f"/v3/export-jobs/{job['id']}/items", token, {"status": "successful", "limit": 0}).body[
+        "pagination"
+    ]["total"] == len(entry_ids)
+
+    # Trace it: the job's execution in the AWS emulator (when the project provisions the workflow).
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=server.demo["awsEndpoint"],
+        region_name=server.demo["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    machines = sfn.list_state_machines()["stateMachines"]
+    if not machines:
+        assert "stateMachineArn" not in server.demo
+        return
+    (machine,) = machines
+    execution_arn = machine["stateMachineArn"].replace(":stateMachine:", ":execution:", 1) + f":{job['id']}"
+    deadline = time.monotonic() + 20
+    while sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sfn.describe_execution(executionArn=execution_arn)["status"] == "SUCCEEDED"
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    for state in ("MaterializeItems", "AwaitStart", "AwaitFinish", "Finalize"):
+        assert state in entered, entered
+    assert events[-1]["type"] == "ExecutionSucceeded"
+
+
+def test_the_demo_data_has_every_job_status(server: Server) -> None:
+    statuses: set[str] = set()
+    for company in server.demo["companies"]:
+        assert company["pendingAccountingEntryIds"]
+        assert company["apiKey"]
+        for job_ids in company["jobs"].values():
+            for job_id in job_ids:
+                got = server.call("GET", f"/v3/export-jobs/{job_id}", company["bearerToken"])
+                assert got.status == 200
+                statuses.add(got.body["data"]["status"])
+    assert len(server.demo["companies"]) >= 2
+    assert {"pending", "in_progress", "completed", "completed_with_errors", "failed"} <= statuses
+
+
+def test_gateway_answers_and_local_pages(server: Server) -> None:
+    unknown = server.call("GET", "/v3/no-such-resource")
+    assert unknown.status == 404
+    assert unknown.body["type"] == "NOT_FOUND"
+    anonymous = server.call("GET", "/v3/export-jobs")
+    assert anonymous.status == 401
+    assert anonymous.body["type"] == "UNAUTHORIZED"
+    docs = server.call("GET", "/docs")
+    assert docs.status == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in docs.body
+    assert server.call("GET", "/docs/assets/swagger-ui-bundle.js").status == 200
+    assert server.call("GET", "/docs/admin").status == 200
+    admin_spec = server.call("GET", "/openapi/admin-api.json")
+    assert admin_spec.body["servers"] == [{"url": server.base_url, "description": "This local service (make run)"}]
+    contract = server.call("GET", "/openapi/export-api.json")
+    if contract.status == 200:  # the contract lives beside the repository (../shared/spec)
+        assert "/v3/export-jobs" in contract.body["paths"]
+
+
+def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(timeout=15) == 0
+    assert "Export API stopped." in _output(server.log)
+    with pytest.raises(urllib.error.URLError, match="Connection refused"):
+        urllib.request.urlopen(server.base_url + "/health", timeout=2)
