@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.support.api import ApiClient
+from tests.support.api import ApiClient, Identity
 from tests.support.checks import assert_counters_match_a_recount, assert_error, item_totals
 from tests.support.data import CLOSING, ITEM_STATUSES, Company, failed, item_update, successful
 
@@ -170,3 +170,23 @@ def test_counters_survive_many_updates(company: Company) -> None:
         "abandoned": 0,
         "all": 30,
     }
+
+
+def test_a_credential_of_no_company_finds_no_job(api: ApiClient, company: Company) -> None:
+    job = company.create_job(company.entry_ids[:3])
+    before = company.state(job["id"])
+    nobody = Identity(company_ids=())
+    entry = company.entry_ids[0]
+    for version in ("v0", "v3"):
+        path = f"/{version}/export-jobs/{job['id']}"
+        assert_error(api.get(path, nobody), 404, "EXPORT_NOT_FOUND")
+        assert_error(api.get(f"{path}/items", nobody), 404, "EXPORT_NOT_FOUND")
+        assert_error(api.put(f"{path}/items", nobody, [successful(entry)]), 404, "EXPORT_NOT_FOUND")
+        assert_error(api.put(f"{path}/items", nobody, [successful(str(uuid.uuid4()))]), 404, "EXPORT_NOT_FOUND")
+        assert_error(api.get(f"/{version}/export-items", nobody, {"job_id": job["id"]}), 404, "EXPORT_NOT_FOUND")
+        event = {"jobId": job["id"], "event": "started"}
+        assert_error(api.post(f"/{version}/export-job-events", nobody, event), 404, "EXPORT_NOT_FOUND")
+        assert_error(api.get(f"/{version}/export-jobs", nobody), 400, "REQUIRED_PARAMETER_MISSING")
+        query = {"company_id": company.company_id}
+        assert_error(api.get(f"/{version}/export-jobs", nobody, query), 403, "FORBIDDEN")
+    assert company.state(job["id"]) == before

@@ -125,6 +125,8 @@ class ExportJobsService:
     def update_items(self, caller: Caller, job_id: UUID, updates: Sequence[UpdateExportJobItem]) -> ExportJobItemUpdate:
         caller.require(Scope.EXPORT_JOBS_WRITE)
         # The caller's companies condition the item writes (the job is read only if they are refused);
-        # an admin, or a credential of 100+ companies (a condition's IN list), has the job read first.
-        owners = None if Scope.ADMIN.value in caller.scopes or len(caller.company_ids) >= 100 else caller.company_ids
+        # an admin, a credential of 100+ companies (a condition's IN list) or of none (an IN list cannot be
+        # empty: the job is read, and is not found), has the job read first.
+        conditioned = Scope.ADMIN.value not in caller.scopes and 0 < len(caller.company_ids) < 100
+        owners = caller.company_ids if conditioned else None
         return self.job_items.update(job_id, updates, lambda: self.get(caller, job_id), owners)
