@@ -169,7 +169,7 @@ def banner(config: LocalConfig, gateway: Gateway, provisioned: Provisioned) -> s
         f"  Credentials   {identity}",
         "",
         f'  TOKEN=$(jq -r ".companies[0].bearerToken" {demo})',
-        f"  curl -H \"Authorization: Bearer $TOKEN\" '{config.base_url}/v3/export-jobs?status=pending'",
+        f"  curl -H \"Authorization: Bearer $TOKEN\" '{config.base_url}/v3/export-jobs?statuses=pending'",
         f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region {config.region} "
         f"--endpoint-url {config.aws_endpoint} dynamodb list-tables",
         "",
@@ -186,8 +186,9 @@ def serve(config: LocalConfig, app: Any, on_ready: Callable[[], None]) -> None:
             host=config.host,
             port=config.port,
             lifespan="off",
-            log_level="info" if config.log_level == "DEBUG" else "warning",
-            access_log=os.environ.get("ACCESS_LOG", "1") not in {"0", "false", "no", "off"},
+            # "info": uvicorn's start line and one line per request (ACCESS_LOG=0 leaves those out).
+            log_level="debug" if config.log_level == "DEBUG" else "info",
+            access_log=os.environ.get("ACCESS_LOG", "1").lower() not in {"0", "false", "no", "off"},
             timeout_graceful_shutdown=5,
         )
     )

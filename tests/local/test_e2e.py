@@ -157,10 +157,11 @@ def test_an_integration_exports_the_oldest_pending_job(server: Server) -> None:
         "GET",
         "/v3/export-jobs",
         token,
-        {"status": "pending", "sorting_keys": "createdAt", "sorting_order": "ASC", "limit": 10},
+        {"statuses": "pending", "sorting_keys": "createdAt", "sorting_order": "ASC", "limit": 10},
     )
     assert pending.status == 200, pending.body
     assert pending.body["data"], "the demo data has pending jobs"
+    assert {j["status"] for j in pending.body["data"]} == {"pending"}
     job = pending.body["data"][0]
     assert job["id"] == company["jobs"]["pending"][0]
     assert job["numberOfItems"] > PUT_BATCH
