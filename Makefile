@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check
+.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# Template checkers in a virtual environment of their own: checkov pins boto3 and packaging versions
+# that clash with the app's. tests/test_template_hardening.py runs both; `make check-template` alone too.
+TOOLS_VENV := .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.installed-2
+$(TOOLS_STAMP):
+	rm -rf $(TOOLS_VENV)
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/pip install --quiet 'checkov>=3.2,<4' 'cfn-lint>=1.20,<2'
+	touch $(TOOLS_STAMP)
+
+check-template: $(TOOLS_STAMP)
+	$(TOOLS_VENV)/bin/cfn-lint template.yaml
+	$(TOOLS_VENV)/bin/checkov --quiet --compact --framework cloudformation -f template.yaml
+
+test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -66,4 +81,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .local
+	rm -rf $(VENV) $(SAM_VENV) $(TOOLS_VENV) .aws-sam .mypy_cache .ruff_cache .local
