@@ -32,6 +32,7 @@ from benchmarks.capacity import Wire, index_write_units, item_size, read_units, 
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 _MEASURED: ContextVar[bool] = ContextVar("benchmark_measured", default=False)
+_IGNORED: ContextVar[bool] = ContextVar("benchmark_ignored", default=False)
 
 #: (table name, key in wire format) -> the item in wire format, or None.
 ItemLookup = Callable[[str, Wire], Wire | None]
@@ -186,7 +187,7 @@ class Meter:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
 
     def _before(self, model: Any, params: dict[str, Any], context: dict[str, Any], event_name: str, **_: Any) -> None:
-        if not (_MEASURED.get() or self._every_thread):
+        if _IGNORED.get() or not (_MEASURED.get() or self._every_thread):
             return
         service = event_name.split(".")[1]
         call = Call(service=service, operation=model.name)
@@ -245,6 +246,15 @@ class Meter:
         events.unregister("after-call", unique_id="bench-after")
         self._installed = False
         aws.reset_clients()
+
+    @contextmanager
+    def ignored(self) -> Iterator[None]:
+        """Calls in this block are the benchmark's own (polling), never counted."""
+        token = _IGNORED.set(True)
+        try:
+            yield
+        finally:
+            _IGNORED.reset(token)
 
     @contextmanager
     def measure(self, every_thread: bool = False) -> Iterator[Figures]:

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, package, scaling, warm
+from benchmarks import access, coldstart, package, scaling, warm, workflow
 from benchmarks.config import Sizes
 from benchmarks.emulator import faster_moto
 from benchmarks.meter import Meter, moto_lookups
@@ -31,6 +31,7 @@ def run_all(sizes: Sizes, progress: IO[str] | None = None) -> tuple[list[Row], d
             # section would slow the next one's requests (their counts would not change).
             sections: tuple[tuple[str, Callable[[], list[Row]]], ...] = (
                 ("1 requests and capacity per operation", lambda: access.run(meter, sizes)),
+                ("1 the same, lifecycle on Step Functions", lambda: workflow.run(meter, sizes)),
                 ("4 warm request overhead", lambda: warm.run(sizes)),
                 ("3 cold start", lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions)),
                 ("2 scaling (big data seeded into moto)", lambda: scaling.run(meter, sizes)),

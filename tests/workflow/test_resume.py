@@ -7,7 +7,6 @@ from uuid import UUID
 
 import pytest
 from export_api.models.enums import ExportJobStatus
-from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import ExecutionsUnavailable, StepFunctionsRepository
 from export_api.services.container import get_services
 from export_api.services.workflow import StepFunctionsJobWorkflow
@@ -163,10 +162,10 @@ def test_an_unexpected_error_while_resuming_keeps_the_answer(
     lifecycle.wait_for_token(job["id"], ExportJobStatus.PENDING)
 
     def broken(*_: Any) -> None:
-        raise RuntimeError("DynamoDB is having a bad day")
+        raise RuntimeError("Step Functions is having a bad day")
 
     with monkeypatch.context() as patched:
-        patched.setattr(JobsRepository, "task_token", broken)
+        patched.setattr(StepFunctionsRepository, "send_task_success", broken)
         assert company.event(job["id"], "started") == 202
     assert company.job(job["id"])["status"] == "in_progress"
     assert reconcile(company, job["id"])["action"] == "resumed_wait"

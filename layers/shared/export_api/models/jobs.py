@@ -48,6 +48,10 @@ class ExportJob(ContractModel):
     last_updated_at: datetime | None = None
     started_at: datetime | None = None
     item_counts: ItemCounts = Field(default_factory=ItemCounts, exclude=True)
+    # The lifecycle workflow's waiting task, as stored on the job (JobsRepository.store_task_token); never
+    # in a response. An event resumes that task with the token it read the job with (no second read).
+    workflow_task_token: str | None = Field(default=None, exclude=True, repr=False)
+    workflow_awaiting: ExportJobStatus | None = Field(default=None, exclude=True)
 
 
 class DataResponseExportJob(ContractModel):

@@ -98,7 +98,9 @@ class JobsRepository:
     def transition(self, job: ExportJob, to_status: ExportJobStatus, now: datetime, changes: dict[str, Any]) -> None:
         """Move a job from its current status to `to_status`, only if nobody moved it first.
 
-        Raises TransactionConflict when the job's status is no longer `job.status`.
+        Raises TransactionConflict when the job's status is no longer `job.status`, or when the workflow's
+        waiting task is no longer the one read with `job`: a token stored meanwhile is then read again, so
+        whoever resumes the workflow after this write has the right one.
         """
         fields = {
             "status": to_status.value,
@@ -109,6 +111,10 @@ class JobsRepository:
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
         values[":from"] = job.status.value
+        condition = "#f0 = :from AND attribute_not_exists(workflowTaskToken)"
+        if job.workflow_task_token is not None:
+            condition = "#f0 = :from AND workflowTaskToken = :token"
+            values[":token"] = job.workflow_task_token
         transact(
             [
                 {
@@ -116,7 +122,7 @@ class JobsRepository:
                         "TableName": self.table_name,
                         "Key": job_key(job.id),
                         "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
-                        "ConditionExpression": "#f0 = :from",
+                        "ConditionExpression": condition,
                         "ExpressionAttributeNames": names,
                         "ExpressionAttributeValues": values,
                     }

@@ -56,7 +56,11 @@ def _moved(job: ExportJob, to_status: ExportJobStatus, now: datetime, changes: d
     """The job as `JobsRepository.transition` leaves it."""
     fields = {**job.model_dump(by_alias=True), **{k: v for k, v in changes.items() if v is not None}}
     fields.update(status=to_status, lastUpdatedAt=now)
-    return ExportJob.model_validate(fields).model_copy(update={"item_counts": job.item_counts})
+    moved = ExportJob.model_validate(fields)
+    # Fields left out of dumps (counters, the workflow's task token) are as read.
+    return job.model_copy(
+        update={name: getattr(moved, name) for name, f in ExportJob.model_fields.items() if not f.exclude}
+    )
 
 
 def _applied(event: CreateExportJobEvent, from_status: ExportJobStatus, to_status: ExportJobStatus) -> None:

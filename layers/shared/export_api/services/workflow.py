@@ -141,11 +141,11 @@ class StepFunctionsJobWorkflow:
 
     def job_event_applied(self, job: ExportJob) -> None:
         try:
-            stored = self.jobs.task_token(job.id)
-            if stored is None:
+            # The token read with the job: the event's write held only while it was still the stored one.
+            token, awaiting = job.workflow_task_token, job.workflow_awaiting
+            if token is None or awaiting is None:
                 # No task waits yet: the next wait sees the job has moved on and completes itself.
                 return
-            token, awaiting = stored
             if job.status is not awaiting:
                 self._resume(job, token)
         except Exception:
