@@ -2,6 +2,9 @@
 bare Powertools `APIGatewayRestResolver` app (benchmarks/baseline/) serving the same route with the same
 DynamoDB requests, in the same run, runs interleaved.
 
+The ratio is of CPU time (import + first request, every thread of the process): on a shared machine the
+wall time of the same work varies with what else runs, the CPU time much less. Wall times are kept too.
+
 Both talk HTTP to a moto server in this process (sharing the in-process backend and its data), as a
 Lambda function talks to DynamoDB over the network. The path of a child is laid out as on Lambda: the
 function's code directory and the layer's directory, nothing else of the project.
@@ -46,6 +49,8 @@ class Target:
     baseline_attribute: str
     #: Run index -> (first event, second event).
     events: Callable[[int], Events]
+    #: A bare FastAPI + Mangum app serving the same request: the framework's own floor (None: not measured).
+    floor_module: str | None = None
 
 
 @dataclass
@@ -53,12 +58,18 @@ class Sample:
     import_ms: float
     first_ms: float
     second_ms: float
+    import_cpu_ms: float
+    first_cpu_ms: float
     wall_ms: float
     modules: int
 
     @property
     def total_ms(self) -> float:
         return self.import_ms + self.first_ms
+
+    @property
+    def total_cpu_ms(self) -> float:
+        return self.import_cpu_ms + self.first_cpu_ms
 
 
 def _child(
@@ -81,14 +92,43 @@ def _child(
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     if not 200 <= figures["status"] < 300:
         raise RuntimeError(f"{module}.{attribute} answered {figures['status']}:\n{result.stdout[-2000:]}")
-    return Sample(figures["import_ms"], figures["first_ms"], figures["second_ms"], wall, figures["modules"])
+    return Sample(
+        figures["import_ms"],
+        figures["first_ms"],
+        figures["second_ms"],
+        figures["import_cpu_ms"],
+        figures["first_cpu_ms"],
+        wall,
+        figures["modules"],
+    )
+
+
+def import_profile(paths: list[Path], module: str, env: dict[str, str], top: int = 10) -> dict[str, float]:
+    """Milliseconds of import (self time, `python -X importtime`) per top-level package, largest first."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)},
+        check=False,
+        timeout=120,
+    )
+    totals: dict[str, float] = {}
+    for line in result.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) != 3 or not parts[0].strip().isdigit():
+            continue
+        package = parts[2].strip().split(".")[0]
+        totals[package] = totals.get(package, 0.0) + int(parts[0]) / 1000
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+    return {name: round(ms, 1) for name, ms in ranked[:top]}
 
 
 def _targets(runs: int) -> dict[str, Target]:
     company = Company.through_api(3)
     me = company.identity
     job = company.create_job(company.entry_ids)
-    pending = [company.create_job(company.entry_ids[:1]) for _ in range(2 * runs)]
+    pending = [company.create_job(company.entry_ids[:1]) for _ in range(3 * runs)]
     settings = get_settings()
     token = TokenCodec(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience).mint(
         "benchmark", [company.company_id], ["export-jobs:read"]
@@ -128,6 +168,7 @@ def _targets(runs: int) -> dict[str, Target]:
             "powertools_app",
             "export_jobs",
             same("GET", f"/v3/export-jobs/{job}"),
+            floor_module="fastapi_app",
         ),
         Target(
             "ExportJobEventsFunction",
@@ -174,8 +215,8 @@ def _median(samples: list[Sample], field: str) -> float:
 
 
 def _split(samples: list[Sample]) -> str:
-    total, imported, first = (_median(samples, f) for f in ("total_ms", "import_ms", "first_ms"))
-    return f"{total:.0f} ms (import {imported:.0f} + 1st {first:.0f})"
+    cpu, imported, first = (_median(samples, f) for f in ("total_cpu_ms", "import_cpu_ms", "first_cpu_ms"))
+    return f"{cpu:.0f} ms CPU (import {imported:.0f} + 1st {first:.0f}); wall {_median(samples, 'total_ms'):.0f}"
 
 
 def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
@@ -207,17 +248,23 @@ def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
             target = targets[name]
             ours: list[Sample] = []
             base: list[Sample] = []
+            floor: list[Sample] = []
             for index in range(runs):
                 # Interleaved, alternating which goes first, so both see the same machine.
                 runs_in_order = [
-                    (ours, [target.code, LAYER], "app", target.attribute, target.events(2 * index)),
-                    (base, [BASELINE], target.baseline_module, target.baseline_attribute, target.events(2 * index + 1)),
+                    (ours, [target.code, LAYER], "app", target.attribute, target.events(3 * index)),
+                    (base, [BASELINE], target.baseline_module, target.baseline_attribute, target.events(3 * index + 1)),
                 ]
+                if target.floor_module:
+                    runs_in_order.append(
+                        (floor, [BASELINE], target.floor_module, "export_jobs", target.events(3 * index + 2))
+                    )
                 if index % 2:
                     runs_in_order.reverse()
                 for samples, paths, module, attribute, events in runs_in_order:
                     samples.append(_child(paths, module, attribute, name, events, env))
-            total, base_total = _median(ours, "total_ms"), _median(base, "total_ms")
+            # CPU time: the machine is shared (other processes inflate wall time, differently from run to run).
+            total, base_total = _median(ours, "total_cpu_ms"), _median(base, "total_cpu_ms")
             ratio = total / base_total
             rows.append(
                 Row(
@@ -232,15 +279,34 @@ def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
                         "runs": runs,
                         "ours": [vars(s) for s in ours],
                         "baseline": [vars(s) for s in base],
-                        "median_total_ms": total,
-                        "median_baseline_total_ms": base_total,
+                        "median_total_cpu_ms": total,
+                        "median_baseline_total_cpu_ms": base_total,
+                        "median_total_ms": _median(ours, "total_ms"),
+                        "median_baseline_total_ms": _median(base, "total_ms"),
+                        "wall_ratio": _median(ours, "total_ms") / _median(base, "total_ms"),
                         "median_wall_ms": _median(ours, "wall_ms"),
                         "median_baseline_wall_ms": _median(base, "wall_ms"),
                         "median_second_ms": _median(ours, "second_ms"),
                         "median_baseline_second_ms": _median(base, "second_ms"),
+                        "import_ms_by_package": import_profile([target.code, LAYER], "app", env),
+                        "baseline_import_ms_by_package": import_profile([BASELINE], target.baseline_module, env),
                     },
                 )
             )
+            if floor:
+                floor_total = _median(floor, "total_cpu_ms")
+                rows.append(
+                    Row(
+                        section=SECTION,
+                        case=f"{name}: bare FastAPI + Mangum (the framework's floor)",
+                        measured=_split(floor),
+                        reference=_split(base),
+                        ratio=floor_total / base_total,
+                        goal="info",
+                        verdict=f"ours = {total / floor_total:.2f}x the floor",
+                        details={"floor": [vars(s) for s in floor], "median_total_cpu_ms": floor_total},
+                    )
+                )
     finally:
         server.stop()
     return rows
