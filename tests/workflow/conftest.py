@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -104,6 +105,28 @@ def _running(sfn: Any, state_machine_arn: str) -> list[str]:
     return [str(e["executionArn"]) for e in executions]
 
 
+@cache
+def _sfn() -> Any:
+    return boto3.client("stepfunctions")
+
+
+_provisioned: dict[str, ProvisionedStack] = {}
+
+
+def _stack() -> ProvisionedStack:
+    """Provisioned once per session (the definition does not depend on the limits, which travel in each
+    execution's input); again if moto's state was reset meanwhile."""
+    stack = _provisioned.get("stack")
+    if stack is not None:
+        try:
+            _sfn().describe_state_machine(stateMachineArn=stack.state_machine_arn)
+        except _sfn().exceptions.StateMachineDoesNotExist:
+            stack = None
+    if stack is None:
+        stack = _provisioned["stack"] = provision(Settings())
+    return stack
+
+
 @pytest.fixture
 def lifecycle(request: pytest.FixtureRequest, tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lifecycle]:
     """Jobs created through the handlers during the test get an ExportJobLifecycle execution."""
@@ -112,14 +135,13 @@ def lifecycle(request: pytest.FixtureRequest, tables: None, monkeypatch: pytest.
     # moto logs every error a state handles (timeouts, caught or retried errors), with the whole state.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     with emulation_config():
-        stack = provision(
-            Settings(job_expires_in_seconds=limits["expires_in"], job_stuck_timeout_seconds=limits["stuck_timeout"])
-        )
-        for name, value in stack.environment().items():
-            monkeypatch.setenv(name, value)
+        stack = _stack()
+        monkeypatch.setenv("STATE_MACHINE_ARN", stack.state_machine_arn)
+        monkeypatch.setenv("JOB_EXPIRES_IN_SECONDS", str(limits["expires_in"]))
+        monkeypatch.setenv("JOB_STUCK_TIMEOUT_SECONDS", str(limits["stuck_timeout"]))
         get_settings.cache_clear()
         get_services.cache_clear()
-        sfn = boto3.client("stepfunctions")
+        sfn = _sfn()
         try:
             yield Lifecycle(stack, sfn, JobsRepository(get_settings().jobs_table_name))
         finally:
