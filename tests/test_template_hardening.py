@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from typing import Any
 
 import pytest
@@ -258,3 +259,27 @@ def test_cfn_lint_is_clean() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_samconfig_environments_name_real_parameters_with_allowed_values() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    parameters = load_template()["Parameters"]
+    for environment in ("dev", "prod"):
+        deploy = config[environment]["deploy"]["parameters"]
+        assert deploy["stack_name"] == f"export-api-{environment}"
+        assert "CAPABILITY_IAM" in deploy["capabilities"]
+        for override in deploy["parameter_overrides"]:
+            name, _, value = override.partition("=")
+            assert name in parameters, (environment, name)
+            declared = parameters[name]
+            if "AllowedValues" in declared:
+                assert value in [str(v) for v in declared["AllowedValues"]], (environment, override)
+            if "MinValue" in declared:
+                assert float(value) >= declared["MinValue"], (environment, override)
+            if "MaxValue" in declared:
+                assert float(value) <= declared["MaxValue"], (environment, override)
+    prod = dict(o.split("=", 1) for o in config["prod"]["deploy"]["parameters"]["parameter_overrides"])
+    assert int(prod["ApiReservedConcurrency"]) > 0
+    assert int(prod["WorkflowReservedConcurrency"]) > 0
+    assert int(prod["LogRetentionInDays"]) >= 365
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True

@@ -3,18 +3,22 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from export_api.models.workflow import WorkflowStep
+from export_api.observability import bind_job, get_logger, instrument
 from export_api.services.container import get_services
 from pydantic import TypeAdapter
 
-logger = Logger(service="job-workflow")
+logger = get_logger("job-workflow")
 _STEP: TypeAdapter[WorkflowStep] = TypeAdapter(WorkflowStep)
 
 
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
+def _run_step(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
     # An invalid event raises: the Task state fails with the error type, visible in the history.
     step = _STEP.validate_python(event)
-    logger.append_keys(job_id=str(step.job_id), step=step.action)
+    bind_job(step.job_id)
+    logger.append_keys(step=step.action)
     return get_services().lifecycle.run(step)
+
+
+# Logs with the job id (cleared per step), metrics flushed per invocation, traced when tracing is on.
+handler = instrument(_run_step, service="job-workflow")

@@ -31,6 +31,7 @@ from export_api.models.workflow import (
     TimeOutJobStep,
     WorkflowStep,
 )
+from export_api.observability import record_items_updated, record_job_expired
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import TaskTokenGone
@@ -201,6 +202,7 @@ class JobLifecycleService:
             except TransactionConflict:
                 job = self._load(job.id)
                 continue
+            record_job_expired(reason_type.value)
             return JobStatusResult(status=to_status)
         raise TransientStepError(f"Export job {job.id} kept changing while failing it with {reason_type.value}.")
 
@@ -211,9 +213,12 @@ class JobLifecycleService:
         job = self._load(job_id)
         if job.status.is_open:
             raise WorkflowStepFailed(f"Export job {job_id} is still {job.status.value}: it cannot be finalized.")
-        done = job.status is not ExportJobStatus.FAILED or self._abandon_unfinished(job)
+        abandons = job.status is ExportJobStatus.FAILED
+        done = not abandons or self._abandon_unfinished(job)
         finalized_at = self.jobs.mark_finalized(job.id, _now()) if done else None
-        job = self._load(job_id)
+        if abandons:
+            # Abandoning moved the counters; nothing else of a closed job changes, so no other re-read.
+            job = self._load(job_id)
         failed = job.status is ExportJobStatus.FAILED
         return FinalizeProgress(
             job_id=job.id,
@@ -250,4 +255,5 @@ class JobLifecycleService:
                 )
             except TransactionConflict:
                 continue
+            record_items_updated(new.status for _, new in changes)
         return not self.items.unfinished_items(job.id, 1)
