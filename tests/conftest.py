@@ -28,6 +28,7 @@ from export_api.repositories import aws
 from moto import mock_aws
 
 from export_api_local.template import table_definition
+from tests.support import moto_lock
 from tests.support.api import ApiClient
 from tests.support.data import Company
 
@@ -36,6 +37,8 @@ TABLES = {"JobsTable": "test-jobs", "ItemsTable": "test-items"}
 
 @pytest.fixture(scope="session")
 def aws_mock() -> Iterator[None]:
+    # moto's DynamoDB is not thread-safe; DynamoDB is (tests/support/moto_lock.py).
+    moto_lock.install()
     with mock_aws():
         yield
 

@@ -9,22 +9,32 @@ GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in 
 
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJobItem
 from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
-from export_api.repositories.jobs import JobsRepository, company_key
+from export_api.repositories.jobs import JobsRepository, company_key, item_counter, job_key
 from export_api.repositories.paging import query_page
-from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, counter_update, transact
+from export_api.repositories.transactions import (
+    MAX_TRANSACTION_ACTIONS,
+    TransactionConflict,
+    counter_update,
+    transact,
+)
 
 BY_JOB_STATUS_INDEX = "byJobStatus"
 ENTRY_COUNTER = "accountingEntryCount"
 # BatchGetItem reads at most 100 keys per call.
 _BATCH_GET_LIMIT = 100
 OPEN_JOB = (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
+# Items per transaction: the 100th action moves the job's counters.
+_CHUNK = MAX_TRANSACTION_ACTIONS - 1
+# On the job record: the rest of an item batch whose first transaction committed (replace_job_items).
+PENDING_CHANGES = "pendingItemChanges"
+_NO_MOVE = item_counter(ExportJobItemStatus.PENDING)
 
 
 def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
@@ -37,6 +47,22 @@ def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
 
 def _job_item(record: dict[str, Any]) -> ExportJobItem:
     return ExportJobItem.model_validate(record)
+
+
+def _deltas(changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> dict[ExportJobItemStatus, int]:
+    deltas: dict[ExportJobItemStatus, int] = {}
+    for old, new in changes:
+        deltas[old.status] = deltas.get(old.status, 0) - 1
+        deltas[new.status] = deltas.get(new.status, 0) + 1
+    return deltas
+
+
+def _journal(changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> dict[str, Any]:
+    """The changes still to apply: each item as it will be written, and the status it is conditioned on."""
+    return {
+        "journalId": uuid4().hex,
+        "changes": [{"old": old.status.value, "item": _job_item_record(new)} for old, new in changes],
+    }
 
 
 def _entry_record(pk: str, entry: AccountingEntry) -> dict[str, Any]:
@@ -185,32 +211,95 @@ class ItemsRepository:
         while_job_status: tuple[ExportJobStatus, ExportJobStatus] = OPEN_JOB,
         companies: Collection[UUID] | None = None,
     ) -> None:
-        """Write (old, new) item pairs with the job's counters, in transactions of up to 99 items.
+        """Write (old, new) item pairs with the job's counters, all or nothing.
 
-        Each item is conditioned on the status it was read with, and the job on `while_job_status`:
-        a concurrent writer or a job closing meanwhile cancels the chunk (TransactionConflict).
+        Each item is conditioned on the status it was read with, and the job on `while_job_status` and
+        on having no pending changes: a concurrent writer or a job closing meanwhile cancels the write
+        (TransactionConflict). Up to 99 items take one transaction (the 100th action moves the counters).
+        A larger batch is committed by its first transaction, which applies 99 items and records the
+        rest on the job record (`pendingItemChanges`, a redo journal); the rest is then applied, by this
+        call or, if it died, by whoever touches the job next (`complete_pending`). So no reader or writer
+        ever acts on half a batch, and the counters always move with the items they count.
         """
-        chunk_size = MAX_TRANSACTION_ACTIONS - 1
-        for start in range(0, len(changes), chunk_size):
-            chunk = changes[start : start + chunk_size]
-            deltas: dict[ExportJobItemStatus, int] = {}
-            actions: list[dict[str, Any]] = []
-            for old, new in chunk:
-                deltas[old.status] = deltas.get(old.status, 0) - 1
-                deltas[new.status] = deltas.get(new.status, 0) + 1
-                actions.append(
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": _job_item_record(new),
-                            "ConditionExpression": "#status = :old",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": {":old": old.status.value},
-                        }
-                    }
-                )
-            actions.append(self.jobs.item_counts_update(job_id, deltas, while_job_status, companies))
-            transact(actions)
+        first, rest = changes[:_CHUNK], changes[_CHUNK:]
+        journal = _journal(rest) if rest else None
+        action = self.jobs.item_counts_update(job_id, _deltas(first), while_job_status, companies)
+        update = action["Update"]
+        update["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
+        if journal is not None:
+            update["UpdateExpression"] += f" SET {PENDING_CHANGES} = :journal"
+            update["ExpressionAttributeValues"][":journal"] = journal
+        try:
+            transact([*self._item_writes(first), action])
+        except TransactionConflict:
+            # Perhaps another batch's rest is pending (its writer died): finish it, so the caller's
+            # re-read and retry can succeed.
+            self.complete_pending(job_id)
+            raise
+        if journal is not None:
+            self._apply_journal(job_id, journal)
+
+    def complete_pending(self, job_id: UUID, journal: dict[str, Any] | None = None) -> bool:
+        """Apply the rest of a batch whose first transaction committed; True if there was one."""
+        if journal is None:
+            journal = self._stored_journal(job_id)
+        if not journal:
+            return False
+        self._apply_journal(job_id, journal)
+        return True
+
+    def _stored_journal(self, job_id: UUID) -> dict[str, Any] | None:
+        table: Any = aws.table(self.jobs.table_name)
+        record = table.get_item(Key=job_key(job_id), ConsistentRead=True, ProjectionExpression=PENDING_CHANGES)
+        journal = record.get("Item", {}).get(PENDING_CHANGES)
+        return dict(journal) if journal else None
+
+    def _item_writes(self, changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _job_item_record(new),
+                    "ConditionExpression": "#status = :old",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":old": old.status.value},
+                }
+            }
+            for old, new in changes
+        ]
+
+    def _apply_journal(self, job_id: UUID, journal: dict[str, Any]) -> None:
+        """Apply a journal's changes, a transaction per 99, each advancing the journal it is conditioned on."""
+        while journal:
+            changes = [
+                (_job_item({**entry["item"], "status": entry["old"]}), _job_item(entry["item"]))
+                for entry in journal["changes"]
+            ]
+            first, rest = changes[:_CHUNK], changes[_CHUNK:]
+            following = _journal(rest) if rest else None
+            action = counter_update(
+                self.jobs.table_name,
+                job_key(job_id),
+                {item_counter(s): d for s, d in _deltas(first).items() if d} or {_NO_MOVE: 0},
+            )
+            update = action["Update"]
+            update["UpdateExpression"] += (
+                f" SET {PENDING_CHANGES} = :following" if following else f" REMOVE {PENDING_CHANGES}"
+            )
+            update["ConditionExpression"] = f"{PENDING_CHANGES}.journalId = :journalId"
+            update["ExpressionAttributeValues"][":journalId"] = journal["journalId"]
+            if following:
+                update["ExpressionAttributeValues"][":following"] = following
+            try:
+                transact([*self._item_writes(first), action])
+            except TransactionConflict:
+                # Someone else applied this part first (the journal moved on), or an item is not in the
+                # status the journal recorded, which no writer can cause while the journal is pending.
+                pending = self._stored_journal(job_id)
+                if pending and pending.get("journalId") == journal["journalId"]:
+                    raise
+                return
+            journal = following or {}
 
     def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:
         """Up to `limit` of the job's `pending`/`in_progress` items, read by index (no scan)."""

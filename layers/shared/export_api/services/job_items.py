@@ -1,5 +1,7 @@
 """Job items: paging, batch updates with partial success (notes.md §3), and abandoning on failure."""
 
+import random
+import time
 from collections.abc import Callable, Collection, Sequence
 from uuid import UUID
 
@@ -23,6 +25,16 @@ JobLoader = Callable[[UUID], ExportJob]
 
 # Optimistic writes are retried this many times when a concurrent writer got there first.
 WRITE_ATTEMPTS = 5
+# A PUT of items races every other PUT on the job (they all move the job's counters), so it retries more,
+# with jittered exponential backoff: 10 concurrent batches on one job all land (tests/test_concurrency.py).
+UPDATE_ATTEMPTS = 12
+_BACKOFF_SECONDS = 0.01
+_MAX_BACKOFF_SECONDS = 0.5
+
+
+def backoff(attempt: int) -> None:
+    """Sleep before retry `attempt` (0-based) of a write that lost a race: full jitter, capped."""
+    time.sleep(random.uniform(0, min(_MAX_BACKOFF_SECONDS, _BACKOFF_SECONDS * 2**attempt)))
 
 
 def check_update_batch_size(count: int) -> None:
@@ -70,7 +82,7 @@ class JobItemsService:
                 )
             seen.add(update.accounting_entry_id)
         job = None if companies is not None else load_job()
-        for _ in range(WRITE_ATTEMPTS):
+        for attempt in range(UPDATE_ATTEMPTS):
             if job is not None and not job.status.is_open:
                 raise ExportJobStatusUnprocessable()
             current = self.items.get_job_items(job_id, [u.accounting_entry_id for u in updates])
@@ -87,6 +99,7 @@ class JobItemsService:
             try:
                 self.items.replace_job_items(job_id, changes, companies=companies)
             except TransactionConflict:
+                backoff(attempt)
                 job = load_job()
                 continue
             record_items_updated(new.status for _, new in changes)

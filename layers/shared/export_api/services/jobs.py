@@ -45,17 +45,25 @@ class ExportJobsService:
         self.workflow = workflow
         self.job_expires_in_seconds = job_expires_in_seconds
 
-    def load(self, job_id: UUID) -> ExportJob:
+    def _read(self, job_id: UUID) -> ExportJob | None:
         bind_job(job_id)
         job = self.jobs.get(job_id)
+        if job is not None and job.pending_item_changes:
+            # An item batch's writer died between its transactions: finish the batch before anyone acts
+            # on the job, so nobody sees half of it (ItemsRepository.replace_job_items).
+            self.items.complete_pending(job.id, job.pending_item_changes)
+            job = self.jobs.get(job_id)
+        return job
+
+    def load(self, job_id: UUID) -> ExportJob:
+        job = self._read(job_id)
         if job is None:
             raise ExportNotFound()
         return job
 
     def get(self, caller: Caller, job_id: UUID) -> ExportJob:
         """The job, if it is the caller's: another company's job is as unknown as a missing one."""
-        bind_job(job_id)
-        job = self.jobs.get(job_id)
+        job = self._read(job_id)
         if job is None or not caller.can_access(job.company_id):
             raise ExportNotFound()
         return job

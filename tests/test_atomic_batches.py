@@ -1,0 +1,190 @@
+"""A PUT of items is never half-applied, even when its writer dies between two DynamoDB calls.
+
+Up to 99 items take one transaction with the job's counters. A 100-item batch takes two: the first
+applies 99 items and records the last on the job record (a redo journal), so the batch is committed by
+it; the second applies the rest. A writer that dies in between (a Lambda timeout) leaves the journal,
+and whoever touches the job next finishes the batch before acting (ItemsRepository.replace_job_items).
+These tests kill the writer at each point and look at DynamoDB directly and through the API.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import boto3
+import pytest
+from export_api.models.caller import Caller
+from export_api.models.jobs import UpdateExportJobItem
+from export_api.repositories import items as items_module
+from export_api.repositories import transactions
+from export_api.services.container import get_services
+from pydantic import TypeAdapter
+
+from tests.support.api import ApiClient
+from tests.support.checks import assert_counters_match_a_recount
+from tests.support.data import Company, failed, successful
+
+_UPDATES = TypeAdapter(list[UpdateExportJobItem])
+ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
+
+
+class Crash(BaseException):
+    """The Lambda died here (a timeout, out of memory): nothing after this line ran."""
+
+
+@pytest.fixture
+def crash_on_transaction(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], list[int]]:
+    """`crash_on_transaction(n)`: the n-th TransactWriteItems of the items repository (1-based) dies
+    before it reaches DynamoDB. Returns the list of transactions attempted so far (their sizes)."""
+    calls: list[int] = []
+    real = transactions.transact
+
+    def arm(n: int) -> list[int]:
+        def transact(actions: Any) -> None:
+            calls.append(len(actions))
+            if len(calls) == n:
+                raise Crash()
+            real(actions)
+
+        monkeypatch.setattr(items_module, "transact", transact)
+        return calls
+
+    return arm
+
+
+def _caller(company: Company) -> Caller:
+    return Caller(
+        principal_id="integration",
+        company_ids=frozenset({UUID(company.company_id)}),
+        scopes=frozenset(company.identity.scopes.split()),
+    )
+
+
+def _put(company: Company, job_id: str, body: list[dict[str, Any]]) -> None:
+    get_services().jobs.update_items(_caller(company), UUID(job_id), _UPDATES.validate_python(body))
+
+
+def _raw(job_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The job record and each item's status, read from DynamoDB without the service."""
+    resource = boto3.resource("dynamodb")
+    job = resource.Table("test-jobs").get_item(Key={"pk": f"JOB#{job_id}"}, ConsistentRead=True)["Item"]
+    found: dict[str, str] = {}
+    query: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": f"ITEMS#{job_id}"},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = resource.Table("test-items").query(**query)
+        found.update({str(i["sk"]): str(i["status"]) for i in page["Items"]})
+        if "LastEvaluatedKey" not in page:
+            return job, found
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _counters_match(job: dict[str, Any], statuses: dict[str, str]) -> None:
+    recount = Counter(statuses.values())
+    assert {s: int(job[f"itemCount_{s}"]) for s in ITEM_STATUSES} == {s: recount.get(s, 0) for s in ITEM_STATUSES}
+
+
+@pytest.fixture
+def job(api: ApiClient) -> tuple[Company, str]:
+    company = Company.create(api, entries=100)
+    job_id = company.create_job()["id"]
+    assert company.event(job_id, "started") == 202
+    return company, job_id
+
+
+def test_a_batch_of_99_is_all_or_nothing(job: tuple[Company, str], crash_on_transaction: Any) -> None:
+    company, job_id = job
+    calls = crash_on_transaction(1)
+    with pytest.raises(Crash):
+        _put(company, job_id, [successful(e) for e in company.entry_ids[:99]])
+    assert calls == [100]
+    record, statuses = _raw(job_id)
+    assert set(statuses.values()) == {"pending"}
+    _counters_match(record, statuses)
+    assert "pendingItemChanges" not in record
+
+
+def test_a_batch_of_100_cut_between_its_transactions_is_finished_by_the_next_reader(
+    job: tuple[Company, str], crash_on_transaction: Any
+) -> None:
+    company, job_id = job
+    calls = crash_on_transaction(2)
+    with pytest.raises(Crash):
+        _put(company, job_id, [successful(e, f"ERP-{n}") for n, e in enumerate(company.entry_ids)])
+    assert calls == [100, 2]
+    # In DynamoDB: the first 99 items with their counters, and the 100th recorded on the job.
+    record, statuses = _raw(job_id)
+    assert Counter(statuses.values()) == {"successful": 99, "pending": 1}
+    _counters_match(record, statuses)
+    assert len(record["pendingItemChanges"]["changes"]) == 1
+    # Through the API the batch is whole: the first read of the job finished it.
+    items = company.items(job_id)
+    assert {i["status"] for i in items} == {"successful"}
+    assert {i["externalId"] for i in items} == {f"ERP-{n}" for n in range(100)}
+    assert_counters_match_a_recount(company, job_id)
+    record, statuses = _raw(job_id)
+    assert "pendingItemChanges" not in record
+    _counters_match(record, statuses)
+
+
+def test_the_next_put_finishes_a_cut_batch_before_its_own(job: tuple[Company, str], crash_on_transaction: Any) -> None:
+    company, job_id = job
+    crash_on_transaction(2)
+    with pytest.raises(Crash):
+        _put(company, job_id, [successful(e, "FIRST") for e in company.entry_ids])
+    crash_on_transaction(0)  # no more crashes
+    # The cut batch's last item is among the next batch's: the next batch wins it (it came later).
+    last = company.entry_ids[-1]
+    later = [failed(e) for e in company.entry_ids[-10:]]
+    body = company.update_items(job_id, later)
+    assert len(body["data"]) == 10
+    _, statuses = _raw(job_id)
+    assert Counter(statuses.values()) == {"successful": 90, "failed": 10}
+    assert statuses[last] == "failed"
+    assert_counters_match_a_recount(company, job_id)
+
+
+def test_a_failed_job_finishes_a_cut_batch_then_abandons_the_rest(
+    job: tuple[Company, str], crash_on_transaction: Any
+) -> None:
+    company, job_id = job
+    crash_on_transaction(2)
+    with pytest.raises(Crash):
+        _put(
+            company,
+            job_id,
+            [
+                *(successful(e) for e in company.entry_ids[:50]),
+                *({"accountingEntryId": e, "status": "in_progress"} for e in company.entry_ids[50:]),
+            ],
+        )
+    crash_on_transaction(0)
+    assert company.event(job_id, "failed") == 202
+    items = company.items(job_id)
+    assert Counter(i["status"] for i in items) == {"successful": 50, "abandoned": 50}
+    assert_counters_match_a_recount(company, job_id)
+    record, _ = _raw(job_id)
+    assert "pendingItemChanges" not in record
+
+
+def test_finishing_a_batch_twice_applies_it_once(job: tuple[Company, str], crash_on_transaction: Any) -> None:
+    """Two readers racing to finish the same cut batch: the journal's condition lets one apply it."""
+    company, job_id = job
+    crash_on_transaction(2)
+    with pytest.raises(Crash):
+        _put(company, job_id, [successful(e) for e in company.entry_ids])
+    crash_on_transaction(0)
+    record, _ = _raw(job_id)
+    journal = record["pendingItemChanges"]
+    repository = get_services().jobs.items
+    assert repository.complete_pending(UUID(job_id), journal) is True
+    # A second reader that read the same journal before the first applied it: nothing happens.
+    assert repository.complete_pending(UUID(job_id), journal) is True
+    assert repository.complete_pending(UUID(job_id)) is False
+    record, statuses = _raw(job_id)
+    assert set(statuses.values()) == {"successful"}
+    _counters_match(record, statuses)

@@ -1,0 +1,155 @@
+"""Concurrent requests on one job, from real threads through the handlers: every state change is a
+conditional write whose condition is the rule, so racing requests cannot both win, and nothing is lost.
+
+moto's DynamoDB is made atomic per request by the test harness (tests/support/moto_lock.py), as
+DynamoDB is; the service's own code holds no lock.
+"""
+
+import random
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from export_api_local import moto_dynamodb
+from tests.support.api import ApiClient, Response
+from tests.support.checks import assert_counters_match_a_recount, assert_error
+from tests.support.concurrency import run_concurrently
+from tests.support.data import Company, failed, item_update, successful
+
+CLOSING_EVENTS = ("completed", "completed_with_errors", "failed")
+# Powertools warns when an invocation published no metric; its filter is not thread-safe.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def cheap_transactions() -> Iterator[None]:
+    """moto copies every table a transaction touches, to roll it back: with 10 threads of 100-item
+    transactions that is most of the test's time. The local server's cheaper backup keeps moto's
+    all-or-nothing semantics (tests/local/test_moto_dynamodb.py)."""
+    moto_dynamodb.install()
+    yield
+    moto_dynamodb.uninstall()
+
+
+def _event(company: Company, job_id: str, event: str, version: str = "v3") -> Response:
+    return company.api.post(f"/{version}/export-job-events", company.identity, {"jobId": job_id, "event": event})
+
+
+@pytest.mark.parametrize(
+    ("from_status", "events"),
+    # From pending, `started` then `failed` would both be valid in turn: the racing events are all `started`.
+    [("pending", ("started",)), ("in_progress", CLOSING_EVENTS)],
+)
+def test_50_concurrent_conflicting_events_one_wins(company: Company, from_status: str, events: tuple[str, ...]) -> None:
+    job_id = company.create_job(company.entry_ids[:5])["id"]
+    if from_status == "in_progress":
+        assert company.event(job_id, "started") == 202
+    sent = [events[i % len(events)] for i in range(50)]
+    versions = ("v2", "v3")
+    responses = run_concurrently(
+        list(enumerate(sent)), lambda pair: _event(company, job_id, pair[1], versions[pair[0] % 2])
+    )
+
+    statuses = Counter(r.status for r in responses)
+    assert statuses == {202: 1, 422: 49}, statuses
+    for response in responses:
+        if response.status == 422:
+            assert_error(response, 422, "INVALID_EXPORT_JOB_STATUS_CHANGE")
+    winner = sent[next(i for i, r in enumerate(responses) if r.status == 202)]
+    expected = {"started": "in_progress"}.get(winner, winner)
+    job = company.job(job_id)
+    assert job["status"] == expected
+    if expected == "failed":
+        # The inline workflow finalized the failed job once: every unfinished item abandoned, counters right.
+        assert {i["status"] for i in company.items(job_id)} == {"abandoned"}
+    assert_counters_match_a_recount(company, job_id)
+
+
+def _batch(entry_ids: list[str], seed: int) -> list[dict[str, Any]]:
+    """A 100-item PUT body over these entries, each item set to a state only this request sends."""
+    chooser = random.Random(seed)
+    batch = []
+    for entry in entry_ids:
+        kind = chooser.choice(("successful", "failed", "in_progress"))
+        if kind == "successful":
+            batch.append(successful(entry, external_id=f"ERP-{seed}-{entry[:8]}"))
+        elif kind == "failed":
+            batch.append({**failed(entry), "failureReason": f"request {seed} failed it"})
+        else:
+            batch.append(item_update(entry, "in_progress", externalId=f"WIP-{seed}"))
+    chooser.shuffle(batch)
+    return batch
+
+
+def test_10_concurrent_100_item_puts_lose_nothing(api: ApiClient) -> None:
+    company = Company.create(api, entries=150)
+    job_id = company.create_job()["id"]
+    assert company.event(job_id, "started") == 202
+    # Overlapping windows of 100 entries out of 150: every entry is in several requests.
+    bodies = [_batch(company.entry_ids[(i * 5) : (i * 5) + 100], seed=i) for i in range(10)]
+    responses = run_concurrently(
+        bodies, lambda body: api.put(f"/v3/export-jobs/{job_id}/items", company.identity, body)
+    )
+
+    for response in responses:
+        assert response.status == 200, response.body
+        assert response.body["errors"] == []
+        assert len(response.body["data"]) == 100
+    # Every item ends in exactly the state one of the requests that named it set (its whole state: a
+    # mix of two requests' fields would be a torn write), and items no request named are untouched.
+    sent: dict[str, list[dict[str, Any]]] = {}
+    for body in bodies:
+        for update in body:
+            sent.setdefault(update["accountingEntryId"], []).append(update)
+    items = {i["accountingEntryId"]: i for i in company.items(job_id)}
+    assert len(items) == 150
+    for entry, item in items.items():
+        if entry not in sent:
+            assert item["status"] == "pending"
+            continue
+        state = {k: v for k, v in item.items() if k not in ("exportJobId",)}
+        assert state in sent[entry], (entry, item)
+    assert_counters_match_a_recount(company, job_id)
+
+
+def test_concurrent_puts_and_a_closing_event_leave_no_update_after_close(api: ApiClient) -> None:
+    """Items PUT while the job closes: each PUT either lands before the close (200) or is refused (422)."""
+    company = Company.create(api, entries=100)
+    job_id = company.create_job()["id"]
+    assert company.event(job_id, "started") == 202
+    work: list[Any] = [_batch(company.entry_ids, seed=i) for i in range(6)] + ["failed"]
+
+    def send(what: Any) -> Response:
+        if isinstance(what, str):
+            return _event(company, job_id, what)
+        return api.put(f"/v3/export-jobs/{job_id}/items", company.identity, what)
+
+    responses = run_concurrently(work, send)
+    assert responses[-1].status == 202
+    for response in responses[:-1]:
+        assert response.status in (200, 422), response.body
+        if response.status == 422:
+            assert_error(response, 422, "EXPORT_JOB_STATUS_UNPROCESSABLE")
+    # The failed job is finalized after every accepted PUT: nothing is left pending or in progress.
+    items = company.items(job_id)
+    assert not [i for i in items if i["status"] in ("pending", "in_progress")]
+    assert_counters_match_a_recount(company, job_id)
+
+
+def test_concurrent_job_creation_makes_distinct_jobs(company: Company) -> None:
+    responses = run_concurrently(
+        list(range(10)),
+        lambda _: company.api.post(
+            "/v1/export-jobs",
+            company.identity,
+            {"companyId": company.company_id, "accountingEntryIds": company.entry_ids[:3]},
+        ),
+    )
+    ids = {r.data["id"] for r in responses if r.status == 200}
+    assert len(ids) == 10
+    listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "0"})
+    assert listed.body["pagination"]["total"] == 10
+    assert all(uuid.UUID(i) for i in ids)
