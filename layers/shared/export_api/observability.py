@@ -21,7 +21,6 @@ import functools
 import io
 import os
 import sys
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from uuid import UUID
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 if TYPE_CHECKING:  # the X-Ray SDK behind it is imported only when tracing is on
     from aws_lambda_powertools import Tracer
@@ -83,7 +83,22 @@ class _NoContext:
 _loggers: dict[str, Logger] = {}
 _current: Logger | None = None
 _bound_job_id: str | None = None
-_metrics = Metrics(namespace=os.getenv("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE, service=METRICS_SERVICE)
+
+
+class _EMFProvider(AmazonCloudWatchEMFProvider):
+    """Flushes only when there is something to flush: a GET publishes no application metric, and
+    Powertools would warn about that on every one of them."""
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        if self.metric_set or raise_on_empty_metrics:
+            super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+
+
+_metrics = Metrics(
+    provider=_EMFProvider(
+        namespace=os.getenv("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE, service=METRICS_SERVICE
+    )
+)
 
 
 def get_logger(service: str | None = None) -> Logger:
@@ -156,10 +171,7 @@ def instrument(handler: LambdaHandler, service: str, correlation_id_path: str | 
 
     @functools.wraps(handler)
     def entry(event: Any, context: Any) -> Any:
-        with warnings.catch_warnings():
-            # A GET publishes no application metric; Powertools would warn about it on every one of them.
-            warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
-            return wrapped(event, no_context if context is None else context)
+        return wrapped(event, no_context if context is None else context)
 
     return entry
 
