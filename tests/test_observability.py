@@ -300,3 +300,8 @@ def test_tracer_is_not_even_imported_when_tracing_is_off() -> None:
 
 def test_tracer_wraps_the_handler_in_lambda_when_tracing_is_on() -> None:
     assert _python(PROBE, LAMBDA_TASK_ROOT="/var/task") == "True True True"
+    authorizer = (
+        "import functions.authorizer.app; from export_api import observability as o; "
+        "t = o.get_tracer('authorizer', False); print(t is not None, t.auto_patch)"
+    )
+    assert _python(authorizer, LAMBDA_TASK_ROOT="/var/task") == "True False", "no botocore import at its init"

@@ -63,5 +63,7 @@ def _admin(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     return _authorize(event, Scope.ADMIN)
 
 
-handler = instrument(_export_api, "authorizer", correlation_paths.API_GATEWAY_REST)
-admin_handler = instrument(_admin, "authorizer", correlation_paths.API_GATEWAY_REST)
+# On the path of every uncached request: tracing it does not import botocore at init (its one
+# GetItem, for API keys only, is not a subsegment of its own).
+handler = instrument(_export_api, "authorizer", correlation_paths.API_GATEWAY_REST, trace_aws_calls=False)
+admin_handler = instrument(_admin, "authorizer", correlation_paths.API_GATEWAY_REST, trace_aws_calls=False)

@@ -127,26 +127,34 @@ def tracing_enabled() -> bool:
 
 
 @functools.cache
-def get_tracer(service: str) -> "Tracer | None":
-    """The Tracer of `service` when tracing is on, else None; built (and the X-Ray SDK imported) once."""
+def get_tracer(service: str, trace_aws_calls: bool = True) -> "Tracer | None":
+    """The Tracer of `service` when tracing is on, else None; built (and the X-Ray SDK imported) once.
+
+    `trace_aws_calls` patches botocore (a subsegment per DynamoDB or Step Functions call), importing
+    it at init if the function has not yet; patch_all would import and patch every library X-Ray
+    knows that happens to be installed.
+    """
     if not tracing_enabled():
         return None
     from aws_lambda_powertools import Tracer
 
-    # Only botocore (DynamoDB, Step Functions, Secrets Manager calls): patch_all would import and patch
-    # every library X-Ray knows that happens to be installed.
-    return Tracer(service=service, patch_modules=["botocore"])
+    if trace_aws_calls:
+        return Tracer(service=service, patch_modules=["botocore"])
+    return Tracer(service=service, auto_patch=False)
 
 
-def instrument(handler: LambdaHandler, service: str, correlation_id_path: str | None = None) -> LambdaHandler:
+def instrument(
+    handler: LambdaHandler, service: str, correlation_id_path: str | None = None, trace_aws_calls: bool = True
+) -> LambdaHandler:
     """Wrap a Lambda handler: logger context and correlation id, metrics flush, tracing if on.
 
     `correlation_id_path` is a JMESPath into the event (`correlation_paths.API_GATEWAY_REST` for
     API Gateway proxy events and REQUEST authorizers). Use it for every handler, the workflow's too:
-    `handler = instrument(run_step, service="job-workflow")`.
+    `handler = instrument(run_step, service="job-workflow")`. `trace_aws_calls=False` keeps botocore
+    out of the init of a function that imports it only when it needs it (the authorizer).
     """
     logger = get_logger(service)
-    tracer = get_tracer(service)
+    tracer = get_tracer(service, trace_aws_calls)
 
     @functools.wraps(handler)
     def invoke(event: Any, context: Any) -> Any:
