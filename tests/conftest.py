@@ -12,6 +12,7 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "JOBS_TABLE_NAME": "test-jobs",
         "ITEMS_TABLE_NAME": "test-items",
+        "IDEMPOTENCY_TABLE_NAME": "test-idempotency",
         "CURSOR_SECRET": "test-cursor-secret-0123456789",
         "POWERTOOLS_SERVICE_NAME": "export-api-tests",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -32,7 +33,7 @@ from tests.support import moto_lock
 from tests.support.api import ApiClient
 from tests.support.data import Company
 
-TABLES = {"JobsTable": "test-jobs", "ItemsTable": "test-items"}
+TABLES = {"JobsTable": "test-jobs", "ItemsTable": "test-items", "IdempotencyTable": "test-idempotency"}
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,10 @@ class ApiClient:
         json_body: Any = None,
         raw_body: str | None = None,
         headers: Mapping[str, str] | None = None,
+        check_contract: bool = True,
     ) -> Response:
+        """`check_contract=False` only for answers the contract cannot list (a 503 of an overloaded
+        dependency): they are still checked to be the contract's ExceptionInfo by the test."""
         found = find_route(method, path)
         assert found is not None, f"template.yaml routes no function for {method} {path}"
         route, path_parameters = found
@@ -77,7 +80,8 @@ class ApiClient:
             response_headers.setdefault(name.lower(), values[-1])
         response = Response(result["statusCode"], response_headers, response_json(result), result.get("body"))
         spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract()
-        check_response(spec, route.path, method, response.status, response_headers, response.body)
+        if check_contract:
+            check_response(spec, route.path, method, response.status, response_headers, response.body)
         self.responses.append((method.upper(), route.path, response.status))
         return response
 

@@ -65,3 +65,17 @@ class ExportJobStatusUnprocessable(ExportApiError):
 class InvalidExportJobStatusChange(ExportApiError):
     status_code = 422
     error_type = "INVALID_EXPORT_JOB_STATUS_CHANGE"
+
+
+class IdempotencyKeyReused(ExportApiError):
+    """The Idempotency-Key was first used with another request (another body, path or operation)."""
+
+    status_code = 422
+    error_type = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyKeyInUse(ExportApiError):
+    """A request with this Idempotency-Key is still being processed."""
+
+    status_code = 422
+    error_type = "IDEMPOTENCY_KEY_IN_USE"

@@ -9,6 +9,9 @@ class Settings(BaseSettings):
 
     jobs_table_name: str = Field(default="export-api-jobs", min_length=3)
     items_table_name: str = Field(default="export-api-items", min_length=3)
+    # Idempotency-Key records (services/idempotency.py): the first answer to a key, replayed for this long.
+    idempotency_table_name: str = Field(default="export-api-idempotency", min_length=3)
+    idempotency_expires_after_seconds: int = Field(default=86_400, ge=1)
     # Signs pagination cursors so a cursor cannot be forged or replayed against another query.
     cursor_secret: str = Field(default="local-development-cursor-secret", min_length=16)
     # API Gateway stage prefix stripped by Mangum ("" when the stage is not in the path).

@@ -8,6 +8,7 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
+from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, paginated
 from export_api.models.accounting_entries import AccountingEntry
@@ -36,10 +37,19 @@ def admin_router() -> APIRouter:
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        entries = validate(_ENTRIES, require_array(await json_body(request)))
-        stored = services.accounting_entries.ingest(caller, company_id, entries)
-        return ContractJSONResponse({"data": [full_export_item(e) for e in stored]}, status_code=201)
+        raw = require_array(await json_body(request))
+        entries = validate(_ENTRIES, raw)
+        outcome = services.idempotency.run(
+            caller,
+            "ingestAccountingEntries",
+            idempotent_request(request, idempotency_key, raw),
+            lambda: services.accounting_entries.ingest(caller, company_id, entries),
+            _ENTRIES,
+        )
+        body = {"data": [full_export_item(e) for e in outcome.value]}
+        return answered(ContractJSONResponse(body, status_code=201), outcome)
 
     @router.get("/admin/companies/{companyId}/accounting-entries", operation_id="listAccountingEntries")
     def list_accounting_entries(

@@ -36,7 +36,11 @@ def _is_missing(errors: list[Any]) -> bool:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ExportApiError)
     async def domain_error(_: Request, error: ExportApiError) -> Response:
-        return error_response(error.status_code, error.error_type, error.message)
+        response = error_response(error.status_code, error.error_type, error.message)
+        if getattr(error, "replayed", False):
+            # The answer an earlier request with the same Idempotency-Key got (http/idempotency.py).
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, error: RequestValidationError) -> Response:
@@ -58,5 +62,44 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> Response:
+        if _is_aws_unavailable(error):
+            # Still throttled or failing after botocore's retries (repositories/aws.py): nothing was
+            # half-done (every write is one conditional write or transaction), so the client may retry.
+            get_logger().warning("AWS unavailable after retries", exc_info=error)
+            response = error_response(
+                503, "SERVICE_UNAVAILABLE", "The service is busy or briefly unavailable; retry with backoff."
+            )
+            response.headers["Retry-After"] = "1"
+            return response
         get_logger().exception("unexpected error", exc_info=error)
         return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred; it has been logged.")
+
+
+# Error codes of AWS throttling and transient failures (botocore's standard retry mode retries these).
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+    }
+)
+# botocore's connection failures (its exceptions are not imported here: the authorizer's cold start).
+_UNAVAILABLE_ERRORS = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
+)
+
+
+def _is_aws_unavailable(error: Exception) -> bool:
+    if not type(error).__module__.startswith("botocore"):
+        return False
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = str((response.get("Error") or {}).get("Code", ""))
+        status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode", 0) or 0)
+        return code in _UNAVAILABLE_CODES or status >= 500
+    return type(error).__name__ in _UNAVAILABLE_ERRORS

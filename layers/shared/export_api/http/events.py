@@ -8,12 +8,14 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
 from export_api.http.caller import get_caller
+from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.models.caller import Caller
-from export_api.models.jobs import CreateExportJobEvent
+from export_api.models.jobs import CreateExportJobEvent, ExportJob
 from export_api.services.container import Services, get_services
 from export_api.versions.base import VersionAdapter
 
 _EVENT = TypeAdapter(CreateExportJobEvent)
+_JOB = TypeAdapter(ExportJob)
 
 
 def export_job_events_router(version: VersionAdapter) -> APIRouter:
@@ -24,9 +26,17 @@ def export_job_events_router(version: VersionAdapter) -> APIRouter:
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        event = validate(_EVENT, await json_body(request))
-        services.events.apply(caller, event)
-        return Response(status_code=version.event_status_code)
+        raw = await json_body(request)
+        event = validate(_EVENT, raw)
+        outcome = services.idempotency.run(
+            caller,
+            "createExportJobEvent",
+            idempotent_request(request, idempotency_key, raw),
+            lambda: services.events.apply(caller, event),
+            _JOB,
+        )
+        return answered(Response(status_code=version.event_status_code), outcome)
 
     return router

@@ -3,15 +3,19 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 
 from export_api.http.caller import get_caller
+from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.models.caller import Caller
+from export_api.models.workflow import ReconcileOutcome
 from export_api.services.container import Services, get_services
 
 JobId = Annotated[UUID, Path(alias="jobId")]
+_OUTCOME = TypeAdapter(ReconcileOutcome)
 
 
 def job_executions_router() -> APIRouter:
@@ -28,9 +32,18 @@ def job_executions_router() -> APIRouter:
     @router.post("/admin/export-jobs/{jobId}/execution/reconcile", operation_id="reconcileExportJobExecution")
     def reconcile_execution(
         job_id: JobId,
+        request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        return ContractJSONResponse(body_of(services.executions.reconcile(caller, job_id)))
+        outcome = services.idempotency.run(
+            caller,
+            "reconcileExportJobExecution",
+            idempotent_request(request, idempotency_key, None),
+            lambda: services.executions.reconcile(caller, job_id),
+            _OUTCOME,
+        )
+        return answered(ContractJSONResponse(body_of(outcome.value)), outcome)
 
     return router

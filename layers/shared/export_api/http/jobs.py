@@ -8,12 +8,13 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
+from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.jobs import CreateExportJob, UpdateExportJobItem
+from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate, UpdateExportJobItem
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
 from export_api.services.job_items import check_update_batch_size
@@ -23,6 +24,8 @@ JOB_SORTING_KEYS = ("createdAt",)
 ITEM_SORTING_KEYS = ("accountingEntryId",)
 _CREATE_JOB = TypeAdapter(CreateExportJob)
 _UPDATE_ITEMS = TypeAdapter(list[UpdateExportJobItem])
+_JOB = TypeAdapter(ExportJob)
+_ITEM_UPDATE = TypeAdapter(ExportJobItemUpdate)
 
 JobId = Annotated[Uuid, Path(alias="jobId", description="Export Job ID")]
 StatusesQuery = Annotated[list[ExportJobStatus] | None, Query()]
@@ -67,10 +70,18 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             request: Request,
             caller: Annotated[Caller, Depends(get_caller)],
             services: Annotated[Services, Depends(get_services)],
+            idempotency_key: IdempotencyKey = None,
         ) -> Response:
-            body = validate(_CREATE_JOB, await json_body(request))
-            job = services.jobs.create(caller, body)
-            return ContractJSONResponse({"data": body_of(job)})
+            raw = await json_body(request)
+            body = validate(_CREATE_JOB, raw)
+            outcome = services.idempotency.run(
+                caller,
+                "createExportJob",
+                idempotent_request(request, idempotency_key, raw),
+                lambda: services.jobs.create(caller, body),
+                _JOB,
+            )
+            return answered(ContractJSONResponse({"data": body_of(outcome.value)}), outcome)
 
     @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
     def get_export_job(
@@ -101,12 +112,19 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw_items = require_array(await json_body(request))
         # The batch limit is checked before the elements, so 150 items get the limit error, not a field error.
         check_update_batch_size(len(raw_items))
         updates = validate(_UPDATE_ITEMS, raw_items)
-        result = services.jobs.update_items(caller, job_id, updates)
-        return ContractJSONResponse(body_of(result))
+        outcome = services.idempotency.run(
+            caller,
+            "updateExportJobItems",
+            idempotent_request(request, idempotency_key, raw_items),
+            lambda: services.jobs.update_items(caller, job_id, updates),
+            _ITEM_UPDATE,
+        )
+        return answered(ContractJSONResponse(body_of(outcome.value)), outcome)
 
     return router

@@ -10,6 +10,7 @@ from export_api.services.accounting_entries import AccountingEntriesService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
 from export_api.services.health import HealthService
+from export_api.services.idempotency import IdempotencyService
 from export_api.services.job_executions import JobExecutionsService
 from export_api.services.job_items import JobItemsService
 from export_api.services.job_lifecycle import JobLifecycleService
@@ -30,6 +31,8 @@ class Services:
     # The steps of a job's lifecycle execution (JobWorkflowFunction).
     lifecycle: JobLifecycleService
     executions: JobExecutionsService
+    # Idempotency-Key on POST and PUT: the first answer to a key, replayed.
+    idempotency: IdempotencyService
 
 
 def build_workflow(settings: Settings, jobs: JobsRepository, job_items: JobItemsService) -> JobWorkflow:
@@ -64,6 +67,7 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
             jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)
         ),
         executions=JobExecutionsService(jobs),
+        idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
     )
 
 

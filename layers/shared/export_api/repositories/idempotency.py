@@ -1,0 +1,18 @@
+"""Idempotency records: Powertools' DynamoDB persistence layer on the idempotency table, using the
+process's DynamoDB client (repositories/aws.py: created on first use, standard retry mode)."""
+
+from typing import TYPE_CHECKING
+
+from export_api.repositories import aws
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+
+def persistence_layer(table_name: str) -> "DynamoDBPersistenceLayer":
+    """Records keyed `id` (`<prefix>#<hash of the key>`), with `status`, `expiration` (the table's TTL
+    attribute, epoch seconds), `in_progress_expiration` (epoch milliseconds: when the Lambda that holds
+    the key runs out of time), `data` (the stored result) and `validation` (the request's hash)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.client("dynamodb"))
