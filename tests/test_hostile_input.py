@@ -154,10 +154,10 @@ def test_unicode_that_is_not_text_is_refused(world: World) -> None:
     """A lone surrogate is valid JSON syntax but no Unicode text: it cannot be stored as UTF-8."""
     entry = world.company.entry_ids[0]
     for escaped in ("\\ud800", "\\udfff", "a\\ud83e"):
-        raw = '[{"accountingEntryId": "%s", "status": "successful", "externalId": "%s"}]' % (entry, escaped)
+        raw = '[{"accountingEntryId": "' + entry + '", "status": "successful", "externalId": "' + escaped + '"}]'
         path = f"/v3/export-jobs/{world.job_id}/items"
         expect_4xx(world.send(path, "PUT", "updateExportJobItemsV3", raw_body=raw), escaped)
-        raw_event = '{"jobId": "%s", "event": "failed", "failureReason": "%s"}' % (world.job_id, escaped)
+        raw_event = '{"jobId": "' + world.job_id + '", "event": "failed", "failureReason": "' + escaped + '"}'
         expect_4xx(world.send("/v3/export-job-events", "POST", "createExportJobEventV3", raw_body=raw_event), escaped)
 
 
