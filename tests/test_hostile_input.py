@@ -175,7 +175,7 @@ def test_injection_looking_values_where_ids_and_enums_belong(world: World) -> No
                 expect_4xx(response, (operation_id, name, value), error_type=None)
     for value in INJECTION:
         for path, method, operation_id in applicable(("createExportJobEvent",)):
-            body = {"jobId": value, "event": "started"}
+            body: dict[str, Any] = {"jobId": value, "event": "started"}
             expect_4xx(world.send(path, method, operation_id, body=body), (operation_id, value))
             body = {"jobId": world.job_id, "event": {"$ne": None}}
             expect_4xx(world.send(path, method, operation_id, body=body), operation_id)
@@ -204,9 +204,9 @@ def test_numbers_out_of_range(world: World) -> None:
         assert number in raw
         response = world.api.request("POST", path, identity=ADMIN, raw_body=raw)
         expect_4xx(response, number)
-    for field, value in (("size", 2**64), ("size", -1)):
-        bad = {**entry, "files": [{**entry["files"][0], field: value}]}
-        expect_4xx(world.api.request("POST", path, identity=ADMIN, json_body=[bad]), (field, value))
+    for size in (2**64, -1):
+        bad = {**entry, "files": [{**entry["files"][0], "size": size}]}
+        expect_4xx(world.api.request("POST", path, identity=ADMIN, json_body=[bad]), size)
     line = entry["accountingEntryLines"][0]
     for rate in (101, -1, 1e300):
         bad = {**entry, "accountingEntryLines": [{**line, "tax": {**line["tax"], "rate": rate}}]}
