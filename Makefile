@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template
+.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/shared functions export_api_local tests benchmarks
+
+# Contract fuzzing (issue 6): schemathesis against `make run`'s server, every operation of the contract
+# and of docs/admin-api.openapi.yaml, FUZZ_EXAMPLES examples per operation and generation mode (the
+# suite runs 3); prints the counts.
+FUZZ_EXAMPLES ?= 100
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/local/test_fuzz.py
 
 # Figures of issue 7 (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
 bench: $(STAMP)

@@ -34,7 +34,14 @@ PUT_BATCH = 100
 # Enough entries that the oldest pending demo job (40% of them) needs two PUT batches.
 DEMO_ENTRIES = 260
 # Variables the test session sets for the in-process tests; the server picks its own.
-_SESSION_ONLY = ("JOBS_TABLE_NAME", "ITEMS_TABLE_NAME", "CURSOR_SECRET", "AWS_ENDPOINT_URL", "MOTO_PORT")
+_SESSION_ONLY = (
+    "JOBS_TABLE_NAME",
+    "ITEMS_TABLE_NAME",
+    "IDEMPOTENCY_TABLE_NAME",
+    "CURSOR_SECRET",
+    "AWS_ENDPOINT_URL",
+    "MOTO_PORT",
+)
 
 
 def free_port() -> int:
