@@ -82,3 +82,23 @@ def test_50_racing_events_resume_the_execution_once(
     # One execution for the job, named after it.
     executions = lifecycle.sfn.list_executions(stateMachineArn=lifecycle.stack.state_machine_arn)["executions"]
     assert [e["name"] for e in executions].count(job_id) == 1
+
+
+def test_a_retried_creation_with_a_key_makes_one_job_and_one_execution(lifecycle: Lifecycle, company: Company) -> None:
+    body = {"companyId": company.company_id, "accountingEntryIds": company.entry_ids[:3]}
+    headers = {"Idempotency-Key": "create-once"}
+    responses = run_concurrently(
+        list(range(5)),
+        lambda _: company.api.request(
+            "POST", "/v1/export-jobs", identity=company.identity, json_body=body, headers=headers
+        ),
+    )
+    ids = {r.data["id"] for r in responses if r.status == 200}
+    assert len(ids) == 1
+    assert {r.status for r in responses} <= {200, 422}
+    (job_id,) = ids
+    lifecycle.wait_for_token(job_id, ExportJobStatus.PENDING)
+    executions = lifecycle.sfn.list_executions(stateMachineArn=lifecycle.stack.state_machine_arn)["executions"]
+    assert [e["name"] for e in executions].count(job_id) == 1
+    listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "0"})
+    assert listed.body["pagination"]["total"] == 1
