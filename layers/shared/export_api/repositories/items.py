@@ -221,6 +221,8 @@ class ItemsRepository:
         call or, if it died, by whoever touches the job next (`complete_pending`). So no reader or writer
         ever acts on half a batch, and the counters always move with the items they count.
         """
+        if not changes:
+            return
         first, rest = changes[:_CHUNK], changes[_CHUNK:]
         journal = _journal(rest) if rest else None
         action = self.jobs.item_counts_update(job_id, _deltas(first), while_job_status, companies)
