@@ -55,7 +55,7 @@ class Outcome(Generic[T]):
 
 
 class StoredError(ExportApiError):
-    """An error answer replayed from the idempotency record."""
+    """An error answer stored under the key: the first time (`replayed` False) and on every replay."""
 
     def __init__(self, status_code: int, error_type: str, message: str, replayed: bool) -> None:
         super().__init__(message)
