@@ -243,6 +243,14 @@ def test_metrics_are_flushed_once_per_invocation(company: Company, output: Outpu
     assert output.count("JobsCreated") == 2
 
 
+def test_disabled_metrics_print_nothing(company: Company, output: Output, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` sets POWERTOOLS_METRICS_DISABLED: no EMF record may reach its console."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    job = company.create_job(company.entry_ids[:2])
+    assert company.event(job["id"], "failed", failureReason="x", failureReasonType="validation_failure") == 202
+    assert output.read().metrics == []
+
+
 def test_reads_publish_no_metric_and_no_warning(company: Company, output: Output) -> None:
     job = company.create_job(company.entry_ids[:1])
     output.read()

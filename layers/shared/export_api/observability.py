@@ -30,6 +30,7 @@ from uuid import UUID
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 if TYPE_CHECKING:  # the X-Ray SDK behind it is imported only when tracing is on
@@ -192,6 +193,9 @@ def _count(metric: Metric, value: int = 1) -> None:
 
 
 def _count_by(metric: Metric, dimension: str, value: str, count: int = 1) -> None:
+    # single_metric prints its record even when POWERTOOLS_METRICS_DISABLED is set (make run sets it).
+    if is_metrics_disabled():
+        return
     with single_metric(
         name=metric.value,
         unit=MetricUnit.Count,
