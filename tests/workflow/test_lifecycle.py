@@ -101,7 +101,7 @@ def test_failed_abandons_unfinished_items_in_batches(
     lifecycle: Lifecycle, company: Company, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Batches of 5 items, 2 batches per Finalize call: 15 unfinished items take two calls.
-    monkeypatch.setattr("export_api.services.job_lifecycle.MAX_TRANSACTION_ACTIONS", 6)
+    monkeypatch.setattr("export_api.services.job_items.MAX_TRANSACTION_ACTIONS", 6)
     monkeypatch.setattr("export_api.services.job_lifecycle.ABANDON_BATCHES_PER_CALL", 2)
     job = company.create_job()
     start(lifecycle, company, job["id"])

@@ -124,25 +124,30 @@ class JobItemsService:
         """On `failed`, every item still `pending`/`in_progress` becomes `abandoned` (notes.md §2)."""
         if job.status is not ExportJobStatus.FAILED:
             return
-        batch = MAX_TRANSACTION_ACTIONS - 1
-        # Each pass abandons up to one batch; a conflicting pass is simply read again.
-        for _ in range(job.number_of_items // batch + WRITE_ATTEMPTS + 1):
-            unfinished = self.items.unfinished_items(job.id, batch)
-            if not unfinished:
+        for _ in range(job.number_of_items // (MAX_TRANSACTION_ACTIONS - 1) + WRITE_ATTEMPTS + 1):
+            if self.abandon_next_batch(job):
                 return
-            fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
-            changes = [
-                (item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED}))
-                for item in fresh.values()
-                if item.status.is_unfinished
-            ]
-            try:
-                self.items.replace_job_items(
-                    job.id, changes, while_job_status=(ExportJobStatus.FAILED, ExportJobStatus.FAILED)
-                )
-            except TransactionConflict:
-                continue
-            record_items_updated(new.status for _, new in changes)
+
+    def abandon_next_batch(self, job: ExportJob) -> bool:
+        """Abandon one transaction's worth of a failed job's unfinished items; True when none were left."""
+        unfinished = self.items.unfinished_items(job.id, MAX_TRANSACTION_ACTIONS - 1)
+        if not unfinished:
+            return True
+        # The index is eventually consistent: re-read each item and keep only the still-unfinished.
+        fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
+        changes = [
+            (item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED}))
+            for item in fresh.values()
+            if item.status.is_unfinished
+        ]
+        try:
+            self.items.replace_job_items(
+                job.id, changes, while_job_status=(ExportJobStatus.FAILED, ExportJobStatus.FAILED)
+            )
+        except TransactionConflict:
+            return False  # a concurrent writer moved some of them: the next pass reads again
+        record_items_updated(new.status for _, new in changes)
+        return False
 
 
 def _updated(job_id: UUID, update: UpdateExportJobItem) -> ExportJobItem:

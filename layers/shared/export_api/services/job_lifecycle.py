@@ -15,7 +15,6 @@ from export_api.errors import ExportApiError
 from export_api.models.enums import (
     ExportJobEventType,
     ExportJobFailureReasonType,
-    ExportJobItemStatus,
     ExportJobStatus,
 )
 from export_api.models.jobs import CreateExportJobEvent, ExportJob
@@ -31,12 +30,12 @@ from export_api.models.workflow import (
     TimeOutJobStep,
     WorkflowStep,
 )
-from export_api.observability import record_items_updated, record_job_expired
+from export_api.observability import record_job_expired
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import TaskTokenGone
-from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
-from export_api.services.job_items import WRITE_ATTEMPTS
+from export_api.repositories.transactions import TransactionConflict
+from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService
 from export_api.services.lifecycle import next_status, transition_changes
 
 logger = logging.getLogger(__name__)
@@ -237,23 +236,8 @@ class JobLifecycleService:
 
     def _abandon_unfinished(self, job: ExportJob) -> bool:
         """Abandon up to `abandon_batches_per_call` transactions of unfinished items; True when none are left."""
-        batch = MAX_TRANSACTION_ACTIONS - 1
+        abandoning = JobItemsService(self.items)
         for _ in range(self.abandon_batches_per_call or ABANDON_BATCHES_PER_CALL):
-            # The index is eventually consistent: re-read each item and keep only the still-unfinished.
-            unfinished = self.items.unfinished_items(job.id, batch)
-            if not unfinished:
+            if abandoning.abandon_next_batch(job):
                 return True
-            fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
-            changes = [
-                (item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED}))
-                for item in fresh.values()
-                if item.status.is_unfinished
-            ]
-            try:
-                self.items.replace_job_items(
-                    job.id, changes, while_job_status=(ExportJobStatus.FAILED, ExportJobStatus.FAILED)
-                )
-            except TransactionConflict:
-                continue
-            record_items_updated(new.status for _, new in changes)
         return not self.items.unfinished_items(job.id, 1)
