@@ -8,11 +8,8 @@ wait has a deadline, and the server is stopped (Ctrl-C) at the end.
 """
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,29 +22,13 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from export_api_local.template import ROOT
+from tests.local.server import running_server, server_output
 
-START_TIMEOUT = 45.0
 REQUEST_TIMEOUT = 10.0
 PAGE_SIZE = 30
 PUT_BATCH = 100
 # Enough entries that the oldest pending demo job (40% of them) needs two PUT batches.
 DEMO_ENTRIES = 260
-# Variables the test session sets for the in-process tests; the server picks its own.
-_SESSION_ONLY = (
-    "JOBS_TABLE_NAME",
-    "ITEMS_TABLE_NAME",
-    "IDEMPOTENCY_TABLE_NAME",
-    "CURSOR_SECRET",
-    "AWS_ENDPOINT_URL",
-    "MOTO_PORT",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -91,54 +72,10 @@ class Server:
         return Answer(status, {k.lower(): v for k, v in got.items()}, json.loads(text) if text and is_json else text)
 
 
-def _output(log: Path) -> str:
-    return log.read_text(errors="replace")[-4000:] if log.exists() else ""
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    state = tmp_path_factory.mktemp("make-run")
-    log = state / "server.log"
-    environment = {k: v for k, v in os.environ.items() if k not in _SESSION_ONLY and not k.startswith("POWERTOOLS_")}
-    environment.update(
-        {
-            "EXPORT_API_PORT": str(free_port()),
-            "AWS_EMULATOR_PORT": str(free_port()),
-            "LOCAL_STATE_DIR": str(state),
-            "DEMO_ENTRIES_PER_COMPANY": str(DEMO_ENTRIES),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")]),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "export_api_local"], cwd=ROOT, env=environment, stdout=output, stderr=output
-        )
-    try:
-        demo_file = state / "demo.json"
-        deadline = time.monotonic() + START_TIMEOUT
-        ready = False
-        while time.monotonic() < deadline and process.poll() is None:
-            if demo_file.exists():
-                demo = json.loads(demo_file.read_text())
-                try:
-                    with urllib.request.urlopen(demo["baseUrl"] + "/health", timeout=2) as response:
-                        ready = response.status == 200
-                except OSError:
-                    ready = False
-                if ready:
-                    break
-            time.sleep(0.2)
-        assert ready, f"the server was not ready within {START_TIMEOUT} s:\n{_output(log)}"
-        yield Server(process, log, demo)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    with running_server(tmp_path_factory.mktemp("make-run"), DEMO_ENTRIES) as running:
+        yield Server(running.process, running.log, running.demo)
 
 
 def _pages(server: Server, path: str, token: str, query: dict[str, Any]) -> list[dict[str, Any]]:
@@ -272,6 +209,6 @@ def test_gateway_answers_and_local_pages(server: Server) -> None:
 def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(timeout=15) == 0
-    assert "Export API stopped." in _output(server.log)
+    assert "Export API stopped." in server_output(server.log)
     with pytest.raises(urllib.error.URLError, match="Connection refused"):
         urllib.request.urlopen(server.base_url + "/health", timeout=2)

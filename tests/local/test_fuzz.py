@@ -19,13 +19,7 @@ the counts.
 """
 
 import hashlib
-import json
 import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,8 +41,7 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-from export_api_local.template import ROOT
-from tests.local.test_e2e import _SESSION_ONLY, START_TIMEOUT, free_port
+from tests.local.server import running_server
 from tests.support.contract import ADMIN_CONTRACT, CONTRACT, check_response, load_spec
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
@@ -91,50 +84,8 @@ class Tally:
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    state = tmp_path_factory.mktemp("fuzz-run")
-    log = state / "server.log"
-    environment = {k: v for k, v in os.environ.items() if k not in _SESSION_ONLY and not k.startswith("POWERTOOLS_")}
-    environment.update(
-        {
-            "EXPORT_API_PORT": str(free_port()),
-            "AWS_EMULATOR_PORT": str(free_port()),
-            "LOCAL_STATE_DIR": str(state),
-            "DEMO_ENTRIES_PER_COMPANY": str(DEMO_ENTRIES),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")]),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "export_api_local"], cwd=ROOT, env=environment, stdout=output, stderr=output
-        )
-    try:
-        demo = _wait_until_ready(process, state / "demo.json", log)
-        yield _target(demo)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], demo_file: Path, log: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        if demo_file.exists():
-            demo: dict[str, Any] = json.loads(demo_file.read_text())
-            try:
-                with urllib.request.urlopen(demo["baseUrl"] + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        return demo
-            except OSError:
-                pass
-        time.sleep(0.2)
-    output = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-    raise AssertionError(f"the server was not ready within {START_TIMEOUT} s:\n{output}")
+    with running_server(tmp_path_factory.mktemp("fuzz-run"), DEMO_ENTRIES) as running:
+        yield _target(running.demo)
 
 
 def _target(demo: dict[str, Any]) -> Target:
