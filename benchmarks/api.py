@@ -5,24 +5,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from export_api_local.apigw import QueryParams, find_route, invoke, rest_event
+from export_api_local.apigw import ADMIN, Identity, QueryParams, find_route, invoke, rest_event
 
-ALL_SCOPES = "export-jobs:read export-jobs:write export-items:read"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """The authorizer's context for a caller: `principalId`, `companyIds`, `scopes`."""
-
-    company_ids: tuple[str, ...]
-    scopes: str = ALL_SCOPES
-    principal_id: str = "benchmark"
-
-    def context(self) -> dict[str, str]:
-        return {"principalId": self.principal_id, "companyIds": ",".join(self.company_ids), "scopes": self.scopes}
-
-
-ADMIN = Identity(company_ids=(), scopes="admin", principal_id="admin")
+__all__ = ["ADMIN", "Answer", "Identity", "event_for"]
 
 
 @dataclass(frozen=True)

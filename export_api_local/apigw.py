@@ -27,6 +27,24 @@ class LambdaContext:
         return 29_000
 
 
+ALL_SCOPES = "export-jobs:read export-jobs:write export-items:read"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What an authorizer puts in the request context for a caller (primitives only)."""
+
+    company_ids: tuple[str, ...]
+    scopes: str = ALL_SCOPES
+    principal_id: str = "integration"
+
+    def context(self) -> dict[str, str]:
+        return {"principalId": self.principal_id, "companyIds": ",".join(self.company_ids), "scopes": self.scopes}
+
+
+ADMIN = Identity(company_ids=(), scopes="admin", principal_id="admin")
+
+
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     for route in routes():
         parameters = route.match(method, path)

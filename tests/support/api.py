@@ -6,29 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from export_api_local.apigw import QueryParams, find_route, invoke, response_json, rest_event
+from export_api_local.apigw import (
+    ADMIN,
+    ALL_SCOPES,
+    Identity,
+    QueryParams,
+    find_route,
+    invoke,
+    response_json,
+    rest_event,
+)
 from tests.support.contract import ADMIN_CONTRACT, check_response, contract, load_spec
 
-ALL_SCOPES = "export-jobs:read export-jobs:write export-items:read"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the authorizer puts in the request context for a caller."""
-
-    company_ids: tuple[str, ...]
-    scopes: str = ALL_SCOPES
-    principal_id: str = "integration"
-
-    def context(self) -> dict[str, Any]:
-        return {
-            "principalId": self.principal_id,
-            "companyIds": ",".join(self.company_ids),
-            "scopes": self.scopes,
-        }
-
-
-ADMIN = Identity(company_ids=(), scopes="admin", principal_id="admin")
+__all__ = ["ADMIN", "ALL_SCOPES", "ApiClient", "Identity", "Response"]
 
 
 @dataclass
