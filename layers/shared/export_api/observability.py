@@ -173,7 +173,8 @@ def instrument(
     wrapped: LambdaHandler = logger.inject_lambda_context(
         invoke, correlation_id_path=correlation_id_path, clear_state=True
     )
-    wrapped = _metrics.log_metrics(wrapped, capture_cold_start_metric=True)
+    # Powertools prints its cold-start record even with POWERTOOLS_METRICS_DISABLED set.
+    wrapped = _metrics.log_metrics(wrapped, capture_cold_start_metric=not is_metrics_disabled())
     if tracer is not None:
         wrapped = tracer.capture_lambda_handler(wrapped)
     no_context = _NoContext(function_name=service)
