@@ -13,8 +13,7 @@ import yaml
 
 from export_api_local.template import ROOT
 
-# CI and developers clone the repository with the steering repository's shared/ beside it.
-CONTRACT = ROOT.parent / "shared" / "spec" / "export-api.openapi.yaml"
+CONTRACT = ROOT / "spec" / "export-api.openapi.yaml"
 ADMIN_SPEC = ROOT / "docs" / "admin-api.openapi.yaml"
 
 SPECS: dict[str, tuple[str, Path]] = {

@@ -30,8 +30,20 @@ ADMIN_OPERATIONS = [
     for path, method, op in operations(load_spec(ADMIN_CONTRACT))
     if op["operationId"] in ("ingestAccountingEntries", "listAccountingEntries", "getHealth")
 ]
-BODY_OPERATIONS = ("createExportJobEvent", "createExportJob", "updateExportJobItems", "ingestAccountingEntries")
-LIST_OPERATIONS = ("getExportJobsList", "getExportJobItems", "getExportItems", "listAccountingEntries")
+BODY_OPERATIONS = (
+    "createExportJobEvent",
+    "createExportJob",
+    "updateExportJobItems",
+    "searchExportJobItems",
+    "ingestAccountingEntries",
+)
+LIST_OPERATIONS = (
+    "getExportJobsList",
+    "getExportJobItems",
+    "getExportItems",
+    "searchExportJobItems",
+    "listAccountingEntries",
+)
 JOB_OPERATIONS = (
     "getExportJobById",
     "getExportJobItems",
@@ -48,6 +60,8 @@ SCOPES = {
     "getExportJobById": "export-jobs:read",
     "getExportJobItems": "export-jobs:read",
     "updateExportJobItems": "export-jobs:write",
+    "getExportJobItemByAccountingEntryId": "export-jobs:read",
+    "searchExportJobItems": "export-jobs:read",
     "ingestAccountingEntries": "admin",
     "listAccountingEntries": "admin",
 }
@@ -82,6 +96,8 @@ class World:
             "getExportJobById": ({}, None),
             "getExportJobItems": ({}, None),
             "updateExportJobItems": ({}, [successful(entry)]),
+            "getExportJobItemByAccountingEntryId": ({"accounting_entry_id": entry}, None),
+            "searchExportJobItems": ({}, {"accountingEntryIds": [entry]}),
             "ingestAccountingEntries": ({}, [accounting_entry(str(uuid.uuid4()))]),
             "listAccountingEntries": ({}, None),
             "getHealth": ({}, None),
@@ -177,6 +193,13 @@ def test_wrong_types(world: World) -> None:
             [5],
             [[successful(entry)]],
         ],
+        "searchExportJobItems": [
+            {"accountingEntryIds": entry},
+            {"accountingEntryIds": [entry], "status": 1},
+            {"accountingEntryIds": [entry], "status": ["pending"]},
+            {"status": "pending"},
+            [{"accountingEntryIds": [entry]}],
+        ],
         "ingestAccountingEntries": [
             [{**accounting_entry(str(uuid.uuid4())), "date": 1700000000}],
             [{**accounting_entry(str(uuid.uuid4())), "date": "2026-10-02T12:00:00"}],
@@ -188,9 +211,10 @@ def test_wrong_types(world: World) -> None:
         for body in bad_bodies[base_name(operation_id)]:
             expect_400(world.send(path, method, operation_id, body=body), (operation_id, body))
     for path, method, operation_id in applicable(LIST_OPERATIONS):
-        query, _ = world.valid(operation_id)
+        query, valid_body = world.valid(operation_id)
         for bad in ({"limit": "ten"}, {"limit": "1.5"}, {"offset": "x"}, {"limit": str(2**40)}):
-            expect_400(world.send(path, method, operation_id, query={**query, **bad}), (operation_id, bad))
+            response = world.send(path, method, operation_id, query={**query, **bad}, body=valid_body)
+            expect_400(response, (operation_id, bad))
 
 
 def test_unknown_enums(world: World) -> None:
@@ -218,9 +242,9 @@ def test_unknown_enums(world: World) -> None:
         for query in bad_queries[base_name(operation_id)]:
             expect_400(world.send(path, method, operation_id, query=query), (operation_id, query))
     for path, method, operation_id in applicable(LIST_OPERATIONS):
-        query, _ = world.valid(operation_id)
+        query, body = world.valid(operation_id)
         bad = {**query, "sorting_keys": ["accountingEntryId"], "sorting_order": ["UP"]}
-        expect_400(world.send(path, method, operation_id, query=bad), (operation_id, bad))
+        expect_400(world.send(path, method, operation_id, query=bad, body=body), (operation_id, bad))
     # The deprecated single `status` of the job list (v0-v2) is checked like `statuses`.
     for path, method, operation_id in OPERATIONS:
         if base_name(operation_id) == "getExportJobsList" and not path.startswith("/v3"):
@@ -247,10 +271,17 @@ def test_bad_uuids(world: World) -> None:
             for bad in BAD_UUIDS:
                 template = path.replace("{companyId}", bad)
                 expect_400(world.send(template, method, operation_id, job_id=bad, body=body), (operation_id, bad))
-    for path, method, operation_id in applicable(("getExportJobsList", "getExportItems")):
-        parameter = "company_id" if base_name(operation_id) == "getExportJobsList" else "job_id"
+    query_uuids = {
+        "getExportJobsList": "company_id",
+        "getExportItems": "job_id",
+        "getExportJobItemByAccountingEntryId": "accounting_entry_id",
+        "searchExportJobItems": "company_id",
+    }
+    for path, method, operation_id in applicable(tuple(query_uuids)):
+        parameter = query_uuids[base_name(operation_id)]
+        query, valid_body = world.valid(operation_id)
         for bad in BAD_UUIDS:
-            response = world.send(path, method, operation_id, query={parameter: bad})
+            response = world.send(path, method, operation_id, query={**query, parameter: bad}, body=valid_body)
             expect_400(response, (operation_id, parameter, bad))
     company, entry = world.company.company_id, world.company.entry_ids[0]
     bad_bodies: dict[str, list[Any]] = {
@@ -261,6 +292,7 @@ def test_bad_uuids(world: World) -> None:
             {"companyId": company, "accountingEntryIds": [entry], "employeeId": "someone"},
         ],
         "updateExportJobItems": [[{"accountingEntryId": bad, "status": "successful"}] for bad in BAD_UUIDS],
+        "searchExportJobItems": [{"accountingEntryIds": [bad]} for bad in BAD_UUIDS],
         "ingestAccountingEntries": [[accounting_entry(bad)] for bad in BAD_UUIDS],
     }
     for path, method, operation_id in applicable(BODY_OPERATIONS):
@@ -270,21 +302,22 @@ def test_bad_uuids(world: World) -> None:
 
 def test_bad_cursors(world: World) -> None:
     for path, method, operation_id in applicable(LIST_OPERATIONS):
-        query, _ = world.valid(operation_id)
-        good = world.send(path, method, operation_id, query={**query, "limit": "1"})
+        query, body = world.valid(operation_id)
+        good = world.send(path, method, operation_id, query={**query, "limit": "1"}, body=body)
         assert good.status == 200, good.body
         cursor = good.body["pagination"]["endCursor"]
         forged = cursor.replace("~", "~A", 1)
         for bad in ("abc", "A0", "A B", "~", "A~B~C", "MZXW6===~AAAAAAAA", forged, cursor.lower(), "A" * 5000):
             for name in ("after", "before"):
-                response = world.send(path, method, operation_id, query={**query, name: bad})
+                response = world.send(path, method, operation_id, query={**query, name: bad}, body=body)
                 expect_400(response, (operation_id, name, bad[:40]))
 
 
 def test_more_than_100_items(world: World) -> None:
     too_many = [successful(str(uuid.uuid4())) for _ in range(101)]
     for path, method, operation_id in applicable(("updateExportJobItems",)):
-        expect_400(world.send(path, method, operation_id, body=too_many), operation_id, "EXPORT_JOB_ITEMS_UPDATE_LIMIT")
+        # 413, as published for v2/v3; one core, so v0/v1 answer the same.
+        assert_error(world.send(path, method, operation_id, body=too_many), 413, "EXPORT_JOB_ITEMS_UPDATE_LIMIT")
     entries = [accounting_entry(str(uuid.uuid4()), n) for n in range(101)]
     for path, method, operation_id in ADMIN_OPERATIONS:
         if base_name(operation_id) == "ingestAccountingEntries":
@@ -323,18 +356,16 @@ def test_body_not_an_array(world: World) -> None:
     assert entry in world.company.entry_ids
 
 
-def test_unknown_fields(world: World) -> None:
-    for path, method, operation_id in applicable(BODY_OPERATIONS):
+def test_unknown_fields_in_admin_bodies(world: World) -> None:
+    # The Export API's bodies ignore unknown fields as Pleo's service does (tests/test_published_rules.py);
+    # the project's own admin API refuses them, so a typo in an ingested entry is not silently dropped.
+    for path, method, operation_id in applicable(("ingestAccountingEntries",)):
         _, body = world.valid(operation_id)
-        variants: list[Any]
-        if isinstance(body, list):
-            variants = [[{**body[0], "unexpected": 1}], [{**body[0], "exportJobId": world.job_id}]]
-        else:
-            variants = [{**body, "unexpected": 1}, {**body, "job_id": world.job_id}]
-        if base_name(operation_id) == "createExportJob":
-            variants.append({**body, "options": {"vendorBasedBookkeeping": True, "other": 1}})
-        if base_name(operation_id) == "ingestAccountingEntries":
-            variants.append([{**body[0], "amount": {"inEuros": {"currency": "EUR", "value": 1}}}])
+        variants = [
+            [{**body[0], "unexpected": 1}],
+            [{**body[0], "exportJobId": world.job_id}],
+            [{**body[0], "amount": {"inEuros": {"currency": "EUR", "value": 1}}}],
+        ]
         for bad in variants:
             expect_400(world.send(path, method, operation_id, body=bad), (operation_id, bad))
 

@@ -45,9 +45,9 @@ def parameter_names(
     return names
 
 
-def test_the_contract_has_26_operations() -> None:
-    assert len(CONTRACT_OPERATIONS) == 26
-    assert len({op["operationId"] for _, _, op in CONTRACT_OPERATIONS}) == 26
+def test_every_operation_of_the_contract_has_its_own_operation_id() -> None:
+    # How many there are is the published spec's business (tests/test_published_contract.py).
+    assert len({op["operationId"] for _, _, op in CONTRACT_OPERATIONS}) == len(CONTRACT_OPERATIONS)
 
 
 @pytest.mark.parametrize(

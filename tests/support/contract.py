@@ -8,7 +8,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT.parent / "shared" / "spec" / "export-api.openapi.yaml"
+CONTRACT = ROOT / "spec" / "export-api.openapi.yaml"
 ADMIN_CONTRACT = ROOT / "docs" / "admin-api.openapi.yaml"
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 METHODS = ("get", "put", "post", "delete", "patch")

@@ -50,7 +50,15 @@ class Conflict(ExportApiError):
     error_type = "CONFLICT"
 
 
+class ExportEntryNotFound(NotFound):
+    """No export job holds an item for the accounting entry (GET /v3/export-job-items)."""
+
+    error_type = "EXPORT_ENTRY_NOT_FOUND"
+
+
 class ExportJobItemsUpdateLimit(ExportApiError):
+    # 413, as published for v2/v3 (notes.md §0); one core, so v0/v1 answer the same.
+    status_code = 413
     error_type = "EXPORT_JOB_ITEMS_UPDATE_LIMIT"
 
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -153,11 +154,36 @@ def build_page_request(
 
 def page_info(page: Page[T], request: PageRequest, settings: Settings, total: int | None) -> PageInfo:
     codec = CursorCodec(settings.cursor_secret)
+    # limit=0 asks for the total only: no page follows it, or a `while hasNextPage` loop would never end
+    # (it has no cursor to move on with).
+    counting_only = request.limit == 0
     return PageInfo(
         current_request_pagination=request.echo,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
+        has_next_page=page.has_next_page and not counting_only,
+        has_previous_page=page.has_previous_page and not counting_only,
         start_cursor=codec.encode(page.positions[0], request.fingerprint) if page.positions else None,
         end_cursor=codec.encode(page.positions[-1], request.fingerprint) if page.positions else None,
         total=total,
+    )
+
+
+def page_of(items: Sequence[T], position: Callable[[T], str], request: PageRequest) -> Page[T]:
+    """A page of a short list already in memory (its producer bounds it), paged exactly as a key range is:
+    the same cursors, offset and order as a DynamoDB Query page (repositories/paging.py)."""
+    backwards = request.before is not None
+    forward = request.ascending != backwards
+    bound = request.before if backwards else request.after
+    ordered = sorted(items, key=position, reverse=not forward)
+    if bound is not None:
+        ordered = [item for item in ordered if (position(item) > bound if forward else position(item) < bound)]
+    window = ordered[request.offset : request.offset + request.limit]
+    more = len(ordered) > request.offset + request.limit
+    if backwards:
+        window.reverse()
+        return Page(window, [position(i) for i in window], has_next_page=True, has_previous_page=more)
+    return Page(
+        window,
+        [position(i) for i in window],
+        has_next_page=more,
+        has_previous_page=request.after is not None or request.offset > 0,
     )

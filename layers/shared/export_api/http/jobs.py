@@ -10,20 +10,21 @@ from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.params import PageParams, page_params
-from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.http.responses import ContractJSONResponse, paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate, UpdateExportJobItem
+from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter
+from export_api.versions.jobs import SearchExportJobItemsRequest
 
 JOB_SORTING_KEYS = ("createdAt",)
 ITEM_SORTING_KEYS = ("accountingEntryId",)
 _CREATE_JOB = TypeAdapter(CreateExportJob)
-_UPDATE_ITEMS = TypeAdapter(list[UpdateExportJobItem])
+_SEARCH = TypeAdapter(SearchExportJobItemsRequest)
 _JOB = TypeAdapter(ExportJob)
 _ITEM_UPDATE = TypeAdapter(ExportJobItemUpdate)
 
@@ -60,28 +61,31 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             filters["company_id"] = [str(company_id)]
         request = paging.request(ListQuery("export-jobs", filters, JOB_SORTING_KEYS), services.settings)
         page, total = services.jobs.list(caller, company_id, statuses, request)
-        data = [body_of(job) for job in page.items]
+        data = [version.job_body(job) for job in page.items]
         return paginated(data, page, request, services.settings, total)
 
-    if version.creates_jobs:
-
-        @router.post("/export-jobs", operation_id=version.operation_id("createExportJob"))
-        async def create_export_job(
-            request: Request,
-            caller: Annotated[Caller, Depends(get_caller)],
-            services: Annotated[Services, Depends(get_services)],
-            idempotency_key: IdempotencyKey = None,
-        ) -> Response:
-            raw = await json_body(request)
-            body = validate(_CREATE_JOB, raw)
-            outcome = services.idempotency.run(
-                caller,
-                "createExportJob",
-                idempotent_request(request, idempotency_key, raw),
-                lambda: services.jobs.create(caller, body),
-                _JOB,
-            )
-            return answered(ContractJSONResponse({"data": body_of(outcome.value)}), outcome)
+    @router.post(
+        "/export-jobs",
+        operation_id=version.operation_id("createExportJob"),
+        status_code=version.create_status_code,
+    )
+    async def create_export_job(
+        request: Request,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        raw = await json_body(request)
+        body = validate(_CREATE_JOB, raw)
+        outcome = services.idempotency.run(
+            caller,
+            "createExportJob",
+            idempotent_request(request, idempotency_key, raw),
+            lambda: services.jobs.create(caller, body),
+            _JOB,
+        )
+        response = ContractJSONResponse({"data": version.job_body(outcome.value)}, version.create_status_code)
+        return answered(response, outcome)
 
     @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
     def get_export_job(
@@ -90,7 +94,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         services: Annotated[Services, Depends(get_services)],
     ) -> Response:
         job = services.jobs.read(caller, job_id)
-        return ContractJSONResponse({"data": body_of(job)})
+        return ContractJSONResponse({"data": version.job_body(job)})
 
     @router.get("/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"))
     def list_export_job_items(
@@ -103,8 +107,10 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         filters = {"jobId": [str(job_id)], **({"status": [status.value]} if status else {})}
         request = paging.request(ListQuery("export-job-items", filters, ITEM_SORTING_KEYS), services.settings)
         page, total = services.jobs.list_items(caller, job_id, status, request)
-        data = [body_of(item) for item in page.items]
+        data = [version.job_item_body(item) for item in page.items]
         return paginated(data, page, request, services.settings, total)
+
+    updates_adapter = TypeAdapter(list[version.item_update])  # type: ignore[name-defined]
 
     @router.put("/export-jobs/{jobId}/items", operation_id=version.operation_id("updateExportJobItems"))
     async def update_export_job_items(
@@ -117,7 +123,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         raw_items = require_array(await json_body(request))
         # The batch limit is checked before the elements, so 150 items get the limit error, not a field error.
         check_update_batch_size(len(raw_items))
-        updates = validate(_UPDATE_ITEMS, raw_items)
+        updates = [update.to_domain() for update in validate(updates_adapter, raw_items)]
         outcome = services.idempotency.run(
             caller,
             "updateExportJobItems",
@@ -125,6 +131,46 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             lambda: services.jobs.update_items(caller, job_id, updates),
             _ITEM_UPDATE,
         )
-        return answered(ContractJSONResponse(body_of(outcome.value)), outcome)
+        return answered(ContractJSONResponse(version.item_update_body(outcome.value)), outcome)
+
+    return router
+
+
+def export_job_items_router(version: VersionAdapter) -> APIRouter:
+    """/vN/export-job-items: job items found by accounting entry (published for v3 only, `x-exclude`)."""
+    router = APIRouter(prefix=version.prefix, tags=[f"Export API ({version.name})"])
+
+    @router.get("/export-job-items", operation_id=version.operation_id("getExportJobItemByAccountingEntryId"))
+    def get_export_job_item_by_accounting_entry_id(
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        company_id: Annotated[Uuid | None, Query()] = None,
+        accounting_entry_id: Annotated[Uuid | None, Query()] = None,
+    ) -> Response:
+        item = services.entry_job_items.get(caller, company_id, accounting_entry_id)
+        return ContractJSONResponse({"data": version.job_item_body(item)})
+
+    @router.post("/export-job-items:search", operation_id=version.operation_id("searchExportJobItems"), deprecated=True)
+    async def search_export_job_items(
+        request: Request,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        paging: Annotated[PageParams, Depends(page_params)],
+        company_id: Annotated[Uuid | None, Query()] = None,
+    ) -> Response:
+        body = validate(_SEARCH, await json_body(request))
+        filters = {
+            "accountingEntryIds": sorted(str(e) for e in body.accounting_entry_ids),
+            **({"status": [body.status.value]} if body.status else {}),
+            **({"company_id": [str(company_id)]} if company_id else {}),
+        }
+        page_request = paging.request(
+            ListQuery("export-job-items:search", filters, ITEM_SORTING_KEYS), services.settings
+        )
+        page, total = services.entry_job_items.search(
+            caller, company_id, body.accounting_entry_ids, body.status, page_request
+        )
+        data = [version.job_item_body(item) for item in page.items]
+        return paginated(data, page, page_request, services.settings, total)
 
     return router

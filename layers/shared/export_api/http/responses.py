@@ -35,4 +35,6 @@ def paginated(
 ) -> ContractJSONResponse:
     """`CursorPaginatedResponse<X>`: the page's data and its `PageInfo`."""
     info = page_info(page, request, settings, total)
-    return ContractJSONResponse({"data": list(data), "pagination": info.model_dump(mode="json", by_alias=True)})
+    # Absent cursors, offset and total are left out: the published PageInfo allows no null (notes.md §0).
+    pagination = info.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return ContractJSONResponse({"data": list(data), "pagination": pagination})

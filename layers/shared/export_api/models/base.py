@@ -34,3 +34,13 @@ class RequestModel(ContractModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid", str_max_length=4096
     )
+
+
+class ContractRequestModel(ContractModel):
+    """A request body of the Export API. Unknown fields are ignored, as Pleo's own service does (a Spring
+    service): a client following Pleo's how-to sends `exportJobId` on events and must not be refused
+    (docs/decisions.md). Known fields are still validated strictly."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore", str_max_length=4096
+    )

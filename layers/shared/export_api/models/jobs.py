@@ -4,7 +4,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from export_api.models.base import ContractModel, RequestModel, Uuid
+from export_api.models.base import ContractModel, ContractRequestModel, Uuid
 from export_api.models.enums import (
     ExportJobEventType,
     ExportJobFailureReasonType,
@@ -62,12 +62,12 @@ class DataResponseExportJob(ContractModel):
     data: ExportJob
 
 
-class ExportJobOptions(RequestModel):
-    vendor_based_bookkeeping: bool = False
+class ExportJobOptions(ContractRequestModel):
+    vendor_based_bookkeeping: bool | None = False
 
 
-class CreateExportJob(RequestModel):
-    """`CreateExportJob` (v0/v1 POST /export-jobs)."""
+class CreateExportJob(ContractRequestModel):
+    """`CreateExportJob` (POST /vN/export-jobs, every version)."""
 
     accounting_entry_ids: list[Uuid] = Field(min_length=1, max_length=MAX_ENTRIES_PER_JOB)
     company_id: Uuid
@@ -76,7 +76,7 @@ class CreateExportJob(RequestModel):
     options: ExportJobOptions | None = None
 
 
-class CreateExportJobEvent(RequestModel):
+class CreateExportJobEvent(ContractRequestModel):
     """`CreateExportJobEvent` (POST /export-job-events)."""
 
     event: ExportJobEventType
@@ -98,8 +98,8 @@ class ExportJobItem(ContractModel):
     failure_reason_type: ExportJobItemFailureReasonType | None = None
 
 
-class UpdateExportJobItem(RequestModel):
-    """`UpdateExportJobItem`: one element of the PUT body."""
+class UpdateExportJobItem(ContractRequestModel):
+    """One item's reported outcome, as the services take it (each version's PUT body converts to it)."""
 
     accounting_entry_id: Uuid
     status: ExportJobItemStatus

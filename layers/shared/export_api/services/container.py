@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from functools import cache
 
+from export_api.repositories.entry_job_items import EntryJobItemsRepository
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.entry_job_items import EntryJobItemsService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
 from export_api.services.health import HealthService
@@ -24,6 +26,8 @@ class Services:
     settings: Settings
     jobs: ExportJobsService
     job_items: JobItemsService
+    # v3: job items found by accounting entry, across the company's jobs.
+    entry_job_items: EntryJobItemsService
     events: ExportJobEventsService
     export_items: ExportItemsService
     accounting_entries: AccountingEntriesService
@@ -59,6 +63,7 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         settings=settings,
         jobs=jobs,
         job_items=job_items,
+        entry_job_items=EntryJobItemsService(EntryJobItemsRepository(settings.items_table_name)),
         events=ExportJobEventsService(jobs),
         export_items=ExportItemsService(jobs, items_repository),
         accounting_entries=AccountingEntriesService(items_repository),

@@ -4,7 +4,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from export_api.models import jobs as domain
 from export_api.models.accounting_entries import AccountingEntry
+from export_api.models.base import ContractModel
+from export_api.versions.jobs import UpdateExportJobItemV3, wire
 
 ExportItemMapper = Callable[[AccountingEntry], dict[str, Any]]
 
@@ -20,10 +23,15 @@ class VersionAdapter:
     #: The export item schema of this version, and how an accounting entry becomes one.
     export_item_schema: type[BaseModel]
     export_item: ExportItemMapper
-    #: POST /export-jobs exists in v0/v1 only (notes.md §9.1).
-    creates_jobs: bool
+    #: How a job and a job item of the domain look in this version (`ExportJob` or `ExportJobV3`, ...).
+    job: Callable[[domain.ExportJob], ContractModel]
+    job_item: Callable[[domain.ExportJobItem], ContractModel]
+    #: The element of this version's PUT body (`UpdateExportJobItem` or `UpdateExportJobItemV3`).
+    item_update: type[UpdateExportJobItemV3]
     #: The deprecated single `status` filter on the job list (removed in v3).
     has_job_status_filter: bool
+    #: v2/v3 answer a created job with 201; v0/v1 document only a `default` response.
+    create_status_code: int
     #: v2/v3 answer events with 202; v0/v1 document only a `default` response.
     event_status_code: int
 
@@ -33,6 +41,19 @@ class VersionAdapter:
 
     def operation_id(self, base: str) -> str:
         return base + self.operation_suffix
+
+    def job_body(self, job: domain.ExportJob) -> dict[str, Any]:
+        return wire(self.job(job))
+
+    def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
+        return wire(self.job_item(item))
+
+    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
+        """`ExportJobItemUpdate` / `ExportJobItemUpdateV3`: partial success of a PUT."""
+        return {
+            "data": [self.job_item_body(item) for item in update.data],
+            "errors": [wire(error) for error in update.errors],
+        }
 
 
 def full_export_item(entry: AccountingEntry) -> dict[str, Any]:

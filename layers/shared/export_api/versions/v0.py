@@ -2,6 +2,7 @@
 
 from export_api.models.accounting_entries import ExportItemFields
 from export_api.versions.base import VersionAdapter, export_item_without_bookkeeping
+from export_api.versions.jobs import ExportJob, ExportJobItem, UpdateExportJobItem
 
 
 class ExportItem(ExportItemFields):
@@ -14,7 +15,10 @@ ADAPTER = VersionAdapter(
     deprecated=True,
     export_item_schema=ExportItem,
     export_item=export_item_without_bookkeeping,
-    creates_jobs=True,
+    job=ExportJob.of,
+    job_item=ExportJobItem.of,
+    item_update=UpdateExportJobItem,
     has_job_status_filter=True,
+    create_status_code=200,
     event_status_code=200,
 )

@@ -2,6 +2,7 @@
 
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.versions.base import VersionAdapter, full_export_item
+from export_api.versions.jobs import ExportJobItemV3, ExportJobV3, UpdateExportJobItemV3
 
 
 class ExportItemV3(AccountingEntry):
@@ -14,7 +15,10 @@ ADAPTER = VersionAdapter(
     deprecated=False,
     export_item_schema=ExportItemV3,
     export_item=full_export_item,
-    creates_jobs=False,
+    job=ExportJobV3.of,
+    job_item=ExportJobItemV3.of,
+    item_update=UpdateExportJobItemV3,
     has_job_status_filter=False,
+    create_status_code=201,
     event_status_code=202,
 )
