@@ -72,7 +72,8 @@ class Company:
             self.identity,
             {"companyId": self.company_id, "accountingEntryIds": entry_ids or self.entry_ids},
         )
-        assert response.status == 200, response.body
+        # v0/v1 document only `default` (200); v2/v3 answer 201 (published).
+        assert response.status == (201 if version in ("v2", "v3") else 200), response.body
         job: dict[str, Any] = response.data
         return job
 
