@@ -1,4 +1,6 @@
-PYTHON ?= python3.11
+# The first Python >= 3.11 on PATH (python3 first); `make PYTHON=/path/to/python` to choose another.
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11 python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -6,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -18,6 +21,7 @@ install: $(STAMP)
 TOOLS_VENV := .venv-tools
 TOOLS_STAMP := $(TOOLS_VENV)/.installed-2
 $(TOOLS_STAMP):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
 	rm -rf $(TOOLS_VENV)
 	$(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip

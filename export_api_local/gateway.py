@@ -79,11 +79,11 @@ def gateway_response(response_type: str, message: str) -> tuple[int, dict[str, s
         if spec and template:
             headers = ((spec.get("ResponseParameters") or {}).get("Headers")) or {}
             return (
-                int(spec.get("StatusCode", status)),
+                int(spec.get("StatusCode") or status),
                 {"Content-Type": "application/json", **{k: str(v).strip("'") for k, v in headers.items()}},
                 str(template).replace("$context.error.messageString", json.dumps(message)).encode(),
             )
-    body = json.dumps({"type": error_type, "message": message}).encode()
+    body = json.dumps({"type": error_type, "message": message}, separators=(",", ":")).encode()
     return status, {"Content-Type": "application/json;charset=UTF-8"}, body
 
 

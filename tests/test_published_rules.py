@@ -104,7 +104,9 @@ def test_search_job_items(company: Company, api: ApiClient) -> None:
     seen: list[str] = []
     query: dict[str, str] = {"limit": "2"}
     while True:
-        response = api.post("/v3/export-job-items:search", company.identity, {"accountingEntryIds": wanted}, query=query)
+        response = api.post(
+            "/v3/export-job-items:search", company.identity, {"accountingEntryIds": wanted}, query=query
+        )
         assert response.status == 200, response.body
         seen += [item["accountingEntryId"] for item in response.data]
         assert response.body["pagination"]["total"] == 3
@@ -117,9 +119,10 @@ def test_search_job_items(company: Company, api: ApiClient) -> None:
     )
     assert [i["accountingEntryId"] for i in only_failed.data] == [company.entry_ids[1]]
     too_many = {"accountingEntryIds": [str(uuid.uuid4()) for _ in range(101)]}
-    assert "at most 100" in assert_error(api.post("/v3/export-job-items:search", company.identity, too_many), 400)[
-        "message"
-    ]
+    assert (
+        "at most 100"
+        in assert_error(api.post("/v3/export-job-items:search", company.identity, too_many), 400)["message"]
+    )
 
 
 def test_unknown_body_fields_are_ignored(company: Company) -> None:
