@@ -62,8 +62,8 @@ def test_no_scan_on_any_operation(api: ApiClient, dynamodb_calls: DynamoDbCalls)
         if path.endswith("/export-job-items"):
             assert api.get(concrete, company.identity, {"accounting_entry_id": ids[0]}).status == 200
         elif path.endswith(":search"):
-            body = {"accountingEntryIds": ids[:limit]}
-            assert api.post(concrete, company.identity, body, query={"limit": str(limit)}).status == 200
+            search = {"accountingEntryIds": ids[:limit]}
+            assert api.post(concrete, company.identity, search, query={"limit": str(limit)}).status == 200
             check_list_calls(name, dynamodb_calls.peek(), limit)
         elif method == "get" and "{jobId}" not in path and "export-items" not in path:
             for query in ({"limit": str(limit)}, {"limit": str(limit), "statuses": ["pending", "failed"]}):

@@ -34,7 +34,9 @@ def test_create_answers_as_published(company: Company, version: str, status: int
 
 def test_v3_item_failure_reasons(company: Company) -> None:
     job = company.create_job(company.entry_ids[:5], version="v3")
-    updates = [item_update(e, "failed", failureReasonType=r) for e, r in zip(company.entry_ids, V3_ONLY_REASONS)]
+    updates = [
+        item_update(e, "failed", failureReasonType=r) for e, r in zip(company.entry_ids, V3_ONLY_REASONS, strict=False)
+    ]
     body = company.update_items(job["id"], updates, version="v3")
     assert body["errors"] == []
     assert sorted(i["failureReasonType"] for i in body["data"]) == sorted(V3_ONLY_REASONS)
