@@ -173,6 +173,50 @@ def test_an_integration_exports_the_oldest_pending_job(server: Server) -> None:
     assert events[-1]["type"] == "ExecutionSucceeded"
 
 
+def test_a_v3_job_is_readable_the_moment_it_is_created(server: Server) -> None:
+    """Pleo's v3 flow from the start: create, read every item at once, claim, report, close."""
+    company = server.demo["companies"][1]
+    token = company["bearerToken"]
+    # One unfinished export per company: close the one the demo left open, if any.
+    open_jobs = server.call("GET", "/v3/export-jobs", token, {"statuses": ["pending", "in_progress"]})
+    for job in open_jobs.body["data"]:
+        event = {"jobId": job["id"], "event": "failed", "failureReasonType": "canceled_by_user"}
+        assert server.call("POST", "/v3/export-job-events", token, body=event).status == 202
+    entries = company["pendingAccountingEntryIds"][:77]
+    created = server.call(
+        "POST", "/v3/export-jobs", token, body={"companyId": company["companyId"], "accountingEntryIds": entries}
+    )
+    assert created.status == 201, created.body
+    job = created.body["data"]
+    assert (job["status"], job["numberOfItems"]) == ("pending", len(entries))
+    # At once, without waiting: every job item and every export item.
+    items = _pages(server, f"/v3/export-jobs/{job['id']}/items", token, {})
+    assert sorted(i["accountingEntryId"] for i in items) == sorted(entries)
+    exports = _pages(server, "/v3/export-items", token, {"job_id": job["id"]})
+    assert sorted(e["accountingEntryId"] for e in exports) == sorted(entries)
+    again = server.call(
+        "POST", "/v3/export-jobs", token, body={"companyId": company["companyId"], "accountingEntryIds": entries}
+    )
+    assert (again.status, again.body["type"]) == (409, "EXPORT_ALREADY_IN_PROGRESS")
+
+    assert (
+        server.call("POST", "/v3/export-job-events", token, body={"jobId": job["id"], "event": "started"}).status == 202
+    )
+    results = [{"accountingEntryId": e, "status": "successful", "externalId": f"V3-{n}"} for n, e in enumerate(entries)]
+    results[0] = {"accountingEntryId": entries[0], "status": "failed", "failureReasonType": "vendor_unknown"}
+    put = server.call("PUT", f"/v3/export-jobs/{job['id']}/items", token, body=results)
+    assert put.status == 200, put.body
+    assert put.body["errors"] == []
+    lookup = server.call("GET", "/v3/export-job-items", token, {"accounting_entry_id": entries[0]})
+    assert (lookup.body["data"]["exportJobId"], lookup.body["data"]["failureReasonType"]) == (
+        job["id"],
+        "vendor_unknown",
+    )
+    closed = {"jobId": job["id"], "event": "completed_with_errors"}
+    assert server.call("POST", "/v3/export-job-events", token, body=closed).status == 202
+    assert server.call("GET", f"/v3/export-jobs/{job['id']}", token).body["data"]["status"] == "completed_with_errors"
+
+
 def test_the_demo_data_has_every_job_status(server: Server) -> None:
     statuses: set[str] = set()
     for company in server.demo["companies"]:
@@ -201,9 +245,12 @@ def test_gateway_answers_and_local_pages(server: Server) -> None:
     assert server.call("GET", "/docs/admin").status == 200
     admin_spec = server.call("GET", "/openapi/admin-api.json")
     assert admin_spec.body["servers"] == [{"url": server.base_url, "description": "This local service (make run)"}]
+    # /docs shows the Export API itself: the repository's own contract, every operation of it.
     contract = server.call("GET", "/openapi/export-api.json")
-    if contract.status == 200:  # the contract lives beside the repository (../shared/spec)
-        assert "/v3/export-jobs" in contract.body["paths"]
+    assert contract.status == 200
+    assert contract.body["info"]["version"] == "32.1.0"
+    assert {"/v3/export-jobs", "/v3/export-job-items", "/v3/export-job-items:search"} <= set(contract.body["paths"])
+    assert "Pleo Export API" in docs.body
 
 
 def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:
