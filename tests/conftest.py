@@ -13,6 +13,7 @@ os.environ.update(
         "JOBS_TABLE_NAME": "test-jobs",
         "ITEMS_TABLE_NAME": "test-items",
         "IDEMPOTENCY_TABLE_NAME": "test-idempotency",
+        "WEBHOOKS_TABLE_NAME": "test-webhooks",
         "CURSOR_SECRET": "test-cursor-secret-0123456789",
         "POWERTOOLS_SERVICE_NAME": "export-api-tests",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -33,7 +34,12 @@ from tests.support import moto_lock
 from tests.support.api import ApiClient
 from tests.support.data import Company
 
-TABLES = {"JobsTable": "test-jobs", "ItemsTable": "test-items", "IdempotencyTable": "test-idempotency"}
+TABLES = {
+    "JobsTable": "test-jobs",
+    "ItemsTable": "test-items",
+    "IdempotencyTable": "test-idempotency",
+    "WebhooksTable": "test-webhooks",
+}
 
 
 @pytest.fixture(scope="session")

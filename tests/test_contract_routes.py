@@ -9,10 +9,12 @@ import pytest
 from fastapi import FastAPI
 
 from export_api_local.template import Route, routes
-from tests.support.contract import ADMIN_CONTRACT, contract, load_spec, operations
+from tests.support.contract import ADMIN_CONTRACT, WEBHOOKS_CONTRACT, contract, load_spec, operations, spec_for
 
 CONTRACT_OPERATIONS = operations(contract())
 ADMIN_OPERATIONS = operations(load_spec(ADMIN_CONTRACT))
+WEBHOOK_OPERATIONS = operations(load_spec(WEBHOOKS_CONTRACT))
+ALL_OPERATIONS = CONTRACT_OPERATIONS + ADMIN_OPERATIONS + WEBHOOK_OPERATIONS
 
 
 @cache
@@ -52,8 +54,8 @@ def test_every_operation_of_the_contract_has_its_own_operation_id() -> None:
 
 @pytest.mark.parametrize(
     ("path", "method", "operation"),
-    CONTRACT_OPERATIONS + ADMIN_OPERATIONS,
-    ids=[op["operationId"] for _, _, op in CONTRACT_OPERATIONS + ADMIN_OPERATIONS],
+    ALL_OPERATIONS,
+    ids=[op["operationId"] for _, _, op in ALL_OPERATIONS],
 )
 def test_operation_is_routed_and_served(path: str, method: str, operation: dict[str, Any]) -> None:
     route = route_of(method, path)
@@ -61,14 +63,14 @@ def test_operation_is_routed_and_served(path: str, method: str, operation: dict[
     assert app_operation is not None, f"{route.module} does not serve {method.upper()} {path}"
     assert app_operation["operationId"] == operation["operationId"]
     assert bool(app_operation.get("deprecated")) == bool(operation.get("deprecated"))
-    spec = load_spec(ADMIN_CONTRACT) if path.startswith(("/admin", "/health")) else contract()
+    spec = spec_for(path)
     for location in ("path", "query"):
         documented = parameter_names(spec, operation, location, spec["paths"][path].get("parameters"))
         assert parameter_names(spec, app_operation, location) == documented, location
 
 
 def test_every_template_route_is_documented() -> None:
-    documented = {(method.upper(), path) for path, method, _ in CONTRACT_OPERATIONS + ADMIN_OPERATIONS}
+    documented = {(method.upper(), path) for path, method, _ in ALL_OPERATIONS}
     routed = {(route.method, route.path) for route in routes()}
     assert routed == documented
 
@@ -79,7 +81,8 @@ def test_each_resource_group_has_its_own_function() -> None:
         group = route.path.split("/")[2] if route.path.startswith("/v") else "admin"
         functions.setdefault(group, set()).add(route.function)
     assert all(len(names) == 1 for names in functions.values()), functions
-    assert len({name for names in functions.values() for name in names}) == 4
+    # Export jobs (and job items), job events, export items, webhook subscriptions, admin.
+    assert len({name for names in functions.values() for name in names}) == 5
 
 
 def test_apps_serve_nothing_beyond_their_routes() -> None:

@@ -16,7 +16,7 @@ from export_api_local.apigw import (
     response_json,
     rest_event,
 )
-from tests.support.contract import ADMIN_CONTRACT, check_response, contract, load_spec
+from tests.support.contract import check_response, spec_for
 
 __all__ = ["ADMIN", "ALL_SCOPES", "ApiClient", "Identity", "Response"]
 
@@ -69,9 +69,8 @@ class ApiClient:
         for name, values in (result.get("multiValueHeaders") or {}).items():
             response_headers.setdefault(name.lower(), values[-1])
         response = Response(result["statusCode"], response_headers, response_json(result), result.get("body"))
-        spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract()
         if check_contract:
-            check_response(spec, route.path, method, response.status, response_headers, response.body)
+            check_response(spec_for(route.path), route.path, method, response.status, response_headers, response.body)
         self.responses.append((method.upper(), route.path, response.status))
         return response
 
@@ -83,3 +82,6 @@ class ApiClient:
 
     def put(self, path: str, identity: Identity | None, json_body: Any = None, **kwargs: Any) -> Response:
         return self.request("PUT", path, identity=identity, json_body=json_body, **kwargs)
+
+    def delete(self, path: str, identity: Identity | None) -> Response:
+        return self.request("DELETE", path, identity=identity)

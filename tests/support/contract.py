@@ -10,6 +10,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "spec" / "export-api.openapi.yaml"
 ADMIN_CONTRACT = ROOT / "docs" / "admin-api.openapi.yaml"
+WEBHOOKS_CONTRACT = ROOT / "spec" / "webhook-subscriptions.openapi.yaml"
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 METHODS = ("get", "put", "post", "delete", "patch")
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ExceptionInfo"}
@@ -24,6 +25,15 @@ def load_spec(path: Path) -> dict[str, Any]:
 
 def contract() -> dict[str, Any]:
     return load_spec(CONTRACT)
+
+
+def spec_for(path: str) -> dict[str, Any]:
+    """The document that describes a route: the admin API, the webhook subscriptions API or the Export API."""
+    if path.startswith(("/admin", "/health")):
+        return load_spec(ADMIN_CONTRACT)
+    if path.startswith("/v1/subscriptions"):
+        return load_spec(WEBHOOKS_CONTRACT)
+    return contract()
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

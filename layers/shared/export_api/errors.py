@@ -87,3 +87,16 @@ class IdempotencyKeyInUse(ExportApiError):
 
     status_code = 422
     error_type = "IDEMPOTENCY_KEY_IN_USE"
+
+
+class SubscriptionNotFound(NotFound):
+    """No subscription with that id for the caller's company (another company's is as unknown)."""
+
+    error_type = "SUBSCRIPTION_NOT_FOUND"
+
+    def __init__(self, message: str = "Subscription not found") -> None:
+        super().__init__(message)
+
+
+class WebhookMessageNotFound(NotFound):
+    error_type = "WEBHOOK_MESSAGE_NOT_FOUND"

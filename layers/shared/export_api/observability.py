@@ -56,6 +56,9 @@ class Metric(StrEnum):
     EVENTS_REJECTED = "EventsRejected"
     # dimension `reason`: job_expired (never started in time) or service_timeout (never finished)
     JOBS_EXPIRED = "JobsExpired"
+    # Webhook delivery attempts (WebhookDeliveryFunction): the failure-rate alarm divides the two.
+    WEBHOOK_DELIVERIES_SUCCEEDED = "WebhookDeliveriesSucceeded"
+    WEBHOOK_DELIVERIES_FAILED = "WebhookDeliveriesFailed"
 
 
 class _Stdout(io.TextIOBase):
@@ -238,3 +241,7 @@ def record_job_expired(reason: str = "job_expired") -> None:
     """
     _count_by(Metric.JOBS_EXPIRED, "reason", str(reason))
     record_job_closed("failed")
+
+
+def record_webhook_attempt(succeeded: bool) -> None:
+    _count(Metric.WEBHOOK_DELIVERIES_SUCCEEDED if succeeded else Metric.WEBHOOK_DELIVERIES_FAILED)

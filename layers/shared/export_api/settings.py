@@ -31,6 +31,24 @@ class Settings(BaseSettings):
     jwt_secret: str = Field(default="local-development-jwt-secret-change-me", min_length=32)
     jwt_issuer: str = "https://export-api.local/"
     jwt_audience: str = "export-api"
+    # Webhooks (docs/decisions.md, "Webhooks"): subscriptions, messages and attempts in their own table.
+    webhooks_table_name: str = Field(default="export-api-webhooks", min_length=3)
+    # The delivery queue and its dead-letter queue (SQS). Unset: job events are not published.
+    webhook_queue_url: str | None = None
+    webhook_dead_letter_queue_url: str | None = None
+    # Seconds to wait before each retry of a failed delivery; its length is the number of retries.
+    webhook_retry_schedule: str = Field(default="5,300,1800,7200,18000,36000", pattern=r"^\d+(,\d+)*$")
+    # A subscription whose deliveries have failed for this long is set INACTIVE (3 days).
+    webhook_deactivate_after_seconds: int = Field(default=259_200, ge=0)
+    # After a secret rotation the previous secret also signs for this long.
+    webhook_secret_grace_seconds: int = Field(default=86_400, ge=0)
+    webhook_max_subscriptions_per_company: int = Field(default=25, ge=1)
+    # Local development only (`make run`): plain http and loopback receivers are allowed. Never on AWS.
+    webhook_local_mode: bool = False
+
+    @property
+    def webhook_retry_delays(self) -> tuple[int, ...]:
+        return tuple(int(seconds) for seconds in self.webhook_retry_schedule.split(","))
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""The project's own operations (docs/admin-api.openapi.yaml): accounting entries and health."""
+"""The project's own operations (docs/admin-api.openapi.yaml): accounting entries, webhook redelivery and health."""
 
 from typing import Annotated
 
@@ -62,6 +62,23 @@ def admin_router() -> APIRouter:
         request = paging.request(query, services.settings)
         page, total = services.accounting_entries.list(caller, company_id, request)
         return paginated([full_export_item(e) for e in page.items], page, request, services.settings, total)
+
+    @router.post(
+        "/admin/subscriptions/{subscriptionId}/messages/{messageId}/redeliver",
+        operation_id="redeliverWebhookMessage",
+        status_code=202,
+    )
+    def redeliver_webhook_message(
+        subscription_id: Annotated[Uuid, Path(alias="subscriptionId")],
+        message_id: Annotated[str, Path(alias="messageId", pattern=r"^msg_[0-9a-f]{32}$")],
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+    ) -> Response:
+        message = services.subscriptions.redeliver(caller, subscription_id, message_id)
+        body = {
+            "data": {"messageId": message.id, "eventType": message.event_type.value, "status": message.status.value}
+        }
+        return ContractJSONResponse(body, status_code=202)
 
     @router.get("/health", operation_id="getHealth")
     def health(services: Annotated[Services, Depends(get_services)]) -> Response:

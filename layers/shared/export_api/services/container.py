@@ -7,6 +7,8 @@ from export_api.repositories.entry_job_items import EntryJobItemsRepository
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import StepFunctionsRepository
+from export_api.repositories.webhook_queue import WebhookQueue
+from export_api.repositories.webhooks import WebhooksRepository
 from export_api.services.accounting_entries import AccountingEntriesService
 from export_api.services.entry_job_items import EntryJobItemsService
 from export_api.services.events import ExportJobEventsService
@@ -17,6 +19,9 @@ from export_api.services.job_executions import JobExecutionsService
 from export_api.services.job_items import JobItemsService
 from export_api.services.job_lifecycle import JobLifecycleService
 from export_api.services.jobs import ExportJobsService
+from export_api.services.subscriptions import SubscriptionsService
+from export_api.services.webhook_delivery import WebhookDeliveryService
+from export_api.services.webhook_events import WebhookEventPublisher
 from export_api.services.workflow import InlineJobWorkflow, JobWorkflow, StepFunctionsJobWorkflow
 from export_api.settings import Settings, get_settings
 
@@ -37,6 +42,11 @@ class Services:
     executions: JobExecutionsService
     # Idempotency-Key on POST and PUT: the first answer to a key, replayed.
     idempotency: IdempotencyService
+    # Webhooks: the subscriptions API, the job events published to subscribers (None when no delivery
+    # queue is configured), and the delivery of one queued message.
+    subscriptions: SubscriptionsService
+    webhook_events: WebhookEventPublisher | None
+    webhook_delivery: WebhookDeliveryService | None
 
 
 def build_workflow(settings: Settings, jobs: JobsRepository, job_items: JobItemsService) -> JobWorkflow:
@@ -59,6 +69,13 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         workflow or build_workflow(settings, jobs_repository, job_items),
         settings.job_expires_in_seconds,
     )
+    webhooks = WebhooksRepository(settings.webhooks_table_name)
+    queue = (
+        WebhookQueue(settings.webhook_queue_url, settings.webhook_dead_letter_queue_url)
+        if settings.webhook_queue_url
+        else None
+    )
+    subscriptions = SubscriptionsService(webhooks, settings, queue)
     return Services(
         settings=settings,
         jobs=jobs,
@@ -73,6 +90,9 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         ),
         executions=JobExecutionsService(jobs),
         idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
+        subscriptions=subscriptions,
+        webhook_events=WebhookEventPublisher(webhooks, queue) if queue else None,
+        webhook_delivery=WebhookDeliveryService(webhooks, queue, subscriptions, settings) if queue else None,
     )
 
 

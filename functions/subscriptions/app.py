@@ -1,0 +1,8 @@
+"""SubscriptionsFunction: /v1/subscriptions, Pleo's Webhook Subscriptions API
+(spec/webhook-subscriptions.openapi.yaml)."""
+
+from export_api.http.app import create_app, lambda_handler
+from export_api.http.subscriptions import subscriptions_router
+
+app = create_app("Webhook subscriptions", [subscriptions_router()])
+handler = lambda_handler(app, service="subscriptions")

@@ -1,0 +1,74 @@
+"""Job events out: a job's state becomes one signed-later message per subscription that wants it.
+
+Called by the job's workflow after creation and after each transition (the one seam every state
+change passes). Safe to call twice for the same state: the event id and each message id are derived
+from the job and the event, so a retried step stores nothing new and queues at most a duplicate
+that the delivery function recognises (a message delivered already is not sent again).
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Protocol
+
+from export_api.models.jobs import ExportJob
+from export_api.models.webhooks import MessageStatus, WebhookEventType, WebhookMessage
+from export_api.observability import get_logger
+from export_api.repositories.webhook_queue import WebhookQueue
+from export_api.repositories.webhooks import WebhooksRepository
+from export_api.versions import v3
+
+# Names the ids of events and messages (uuid5): the same job state always gives the same ids.
+EVENT_NAMESPACE = uuid.UUID("5b0c7a52-3f0e-4c1e-9a51-9f3f7f0c2d11")
+
+
+def event_id(job: ExportJob, event_type: WebhookEventType) -> uuid.UUID:
+    return uuid.uuid5(EVENT_NAMESPACE, f"{job.id}:{event_type.value}")
+
+
+def message_id(event: uuid.UUID, subscription_id: uuid.UUID) -> str:
+    return f"msg_{uuid.uuid5(event, str(subscription_id)).hex}"
+
+
+def event_payload(job: ExportJob, event_type: WebhookEventType) -> str:
+    """`{data, eventType, eventId}`: `data` is the job exactly as GET /v3/export-jobs/{id} answers it."""
+    body = {"data": v3.ADAPTER.job_body(job), "eventType": event_type.value, "eventId": str(event_id(job, event_type))}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+class JobEventPublisher(Protocol):
+    def publish(self, job: ExportJob) -> int:
+        """Announce the job's current state; returns how many messages were queued."""
+
+
+class WebhookEventPublisher:
+    def __init__(self, repository: WebhooksRepository, queue: WebhookQueue) -> None:
+        self.repository = repository
+        self.queue = queue
+
+    def publish(self, job: ExportJob) -> int:
+        event_type = WebhookEventType.for_job(job)
+        subscribers = [s for s in self.repository.company_subscriptions(job.company_id) if s.wants(event_type)]
+        if not subscribers:
+            return 0
+        event = event_id(job, event_type)
+        payload = event_payload(job, event_type)
+        now = datetime.now(UTC)
+        queued = []
+        for subscription in subscribers:
+            stored = self.repository.add_message(
+                WebhookMessage(
+                    id=message_id(event, subscription.id),
+                    subscription_id=subscription.id,
+                    company_id=job.company_id,
+                    event_id=event,
+                    event_type=event_type,
+                    payload=payload,
+                    created_at=now,
+                )
+            )
+            if stored.status is MessageStatus.PENDING:
+                queued.append(stored.id)
+        self.queue.enqueue(queued)
+        get_logger().info("webhook event published", extra={"event_type": event_type.value, "messages": len(queued)})
+        return len(queued)

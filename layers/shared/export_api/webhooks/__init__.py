@@ -1,0 +1,1 @@
+"""Outbound webhooks: Standard Webhooks signing and the guarded HTTP client that delivers them."""
