@@ -50,6 +50,21 @@ class Conflict(ExportApiError):
     error_type = "CONFLICT"
 
 
+class ExportAlreadyInProgress(Conflict):
+    """The company has an unfinished export job (pending or in progress): one at a time."""
+
+    error_type = "EXPORT_ALREADY_IN_PROGRESS"
+
+    def __init__(
+        self,
+        message: str = (
+            "An export job is already in progress for this specific company. "
+            "You cannot create a new export job until the current one has finished."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
 class ExportJobItemsUpdateLimit(ExportApiError):
     error_type = "EXPORT_JOB_ITEMS_UPDATE_LIMIT"
 
