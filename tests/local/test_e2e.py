@@ -168,7 +168,7 @@ def test_an_integration_exports_the_oldest_pending_job(server: Server) -> None:
     assert sfn.describe_execution(executionArn=execution_arn)["status"] == "SUCCEEDED"
     events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-    for state in ("MaterializeItems", "AwaitStart", "AwaitFinish", "Finalize"):
+    for state in ("AwaitStart", "JobStatus", "AwaitFinish", "Finalize"):
         assert state in entered, entered
     assert events[-1]["type"] == "ExecutionSucceeded"
 
