@@ -27,12 +27,16 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from export_api.repositories import aws
+from export_api.services.container import get_services
+from export_api.settings import get_settings
 from moto import mock_aws
 
+from export_api_local.queues import SqsEventSource, create_queues
 from export_api_local.template import table_definition
 from tests.support import moto_lock
 from tests.support.api import ApiClient
 from tests.support.data import Company
+from tests.support.webhooks import Webhooks, delivery_mapping
 
 TABLES = {
     "JobsTable": "test-jobs",
@@ -59,6 +63,31 @@ def tables(aws_mock: None) -> Iterator[None]:
     yield
     for name in TABLES.values():
         client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def webhooks(tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhooks]:
+    """The template's delivery queues in moto, job events published to them, and WebhookDeliveryFunction
+    run on them by an in-process event source mapping. Local mode: receivers on 127.0.0.1 are allowed;
+    retries come at once (a two-retry schedule of 0 s)."""
+    sqs = boto3.client("sqs")
+    queues = create_queues(sqs, stack_name="test")
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", queues["WebhookDeliveryQueue"].url)
+    monkeypatch.setenv("WEBHOOK_DEAD_LETTER_QUEUE_URL", queues["WebhookDeliveryDeadLetterQueue"].url)
+    monkeypatch.setenv("WEBHOOK_RETRY_SCHEDULE", "0,0")
+    monkeypatch.setenv("WEBHOOK_LOCAL_MODE", "true")
+    get_settings.cache_clear()
+    get_services.cache_clear()
+    mapping = delivery_mapping()
+    source = SqsEventSource(sqs, mapping, queues[mapping.queue], "eu-west-1")
+    try:
+        yield Webhooks(ApiClient(), sqs, queues, source)
+    finally:
+        for queue in queues.values():
+            sqs.delete_queue(QueueUrl=queue.url)
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_services.cache_clear()
 
 
 @pytest.fixture

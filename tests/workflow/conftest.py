@@ -52,9 +52,14 @@ class Lifecycle:
         )["events"]
         return events
 
-    def states_entered(self, job_id: str) -> list[str]:
+    def states_entered(self, job_id: str, publish: bool = False) -> list[str]:
+        """The states the execution entered, in order; the webhook Publish states only if `publish`
+        (tests/workflow/test_webhook_events.py covers them; the lifecycle's path is the rest)."""
         return [
-            e["stateEnteredEventDetails"]["name"] for e in self.history(job_id) if e["type"].endswith("StateEntered")
+            e["stateEnteredEventDetails"]["name"]
+            for e in self.history(job_id)
+            if e["type"].endswith("StateEntered")
+            and (publish or not e["stateEnteredEventDetails"]["name"].startswith("Publish"))
         ]
 
     def wait_until(self, what: str, condition: Callable[[], bool]) -> None:

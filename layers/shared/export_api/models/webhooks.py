@@ -142,6 +142,8 @@ class WebhookMessage(ContractModel):
     created_at: datetime
     status: MessageStatus = MessageStatus.PENDING
     attempts: int = 0
+    # When the publisher put it in the queue (a message stored but not queued yet is queued on a retry).
+    queued_at: datetime | None = None
 
 
 class DeliveryOutcome(StrEnum):

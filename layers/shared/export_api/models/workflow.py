@@ -88,8 +88,15 @@ class FinalizeJobStep(ContractModel):
     job_id: UUID
 
 
+class PublishEventsStep(ContractModel):
+    """Announce the job's transitions to webhook subscribers (PublishCreated, PublishEvents)."""
+
+    action: Literal["publish_events"]
+    job_id: UUID
+
+
 WorkflowStep = Annotated[
-    AwaitEventStep | CheckDeadlineStep | FinalizeJobStep,
+    AwaitEventStep | CheckDeadlineStep | FinalizeJobStep | PublishEventsStep,
     Field(discriminator="action"),
 ]
 
@@ -101,6 +108,11 @@ class JobDeadline(ContractModel):
     status: ExportJobStatus
     # Seconds until the job's deadline (at least 1); 0 for a closed job, which no wait follows.
     seconds_left: int = Field(ge=0)
+
+
+class PublishedEvents(ContractModel):
+    # Webhook messages queued by this step (0 when there was nothing new to announce).
+    queued: int
 
 
 class AwaitOutcome(ContractModel):

@@ -213,6 +213,13 @@ class WebhooksRepository:
             ExpressionAttributeValues=values,
         )
 
+    def mark_queued(self, message_id: str, at: datetime) -> None:
+        self._table.update_item(
+            Key=message_key(message_id),
+            UpdateExpression="SET queuedAt = :q",
+            ExpressionAttributeValues={":q": at.isoformat()},
+        )
+
     def add_attempt(self, attempt: DeliveryAttempt) -> None:
         record = _dump(attempt)
         record["pk"] = f"SUB#{attempt.subscription_id}#DLV"

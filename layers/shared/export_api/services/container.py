@@ -49,26 +49,25 @@ class Services:
     webhook_delivery: WebhookDeliveryService | None
 
 
-def build_workflow(settings: Settings, jobs: JobsRepository, job_items: JobItemsService) -> JobWorkflow:
-    """A Step Functions execution per job when a state machine is configured, else inline."""
+def build_workflow(
+    settings: Settings,
+    jobs: JobsRepository,
+    job_items: JobItemsService,
+    publisher: WebhookEventPublisher | None = None,
+) -> JobWorkflow:
+    """A Step Functions execution per job when a state machine is configured, else inline. Either
+    announces the job's transitions to webhook subscribers (the state machine in its Publish states)."""
     if settings.state_machine_arn:
         return StepFunctionsJobWorkflow(
             StepFunctionsRepository(settings.state_machine_arn), jobs, settings.job_stuck_timeout_seconds
         )
-    return InlineJobWorkflow(job_items)
+    return InlineJobWorkflow(job_items, publisher)
 
 
 def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> Services:
     jobs_repository = JobsRepository(settings.jobs_table_name)
     items_repository = ItemsRepository(settings.items_table_name, jobs_repository)
     job_items = JobItemsService(items_repository)
-    jobs = ExportJobsService(
-        jobs_repository,
-        items_repository,
-        job_items,
-        workflow or build_workflow(settings, jobs_repository, job_items),
-        settings.job_expires_in_seconds,
-    )
     webhooks = WebhooksRepository(settings.webhooks_table_name)
     queue = (
         WebhookQueue(settings.webhook_queue_url, settings.webhook_dead_letter_queue_url)
@@ -76,6 +75,14 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         else None
     )
     subscriptions = SubscriptionsService(webhooks, settings, queue)
+    publisher = WebhookEventPublisher(webhooks, queue) if queue else None
+    jobs = ExportJobsService(
+        jobs_repository,
+        items_repository,
+        job_items,
+        workflow or build_workflow(settings, jobs_repository, job_items, publisher),
+        settings.job_expires_in_seconds,
+    )
     return Services(
         settings=settings,
         jobs=jobs,
@@ -86,12 +93,15 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         accounting_entries=AccountingEntriesService(items_repository),
         health=HealthService(settings),
         lifecycle=JobLifecycleService(
-            jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)
+            jobs_repository,
+            items_repository,
+            StepFunctionsRepository(settings.state_machine_arn),
+            publisher=publisher,
         ),
         executions=JobExecutionsService(jobs),
         idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
         subscriptions=subscriptions,
-        webhook_events=WebhookEventPublisher(webhooks, queue) if queue else None,
+        webhook_events=publisher,
         webhook_delivery=WebhookDeliveryService(webhooks, queue, subscriptions, settings) if queue else None,
     )
 

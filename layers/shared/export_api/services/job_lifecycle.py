@@ -24,6 +24,8 @@ from export_api.models.workflow import (
     FinalizeJobStep,
     FinalizeProgress,
     JobDeadline,
+    PublishedEvents,
+    PublishEventsStep,
     WorkflowStep,
 )
 from export_api.observability import record_job_expired
@@ -32,6 +34,7 @@ from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import TaskTokenGone
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService
+from export_api.services.webhook_events import JobEventPublisher
 from export_api.services.lifecycle import expires_at, next_status, seconds_left, times_out_at, transition_changes
 
 logger = logging.getLogger(__name__)
@@ -73,16 +76,21 @@ class JobLifecycleService:
         items: ItemsRepository,
         callbacks: TaskCallbacks,
         abandon_batches_per_call: int | None = None,
+        publisher: JobEventPublisher | None = None,
     ) -> None:
         self.jobs = jobs
         self.items = items
         self.callbacks = callbacks
         self.abandon_batches_per_call = abandon_batches_per_call
+        # Webhooks: None where no delivery queue is configured (nothing is announced).
+        self.publisher = publisher
 
     def run(self, step: WorkflowStep) -> dict[str, Any]:
         """Run one step; its result is the Task state's result (camelCase JSON)."""
-        result: AwaitOutcome | JobDeadline | FinalizeProgress
-        if isinstance(step, AwaitEventStep):
+        result: AwaitOutcome | JobDeadline | FinalizeProgress | PublishedEvents
+        if isinstance(step, PublishEventsStep):
+            result = self.publish_events(step.job_id)
+        elif isinstance(step, AwaitEventStep):
             result = self.await_event(step.job_id, step.while_status, step.task_token, step.stuck_timeout_seconds)
         elif isinstance(step, CheckDeadlineStep):
             result = self.check_deadline(step.job_id, step.stuck_timeout_seconds)
@@ -96,6 +104,14 @@ class JobLifecycleService:
         if job is None:
             raise WorkflowStepFailed(f"Export job {job_id} does not exist.")
         return job
+
+    # PublishCreated / PublishEvents --------------------------------------------------------------
+
+    def publish_events(self, job_id: UUID) -> PublishedEvents:
+        """Queue webhook messages for the job's transitions not announced yet (services/webhook_events.py)."""
+        if self.publisher is None:
+            return PublishedEvents(queued=0)
+        return PublishedEvents(queued=self.publisher.publish(self._load(job_id)))
 
     # AwaitStart / AwaitFinish -------------------------------------------------------------------
 

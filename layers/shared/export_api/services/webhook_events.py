@@ -1,9 +1,11 @@
 """Job events out: a job's state becomes one signed-later message per subscription that wants it.
 
-Called by the job's workflow after creation and after each transition (the one seam every state
-change passes). Safe to call twice for the same state: the event id and each message id are derived
-from the job and the event, so a retried step stores nothing new and queues at most a duplicate
-that the delivery function recognises (a message delivered already is not sent again).
+Called by the job's workflow when the job is created and after each wait it ends (the one seam every
+state change passes). Each call announces every transition the job has made so far (created; started
+if it has a `startedAt`; its closing event if it is closed), and only what was not announced before:
+the event id and each message id are derived from the job and the event, and a message is marked
+`queuedAt` once it is in the queue. So a retried or repeated step queues nothing twice, and a step
+that died between storing a message and queueing it queues it on its retry.
 """
 
 import json
@@ -36,9 +38,19 @@ def event_payload(job: ExportJob, event_type: WebhookEventType) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+def job_events(job: ExportJob) -> list[WebhookEventType]:
+    """The events a job's state implies it went through, in order."""
+    events = [WebhookEventType.EXPORT_JOB_CREATED]
+    if job.started_at is not None:
+        events.append(WebhookEventType.EXPORT_JOB_STARTED)
+    if not job.status.is_open:
+        events.append(WebhookEventType.for_job(job))
+    return events
+
+
 class JobEventPublisher(Protocol):
     def publish(self, job: ExportJob) -> int:
-        """Announce the job's current state; returns how many messages were queued."""
+        """Announce the job's transitions not announced yet; returns how many messages were queued."""
 
 
 class WebhookEventPublisher:

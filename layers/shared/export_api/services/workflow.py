@@ -22,6 +22,7 @@ from export_api.repositories.stepfunctions import (
     TaskTokenGone,
 )
 from export_api.services.job_items import JobItemsService
+from export_api.services.webhook_events import JobEventPublisher
 from export_api.services.job_lifecycle import deadline_of
 
 logger = logging.getLogger(__name__)
@@ -61,15 +62,26 @@ class InlineJobWorkflow:
     """Finalizes a closed job at once, in the calling process. Nothing runs between requests here, so
     no job expires or times out (docs/workflow.md, "Without Step Functions")."""
 
-    def __init__(self, job_items: JobItemsService) -> None:
+    def __init__(self, job_items: JobItemsService, publisher: JobEventPublisher | None = None) -> None:
         self.job_items = job_items
+        self.publisher = publisher
+
+    def _publish(self, job: ExportJob) -> None:
+        if self.publisher is None:
+            return
+        try:
+            self.publisher.publish(job)
+        except Exception:
+            # The job's change is recorded and answered; its announcement is retried with the next change.
+            logger.exception("Export job %s: its webhook events could not be queued", job.id)
 
     def job_created(self, job: ExportJob) -> None:
-        pass
+        self._publish(job)
 
     def job_event_applied(self, job: ExportJob) -> None:
         if not job.status.is_open:
             self.job_items.finalize(job)
+        self._publish(job)
 
     def execution(self, job: ExportJob) -> JobExecution:
         raise JobExecutionNotFound(
