@@ -31,10 +31,10 @@ def record_handler(record: SQSRecord) -> None:
 
 
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response: dict[str, Any] = process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
-    return response
+    return dict(response)
 
 
 handler = instrument(_handle, service="webhook-delivery")

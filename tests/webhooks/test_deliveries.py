@@ -154,7 +154,8 @@ def test_secret_rotation_signs_with_both_secrets_during_the_grace_period(
     rotated = webhooks.api.post(f"/v1/subscriptions/{subscription}/secret/rotate", company.identity)
     assert rotated.status == 200
     new = rotated.data["secretKey"]
-    assert new != old and new == webhooks.secret(company.identity, subscription)
+    assert new != old
+    assert new == webhooks.secret(company.identity, subscription)
     company.create_job(company.entry_ids[:1])
     webhooks.deliver(until=lambda: len(received(httpserver)) == 1)
     (request,) = received(httpserver)
@@ -237,16 +238,17 @@ def test_delivery_refuses_private_and_metadata_destinations_outside_local_mode(
 
     class NoNetwork:
         def send(self, *args: Any) -> Any:
-            calls.append("sent")
+            calls.append(f"sent {len(args)}")
             raise AssertionError("a refused destination must not be called")
 
-    monkeypatch.setattr(delivery, "resolver", lambda host, port: ["169.254.169.254"])
+    monkeypatch.setattr(delivery, "resolver", lambda *_: ["169.254.169.254"])
     monkeypatch.setattr(delivery, "sender", NoNetwork())
     company.create_job(company.entry_ids[:1])
     webhooks.deliver()
     assert calls == []
     attempts = webhooks.deliveries(company.identity, subscription)
-    assert attempts and all("refused" in a["error"] and "metadata" in a["error"] for a in attempts)
+    assert attempts
+    assert all("refused" in a["error"] and "metadata" in a["error"] for a in attempts)
     assert "statusCode" not in attempts[0]
 
 

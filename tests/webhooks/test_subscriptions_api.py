@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.api import ApiClient, Identity
 from tests.support.data import Company
-from tests.support.webhooks import JOB_EVENTS, Webhooks, reconfigure
+from tests.support.webhooks import Webhooks, reconfigure
 
 HOOK = "https://hooks.example.test/export"
 
@@ -154,4 +154,5 @@ def test_a_company_has_a_bounded_number_of_subscriptions(
     assert api.post("/v1/subscriptions", company.identity, body()).status == 200
     assert api.post("/v1/subscriptions", company.identity, body()).status == 200
     refused = api.post("/v1/subscriptions", company.identity, body())
-    assert refused.status == 400 and "at most 2" in refused.body["message"]
+    assert refused.status == 400
+    assert "at most 2" in refused.body["message"]

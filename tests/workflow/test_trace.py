@@ -72,7 +72,8 @@ def test_trace_cli(lifecycle: Lifecycle, company: Company) -> None:
     assert trace.main([job_id], out=out) == 0
     text = out.getvalue()
     assert "SUCCEEDED" in text
-    # PublishCreated, AwaitStart, PublishEvents, JobStatus, AwaitFinish, PublishClosed, Finalize, JobOutcome, JobSucceeded
+    # PublishCreated, AwaitStart, PublishEvents, JobStatus, AwaitFinish, PublishClosed, Finalize, JobOutcome,
+    # JobSucceeded
     assert "State transitions 9" in text
     assert "TaskSubmitted" in text
     assert "AwaitFinish" in text

@@ -34,8 +34,8 @@ from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import TaskTokenGone
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService
-from export_api.services.webhook_events import JobEventPublisher
 from export_api.services.lifecycle import expires_at, next_status, seconds_left, times_out_at, transition_changes
+from export_api.services.webhook_events import JobEventPublisher
 
 logger = logging.getLogger(__name__)
 

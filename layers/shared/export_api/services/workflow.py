@@ -22,8 +22,8 @@ from export_api.repositories.stepfunctions import (
     TaskTokenGone,
 )
 from export_api.services.job_items import JobItemsService
-from export_api.services.webhook_events import JobEventPublisher
 from export_api.services.job_lifecycle import deadline_of
+from export_api.services.webhook_events import JobEventPublisher
 
 logger = logging.getLogger(__name__)
 
