@@ -55,6 +55,8 @@ class Sizes:
     cold_runs: int = 5
     cold_functions: tuple[str, ...] = FUNCTIONS
     warm_requests: int = 300
+    #: Webhook messages delivered to measure WebhookDeliveryFunction's rate (section 6).
+    webhook_messages: int = 500
     #: Install the layer's requirements for arm64 to measure it (needs the package index).
     package: bool = True
 
@@ -75,5 +77,6 @@ QUICK = Sizes(
     cold_runs=1,
     cold_functions=("ExportJobsFunction",),
     warm_requests=5,
+    webhook_messages=20,
     package=False,
 )

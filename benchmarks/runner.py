@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, package, scaling, warm, workflow
+from benchmarks import access, coldstart, package, scaling, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.emulator import faster_moto
 from benchmarks.meter import Meter, moto_lookups
@@ -35,6 +35,7 @@ def run_all(sizes: Sizes, progress: IO[str] | None = None) -> tuple[list[Row], d
                 ("4 warm request overhead", lambda: warm.run(sizes)),
                 ("3 cold start", lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions)),
                 ("2 scaling (big data seeded into moto)", lambda: scaling.run(meter, sizes)),
+                ("6 webhooks: requests per event, deliveries per second", lambda: webhooks.run(meter, sizes)),
             )
             for name, section in sections:
                 step(name)

@@ -2,9 +2,10 @@
 
 Start-up, in order:
 1. the AWS emulator (moto's server) on AWS_EMULATOR_PORT (5000), with Step Functions execution on;
-2. the template's resources in it: the DynamoDB tables, and the workflow (state machine and the
+2. the template's resources in it: the DynamoDB tables, the SQS queues, and the workflow (state machine and the
    in-process Lambda hook) when the project has it (`provision_workflow`);
-3. the functions' environment, from template.yaml with the local physical ids (`environment.py`);
+3. the functions' environment, from template.yaml with the local physical ids (`environment.py`), and
+   the SQS event source mappings polled in this process (`queues.py`: WebhookDeliveryFunction);
 4. the gateway (template routes, authorizers), demo credentials, and demo data made through the
    gateway with them (`demo.py`);
 5. `.local/demo.json`, then the HTTP server on EXPORT_API_PORT (3000) until Ctrl-C.
@@ -25,7 +26,18 @@ from export_api_local.config import LocalConfig
 from export_api_local.emulator import AwsEmulator, PortInUse, ensure_port_free
 from export_api_local.environment import Resolver, function_environment
 from export_api_local.gateway import Gateway
+from export_api_local.queues import Queue, SqsEventSource, create_queues, sqs_mappings
 from export_api_local.template import ROOT, resources_of_type
+
+# The job events a subscription can ask for (export_api.models.webhooks.WebhookEventType).
+EVENT_TYPES = (
+    "v1.export-job.created",
+    "v1.export-job.started",
+    "v1.export-job.completed",
+    "v1.export-job.completed-with-errors",
+    "v1.export-job.failed",
+    "v1.export-job.expired",
+)
 
 
 @dataclass
@@ -37,6 +49,8 @@ class Provisioned:
     state_machine_arn: str | None = None
     # Variables the provisioning asks the functions' environment to have (e.g. STATE_MACHINE_ARN).
     environment: dict[str, str] = field(default_factory=dict)
+    # The template's SQS queues, by logical id.
+    queues: dict[str, Queue] = field(default_factory=dict)
 
 
 def process_environment(config: LocalConfig, endpoint: str) -> dict[str, str]:
@@ -94,6 +108,14 @@ def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[Aws
     tables = emulator.create_tables({"JobsTable": config.jobs_table_name, "ItemsTable": config.items_table_name})
     provisioned.physical_ids.update(tables)
     say(f"AWS emulator on {emulator.endpoint}: tables {', '.join(tables.values())}")
+    queues = create_queues(emulator.client("sqs"))
+    for logical_id, queue in queues.items():
+        # !Ref of a queue is its URL; !GetAtt gives its ARN and name.
+        provisioned.physical_ids[logical_id] = queue.url
+        provisioned.attributes[logical_id] = {"Arn": queue.arn, "QueueName": queue.name, "QueueUrl": queue.url}
+    provisioned.queues.update(queues)
+    if queues:
+        say(f"  queues {', '.join(q.name for q in queues.values())}")
     provision_workflow(config, provisioned, say)
     return emulator, provisioned
 
@@ -110,7 +132,13 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
         },
     )
     # No X-Ray daemon or CloudWatch here: tracing and EMF metrics off (POWERTOOLS_METRICS_DISABLED=false shows them).
-    overrides = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", **provisioned.environment}
+    # Webhooks may go to plain http and loopback receivers here (a subscriber on 127.0.0.1), never on AWS.
+    overrides = {
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "WEBHOOK_LOCAL_MODE": "true",
+        **provisioned.environment,
+    }
     environment, unresolved = function_environment(resolver, overrides)
     if unresolved:
         # Secrets Manager references: the application's local defaults (export_api.settings) apply.
@@ -118,6 +146,39 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
     for name, value in environment.items():
         os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
     return environment
+
+
+def start_event_sources(
+    config: LocalConfig, emulator: AwsEmulator, provisioned: Provisioned, say: Callable[[str], None]
+) -> list[SqsEventSource]:
+    """The template's SQS event source mappings, polled in this process (WebhookDeliveryFunction)."""
+    if not provisioned.queues:
+        return []
+    sqs = emulator.client("sqs")
+    sources = []
+    for mapping in sqs_mappings():
+        source = SqsEventSource(sqs, mapping, provisioned.queues[mapping.queue], config.region)
+        source.start()
+        sources.append(source)
+        say(f"  {mapping.function} polls {provisioned.queues[mapping.queue].name}")
+    return sources
+
+
+def webhooks_guide(config: LocalConfig) -> dict[str, Any]:
+    """demo.json's `webhooks`: how to subscribe a receiver and verify what it gets."""
+    return {
+        "subscribe": {
+            "method": "POST",
+            "url": f"{config.base_url}/v1/subscriptions",
+            "headers": {"Authorization": "Bearer <companies[i].bearerToken>", "Content-Type": "application/json"},
+            "body": {"endpointUrl": "http://127.0.0.1:8000/hook", "eventTypes": list(EVENT_TYPES)},
+        },
+        "secret": f"GET {config.base_url}/v1/subscriptions/<id>/secret",
+        "deliveries": f"GET {config.base_url}/v1/subscriptions/<id>/deliveries",
+        "eventTypes": list(EVENT_TYPES),
+        "verify": "standardwebhooks.webhooks.Webhook(secretKey).verify(body, headers) (README: Webhooks)",
+        "note": "Locally plain http and 127.0.0.1 receivers are allowed; on AWS only public https endpoints.",
+    }
 
 
 def load_demo(config: LocalConfig, gateway: Gateway, say: Callable[[str], None]) -> dict[str, Any]:
@@ -137,6 +198,7 @@ def load_demo(config: LocalConfig, gateway: Gateway, say: Callable[[str], None])
         "region": config.region,
         "companies": companies,
         "admin": {"bearerToken": credentials.admin_token},
+        "webhooks": webhooks_guide(config),
     }
 
 
@@ -220,9 +282,11 @@ def main() -> int:
         return 1
     os.environ.update(process_environment(config, config.aws_endpoint))
     emulator: AwsEmulator | None = None
+    sources: list[SqsEventSource] = []
     try:
         emulator, provisioned = start_emulator(config, say)
         configure_functions(config, provisioned, say)
+        sources = start_event_sources(config, emulator, provisioned, say)
         gateway = Gateway(region=config.region)
         document = load_demo(config, gateway, say)
         if provisioned.state_machine_arn:
@@ -236,6 +300,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        for source in sources:
+            source.stop()
         if emulator is not None:
             emulator.stop()
         say("Export API stopped.")

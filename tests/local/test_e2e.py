@@ -10,17 +10,21 @@ wait has a deadline, and the server is stopped (Ctrl-C) at the end.
 import json
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from tests.local.server import running_server, server_output
 
@@ -255,6 +259,69 @@ def test_gateway_answers_and_local_pages(server: Server) -> None:
     assert contract.body["info"]["version"] == "32.1.0"
     assert {"/v3/export-jobs", "/v3/export-job-items", "/v3/export-job-items:search"} <= set(contract.body["paths"])
     assert "Pleo Export API" in docs.body
+
+
+def test_a_subscriber_on_loopback_receives_the_signed_created_event(server: Server) -> None:
+    """Webhooks under `make run`: subscribe a receiver on 127.0.0.1 (as demo.json says), create a job,
+    and get `v1.export-job.created` within seconds, verified with the standardwebhooks library."""
+    company = server.demo["companies"][0]
+    token = company["bearerToken"]
+    with receiver() as (url, got):
+        guide = server.demo["webhooks"]["subscribe"]
+        assert guide["url"] == server.base_url + "/v1/subscriptions"
+        subscribed = server.call("POST", "/v1/subscriptions", token, body={**guide["body"], "endpointUrl": url})
+        assert subscribed.status == 200, subscribed.body
+        subscription = subscribed.body["data"]["id"]
+        secret = server.call("GET", f"/v1/subscriptions/{subscription}/secret", token).body["data"]["secretKey"]
+        # One unfinished export per company: close the open ones first (a `failed` event each).
+        open_jobs = server.call("GET", "/v3/export-jobs", token, {"statuses": ["pending", "in_progress"]})
+        for job in open_jobs.body["data"]:
+            closing = {"jobId": job["id"], "event": "failed", "failureReasonType": "canceled_by_user"}
+            assert server.call("POST", "/v3/export-job-events", token, body=closing).status == 202
+        entries = company["pendingAccountingEntryIds"][-3:]
+        created = server.call(
+            "POST", "/v3/export-jobs", token, body={"companyId": company["companyId"], "accountingEntryIds": entries}
+        )
+        assert created.status == 201, created.body
+        job = created.body["data"]
+
+        deadline = time.monotonic() + 20
+        event: dict[str, Any] | None = None
+        while event is None and time.monotonic() < deadline:
+            for body, headers in list(got):
+                payload = Webhook(secret).verify(body, headers)
+                if payload["eventType"] == "v1.export-job.created" and payload["data"]["id"] == job["id"]:
+                    event = payload
+            time.sleep(0.1)
+        assert event is not None, f"no created event within 20 s:\n{server_output(server.log)}"
+        assert event["data"] == server.call("GET", f"/v3/export-jobs/{job['id']}", token).body["data"]
+        attempts = server.call("GET", f"/v1/subscriptions/{subscription}/deliveries", token).body["data"]
+        assert any(a["outcome"] == "succeeded" and a["eventId"] == event["eventId"] for a in attempts)
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[tuple[bytes, dict[str, str]]]]]:
+    """A webhook receiver on 127.0.0.1 in a thread: what it got (body, headers); it answers 204."""
+    got: list[tuple[bytes, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            got.append((body, dict(self.headers.items())))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_address[1]}/hook", got
+    finally:
+        http.shutdown()
+        http.server_close()
 
 
 def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:

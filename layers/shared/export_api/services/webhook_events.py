@@ -59,28 +59,32 @@ class WebhookEventPublisher:
         self.queue = queue
 
     def publish(self, job: ExportJob) -> int:
-        event_type = WebhookEventType.for_job(job)
-        subscribers = [s for s in self.repository.company_subscriptions(job.company_id) if s.wants(event_type)]
-        if not subscribers:
-            return 0
-        event = event_id(job, event_type)
-        payload = event_payload(job, event_type)
+        subscriptions = self.repository.company_subscriptions(job.company_id)
         now = datetime.now(UTC)
-        queued = []
-        for subscription in subscribers:
-            stored = self.repository.add_message(
-                WebhookMessage(
-                    id=message_id(event, subscription.id),
-                    subscription_id=subscription.id,
-                    company_id=job.company_id,
-                    event_id=event,
-                    event_type=event_type,
-                    payload=payload,
-                    created_at=now,
+        queued: list[str] = []
+        for event_type in job_events(job):
+            subscribers = [s for s in subscriptions if s.wants(event_type)]
+            if not subscribers:
+                continue
+            event = event_id(job, event_type)
+            payload = event_payload(job, event_type)
+            for subscription in subscribers:
+                stored = self.repository.add_message(
+                    WebhookMessage(
+                        id=message_id(event, subscription.id),
+                        subscription_id=subscription.id,
+                        company_id=job.company_id,
+                        event_id=event,
+                        event_type=event_type,
+                        payload=payload,
+                        created_at=now,
+                    )
                 )
-            )
-            if stored.status is MessageStatus.PENDING:
-                queued.append(stored.id)
-        self.queue.enqueue(queued)
-        get_logger().info("webhook event published", extra={"event_type": event_type.value, "messages": len(queued)})
+                if stored.queued_at is None and stored.status is MessageStatus.PENDING:
+                    queued.append(stored.id)
+        if queued:
+            self.queue.enqueue(queued)
+            for queued_id in queued:
+                self.repository.mark_queued(queued_id, now)
+            get_logger().info("webhook events published", extra={"messages": len(queued)})
         return len(queued)
