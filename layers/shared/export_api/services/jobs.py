@@ -19,7 +19,8 @@ from export_api.observability import bind_job, get_logger, record_job_created
 from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository
-from export_api.services.job_items import JobItemsService
+from export_api.repositories.transactions import TransactionConflict
+from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService, backoff
 from export_api.services.workflow import JobWorkflow
 
 _MAX_IDS_IN_MESSAGE = 10
@@ -121,7 +122,7 @@ class ExportJobsService:
         # then the job record, in one transaction with the company's claim on its one unfinished job.
         self.items.write_job_items(job.id, company, job.created_at, entry_ids)
         try:
-            self.jobs.create(job)
+            self._record(job)
         except CompanyHasOpenJob:
             # Another create for the company won meanwhile: this job never existed, nor do its items.
             self.items.delete_job_items(job.id, entry_ids)
@@ -135,6 +136,19 @@ class ExportJobsService:
             "export job created", extra={"company_id": str(company), "number_of_items": job.number_of_items}
         )
         return job
+
+    def _record(self, job: ExportJob) -> None:
+        """The job's transaction. DynamoDB cancels a transaction that collides with another on the same
+        item (two creates for one company) without a condition failing: try again, and the condition
+        then decides which one the company's unfinished job is."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                self.jobs.create(job)
+                return
+            except TransactionConflict:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                backoff(attempt)
 
     def list_items(
         self, caller: Caller, job_id: UUID, status: ExportJobItemStatus | None, request: PageRequest
