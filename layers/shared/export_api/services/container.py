@@ -7,6 +7,7 @@ from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.admin_jobs import AdminJobsService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
 from export_api.services.health import HealthService
@@ -31,6 +32,8 @@ class Services:
     # The steps of a job's lifecycle execution (JobWorkflowFunction).
     lifecycle: JobLifecycleService
     executions: JobExecutionsService
+    # Operators' view of every company's jobs (admin API).
+    admin_jobs: AdminJobsService
     # Idempotency-Key on POST and PUT: the first answer to a key, replayed.
     idempotency: IdempotencyService
 
@@ -67,6 +70,7 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
             jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)
         ),
         executions=JobExecutionsService(jobs),
+        admin_jobs=AdminJobsService(jobs),
         idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
     )
 
