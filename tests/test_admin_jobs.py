@@ -38,7 +38,7 @@ def test_lists_every_companys_jobs_newest_first(api: ApiClient) -> None:
     one_company = api.get("/admin/export-jobs", ADMIN, {"company_id": first.company_id, "statuses": ["pending"]})
     assert [job["id"] for job in one_company.data] == [made[2]["id"]]
     assert one_company.body["pagination"]["total"] == 1
-    assert api.get("/admin/export-jobs", ADMIN).body["pagination"]["total"] is None
+    assert "total" not in api.get("/admin/export-jobs", ADMIN).body["pagination"]  # no counter across companies
 
 
 def test_a_job_and_its_items_by_status(api: ApiClient, company: Company) -> None:
