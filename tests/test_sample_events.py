@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from export_api_local.apigw import find_route, invoke, response_json
-from tests.support.contract import ADMIN_CONTRACT, check_response, contract, load_spec
+from tests.support.contract import ADMIN_CONTRACT, check_response, contract_for, load_spec
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 SAMPLE_JOB_ID = "9e7d4c1b-2a3f-4e58-b6c9-0d8e7f6a5b41"
@@ -39,7 +39,7 @@ def send(event: dict[str, Any]) -> tuple[int, Any]:
     result = invoke(route, event)
     status: int = result["statusCode"]
     body = response_json(result)
-    spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract()
+    spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract_for(route.path)
     headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers.setdefault(name.lower(), values[-1])

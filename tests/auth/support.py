@@ -6,7 +6,7 @@ from typing import Any
 
 from export_api_local.apigw import QueryParams, find_route, invoke, rest_event
 from export_api_local.authorizer import GatewayDenial, authorize, denial_response
-from tests.support.contract import ADMIN_CONTRACT, check_response, contract, load_spec
+from tests.support.contract import ADMIN_CONTRACT, check_response, contract_for, load_spec
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,6 @@ def call(
     raw = result.get("body") or ""
     body = json.loads(raw) if raw else None
     headers_out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-    spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract()
+    spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract_for(route.path)
     check_response(spec, route.path, method, result["statusCode"], headers_out, body)
     return AuthResponse(result["statusCode"], body, raw)

@@ -16,7 +16,7 @@ from export_api_local.apigw import (
     response_json,
     rest_event,
 )
-from tests.support.contract import ADMIN_CONTRACT, check_response, contract, load_spec
+from tests.support.contract import ADMIN_CONTRACT, check_response, contract_for, load_spec
 
 __all__ = ["ADMIN", "ALL_SCOPES", "ApiClient", "Identity", "Response"]
 
@@ -69,7 +69,7 @@ class ApiClient:
         for name, values in (result.get("multiValueHeaders") or {}).items():
             response_headers.setdefault(name.lower(), values[-1])
         response = Response(result["statusCode"], response_headers, response_json(result), result.get("body"))
-        spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract()
+        spec = load_spec(ADMIN_CONTRACT) if route.path.startswith(("/admin", "/health")) else contract_for(route.path)
         if check_contract:
             check_response(spec, route.path, method, response.status, response_headers, response.body)
         self.responses.append((method.upper(), route.path, response.status))

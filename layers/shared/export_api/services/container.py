@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from functools import cache
 
+from export_api.repositories.accounting_settings import AccountingSettingsRepository
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.accounting_settings import AccountingSettingsService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
 from export_api.services.health import HealthService
@@ -27,6 +29,8 @@ class Services:
     events: ExportJobEventsService
     export_items: ExportItemsService
     accounting_entries: AccountingEntriesService
+    # Pleo accounts and contra accounts; `require_contra_accounts` is v3's rule.
+    accounting_settings: AccountingSettingsService
     health: HealthService
     # The steps of a job's lifecycle execution (JobWorkflowFunction).
     lifecycle: JobLifecycleService
@@ -55,13 +59,15 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         workflow or build_workflow(settings, jobs_repository, job_items),
         settings.job_expires_in_seconds,
     )
+    accounting_settings = AccountingSettingsService(AccountingSettingsRepository(settings.items_table_name))
     return Services(
         settings=settings,
         jobs=jobs,
         job_items=job_items,
         events=ExportJobEventsService(jobs),
-        export_items=ExportItemsService(jobs, items_repository),
+        export_items=ExportItemsService(jobs, items_repository, accounting_settings),
         accounting_entries=AccountingEntriesService(items_repository),
+        accounting_settings=accounting_settings,
         health=HealthService(settings),
         lifecycle=JobLifecycleService(
             jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)

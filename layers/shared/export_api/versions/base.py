@@ -1,12 +1,6 @@
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from pydantic import BaseModel
-
-from export_api.models.accounting_entries import AccountingEntry
-
-ExportItemMapper = Callable[[AccountingEntry], dict[str, Any]]
+from export_api.versions.items.base import ExportItemProjection
 
 
 @dataclass(frozen=True)
@@ -17,9 +11,8 @@ class VersionAdapter:
     #: Appended to the contract's operationIds (`getExportJobsList` + `V2`).
     operation_suffix: str
     deprecated: bool
-    #: The export item schema of this version, and how an accounting entry becomes one.
-    export_item_schema: type[BaseModel]
-    export_item: ExportItemMapper
+    #: The export item of this version: its contract model and how an accounting entry becomes one.
+    export_items: ExportItemProjection
     #: POST /export-jobs exists in v0/v1 only (notes.md §9.1).
     creates_jobs: bool
     #: The deprecated single `status` filter on the job list (removed in v3).
@@ -33,11 +26,3 @@ class VersionAdapter:
 
     def operation_id(self, base: str) -> str:
         return base + self.operation_suffix
-
-
-def full_export_item(entry: AccountingEntry) -> dict[str, Any]:
-    return entry.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def export_item_without_bookkeeping(entry: AccountingEntry) -> dict[str, Any]:
-    return entry.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"bookkeeping"})
