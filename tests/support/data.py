@@ -61,12 +61,13 @@ class Company:
         response = self.api.post(f"/admin/companies/{self.company_id}/accounting-entries", ADMIN, entries)
         assert response.status == 201, response.body
 
-    def create_job(self, entry_ids: list[str] | None = None, version: str = "v1") -> dict[str, Any]:
-        response = self.api.post(
-            f"/{version}/export-jobs",
-            self.identity,
-            {"companyId": self.company_id, "accountingEntryIds": entry_ids or self.entry_ids},
-        )
+    def create_job(
+        self, entry_ids: list[str] | None = None, version: str = "v1", vendor_based_bookkeeping: bool | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"companyId": self.company_id, "accountingEntryIds": entry_ids or self.entry_ids}
+        if vendor_based_bookkeeping is not None:
+            body["options"] = {"vendorBasedBookkeeping": vendor_based_bookkeeping}
+        response = self.api.post(f"/{version}/export-jobs", self.identity, body)
         assert response.status == 200, response.body
         job: dict[str, Any] = response.data
         return job
