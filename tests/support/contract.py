@@ -33,11 +33,28 @@ def contract() -> dict[str, Any]:
 # for now (issue 11 moves them to the published ones).
 PUBLISHED = ROOT.parent / "shared" / "spec" / "pleo-export-api-v32.1.0.facts.yaml"
 EXPORT_ITEMS_PATH = re.compile(r"^/v\d+/export-items$")
-_NOT_YET_PUBLISHED = ("CursorPage", "ExceptionInfo")
+# The published export item schemas and everything they refer to.
+EXPORT_ITEM_SCHEMAS = (
+    "ExportItem",
+    "Account",
+    "Tax",
+    "Tag",
+    "Supplier",
+    "Vendor",
+    "Team",
+    "ServicePeriod",
+    "Bookkeeping",
+    "InvoiceInformation",
+    "MoneyModel",
+    "LinksResponse",
+    "ContraAccount",
+    "CountryCode",
+    "CursorPaginatedResponseExportItem",
+)
 
 
 @cache
-def _with_published_export_items() -> dict[str, Any]:
+def with_published_export_items() -> dict[str, Any]:
     spec = copy.deepcopy(contract())
     schemas = copy.deepcopy(load_spec(PUBLISHED)["components"]["schemas"])
     for name in ("ServicePeriodV2", "ServicePeriodV3"):
@@ -47,7 +64,7 @@ def _with_published_export_items() -> dict[str, Any]:
             # tests/test_export_items.py checks service periods have exactly that form.
             field.pop("pattern", None)
     for name, schema in schemas.items():
-        if name.startswith(_NOT_YET_PUBLISHED):
+        if not name.startswith(EXPORT_ITEM_SCHEMAS):
             continue
         if name.startswith("CursorPaginatedResponse"):
             schema["properties"]["pagination"] = {"$ref": "#/components/schemas/PageInfo"}
@@ -56,7 +73,16 @@ def _with_published_export_items() -> dict[str, Any]:
 
 
 def contract_for(path: str) -> dict[str, Any]:
-    return _with_published_export_items() if EXPORT_ITEMS_PATH.match(path) else contract()
+    return with_published_export_items() if EXPORT_ITEMS_PATH.match(path) else contract()
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
