@@ -12,7 +12,7 @@ from export_api.settings import get_settings
 
 from export_api_local.template import table_definition
 from tests.auth.support import call
-from tests.support.data import accounting_entry
+from tests.support.data import accounting_entry, accounting_settings
 
 ALL_SCOPES = ["export-jobs:read", "export-jobs:write", "export-items:read"]
 
@@ -66,9 +66,16 @@ def make_tenant(entries: int = 5) -> Tenant:
         "POST",
         f"/admin/companies/{company_id}/accounting-entries",
         admin_token(),
-        json_body=[accounting_entry(e, i) for i, e in enumerate(entry_ids)],
+        json_body=[accounting_entry(e, i, company_id) for i, e in enumerate(entry_ids)],
     )
     assert response.status == 201, response.body
+    settings = call(
+        "PUT",
+        f"/admin/companies/{company_id}/accounting-settings",
+        admin_token(),
+        json_body=accounting_settings(company_id),
+    )
+    assert settings.status == 200, settings.body
     bearer = mint(company_id)
     created = call(
         "POST",

@@ -1,6 +1,7 @@
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings
 
 
@@ -14,6 +15,11 @@ class Settings(BaseSettings):
     idempotency_expires_after_seconds: int = Field(default=86_400, ge=1)
     # Signs pagination cursors so a cursor cannot be forged or replayed against another query.
     cursor_secret: str = Field(default="local-development-cursor-secret", min_length=16)
+    # This service's public URL (`https://api.example.com/prod`), for the links in export items (`_links`);
+    # unset, the URL the request came in on (host and stage) is used.
+    public_base_url: Annotated[str | None, BeforeValidator(lambda v: v or None)] = Field(
+        default=None, pattern=r"^https?://[^\s]+$"
+    )
     # API Gateway stage prefix stripped by Mangum ("" when the stage is not in the path).
     api_base_path: str = "/"
     # Seconds a pending job waits for `started` before it expires (ExportJob.expiresIn).

@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from functools import cache
 
+from export_api.repositories.accounting_settings import AccountingSettingsRepository
 from export_api.repositories.entry_job_items import EntryJobItemsRepository
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.accounting_settings import AccountingSettingsService
 from export_api.services.admin_jobs import AdminJobsService
 from export_api.services.entry_job_items import EntryJobItemsService
 from export_api.services.events import ExportJobEventsService
@@ -32,6 +34,8 @@ class Services:
     events: ExportJobEventsService
     export_items: ExportItemsService
     accounting_entries: AccountingEntriesService
+    # Pleo accounts and contra accounts; `require_contra_accounts` is v3's rule.
+    accounting_settings: AccountingSettingsService
     health: HealthService
     # The steps of a job's lifecycle execution (JobWorkflowFunction).
     lifecycle: JobLifecycleService
@@ -62,14 +66,16 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         workflow or build_workflow(settings, jobs_repository, job_items),
         settings.job_expires_in_seconds,
     )
+    accounting_settings = AccountingSettingsService(AccountingSettingsRepository(settings.items_table_name))
     return Services(
         settings=settings,
         jobs=jobs,
         job_items=job_items,
         entry_job_items=EntryJobItemsService(EntryJobItemsRepository(settings.items_table_name)),
         events=ExportJobEventsService(jobs),
-        export_items=ExportItemsService(jobs, items_repository),
+        export_items=ExportItemsService(jobs, items_repository, accounting_settings),
         accounting_entries=AccountingEntriesService(items_repository),
+        accounting_settings=accounting_settings,
         health=HealthService(settings),
         lifecycle=JobLifecycleService(
             jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)
