@@ -53,8 +53,7 @@ class Company:
 
     def put_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
         response = self.api.put(f"/admin/companies/{self.company_id}/accounting-settings", ADMIN, settings)
-        # v0/v1 document only `default` (200); v2/v3 answer 201 (published).
-        assert response.status == (201 if version in ("v2", "v3") else 200), response.body
+        assert response.status == 200, response.body
         stored: dict[str, Any] = response.data
         return stored
 
