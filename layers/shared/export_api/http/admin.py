@@ -13,7 +13,7 @@ from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, paginated
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
 from export_api.versions.base import full_export_item
@@ -47,6 +47,7 @@ def admin_router() -> APIRouter:
             idempotent_request(request, idempotency_key, raw),
             lambda: services.accounting_entries.ingest(caller, company_id, entries),
             _ENTRIES,
+            scope=Scope.ADMIN,
         )
         body = {"data": [full_export_item(e) for e in outcome.value]}
         return answered(ContractJSONResponse(body, status_code=201), outcome)
