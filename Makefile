@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz
+.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ bench: $(STAMP)
 # .local/demo.json; Ctrl-C stops it. Settings: see "Configuration" in README.md.
 run: $(STAMP)
 	$(BIN)/python -m export_api_local
+
+# The shared layer's requirements: pyproject.toml's runtime dependencies resolved for the layer's platform
+# (Lambda arm64, python3.12), every package pinned with its hashes. `sam build` installs exactly these
+# (pip's hash-checking mode). Run after changing a dependency; tests/test_layer_lock.py checks the two agree.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 \
+		--generate-hashes --custom-compile-command 'make lock' -o layers/shared/requirements.txt
 
 # SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
 # app's), on the template's runtime: `sam build` without a container needs python3.12 on PATH.
