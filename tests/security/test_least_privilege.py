@@ -8,7 +8,6 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
 import botocore.client
@@ -18,7 +17,7 @@ from export_api.services.authentication import ApiKeys, get_admin_authentication
 from export_api.services.container import get_services
 from export_api.settings import get_settings
 
-from export_api_local.template import ROOT, function_handler_path, load_template, resources_of_type
+from export_api_local.template import ROOT, function_handler_path, resources_of_type
 from tests.auth.conftest import admin_token, basic, mint
 from tests.auth.support import call
 from tests.support.api import ADMIN
@@ -43,7 +42,12 @@ NOT_IN_SCENARIO = {
 }
 # SAM policy templates the template uses, and the actions they grant.
 POLICY_TEMPLATES = {"StepFunctionsExecutionPolicy": {"states:StartExecution"}}
-_TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+_TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
 
 _invoked: ContextVar[str | None] = ContextVar("invoked", default=None)
 
@@ -123,7 +127,7 @@ def _wrap(function: str, handler: Callable[[Any, Any], Any]) -> Callable[[Any, A
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     recorded = Recorder()
-    original = botocore.client.BaseClient._make_api_call
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def recording(client: Any, operation: str, params: dict[str, Any]) -> Any:
         recorded.record(client.meta.service_model.endpoint_prefix, operation, params)
@@ -209,4 +213,3 @@ def test_each_function_is_granted_exactly_what_it_calls(
 def test_the_template_declares_no_wildcard_action_for_a_function() -> None:
     for function in FUNCTIONS:
         assert not any("*" in action for action in granted(function)), function
-    assert Path(ROOT / "template.yaml").exists() and load_template()
