@@ -192,7 +192,6 @@ def drive_every_function(lifecycle: Lifecycle, company: Company, api_keys: ApiKe
     lifecycle.wait_until_done(second["id"])
 
 
-@pytest.mark.lifecycle(expires_in=60, stuck_timeout=60)
 def test_each_function_is_granted_exactly_what_it_calls(
     recorder: Recorder, lifecycle: Lifecycle, api: Any, api_keys: ApiKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
