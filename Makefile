@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
-	browser-install browser-check
+	browser-install browser-check lock
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
@@ -68,6 +68,13 @@ bench: $(STAMP)
 # .local/demo.json; Ctrl-C stops it. Settings: see "Configuration" in README.md.
 run: $(STAMP)
 	$(BIN)/python -m export_api_local
+
+# The shared layer's requirements: pyproject.toml's runtime dependencies resolved for the layer's platform
+# (Lambda arm64, python3.12), every package pinned with its hashes. `sam build` installs exactly these
+# (pip's hash-checking mode). Run after changing a dependency; tests/test_layer_lock.py checks the two agree.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 \
+		--generate-hashes --custom-compile-command 'make lock' -o layers/shared/requirements.txt
 
 # SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
 # app's), on the template's runtime: `sam build` without a container needs python3.12 on PATH.

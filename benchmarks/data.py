@@ -135,15 +135,15 @@ def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str,
             entry = template.model_copy(update={"accounting_entry_id": UUID(entry_id)})
             yield items_records._entry_record(f"ENTRIES#{company}", entry)
 
-    writer.put(settings.items_table_name, records())
+    writer.put(settings.required("items_table_name"), records())
     mapped = AccountingSettingsModel.model_validate(factory.accounting_settings(company_id)).to_domain(company)
-    writer.put(settings.items_table_name, [AccountingSettingsRecord.of(mapped).model_dump()])
-    writer.put(settings.jobs_table_name, [jobs_records._to_record(job)])
+    writer.put(settings.required("items_table_name"), [AccountingSettingsRecord.of(mapped).model_dump()])
+    writer.put(settings.required("jobs_table_name"), [jobs_records._to_record(job)])
     counter = {
         **jobs_records.company_key(company),
         jobs_records.job_counter(ExportJobStatus.PENDING): 1,
     }
-    writer.put(settings.jobs_table_name, [counter])
+    writer.put(settings.required("jobs_table_name"), [counter])
     return str(job_id), entry_ids
 
 
@@ -178,6 +178,6 @@ def seed_company_jobs(writer: MotoWriter, job_count: int) -> tuple[str, list[str
     counts: dict[str, int] = {}
     for job in jobs:
         counts[jobs_records.job_counter(job.status)] = counts.get(jobs_records.job_counter(job.status), 0) + 1
-    writer.put(settings.jobs_table_name, [jobs_records._to_record(job) for job in jobs])
-    writer.put(settings.jobs_table_name, [{**jobs_records.company_key(company), **counts}])
+    writer.put(settings.required("jobs_table_name"), [jobs_records._to_record(job) for job in jobs])
+    writer.put(settings.required("jobs_table_name"), [{**jobs_records.company_key(company), **counts}])
     return str(company), [jobs_records.sort_key(job) for job in jobs]

@@ -59,16 +59,19 @@ class DemoCredentials:
     @classmethod
     def mint(cls, company_ids: Sequence[str], ttl: timedelta) -> "DemoCredentials":
         # Imported here: the application reads its settings once, after the local environment is set.
-        from export_api.services.authentication import get_authentication
+        from export_api.services.authentication import get_api_keys
+        from export_api.settings import get_settings
 
-        authentication = get_authentication()
-        tokens = {c: authentication.tokens.mint(f"demo-{c}", [c], COMPANY_SCOPES, ttl=ttl) for c in company_ids}
-        keys = {}
-        for company_id in company_ids:
-            key = authentication.issue_api_key([company_id], COMPANY_SCOPES, "demo integration (make run)")
-            keys[company_id] = f"{key.key_id}:{key.secret}"
-        admin = authentication.tokens.mint("demo-admin", [], ["admin"], ttl=ttl)
-        return cls(tokens, keys, admin)
+        from export_api_local.signing_keys import configured_signing_keys
+
+        keys = configured_signing_keys()
+        signer = keys.signer(get_settings())
+        tokens = {c: signer.mint(f"demo-{c}", [c], COMPANY_SCOPES, ttl=ttl) for c in company_ids}
+        api_keys = get_api_keys()
+        # The key alone: HTTP basic with the key as the user name and an empty password.
+        company_keys = {c: api_keys.issue([c], COMPANY_SCOPES, "demo integration (make run)").key for c in company_ids}
+        admin = keys.signer(get_settings(), admin=True).mint("demo-admin", [], ["admin"], ttl=ttl)
+        return cls(tokens, company_keys, admin)
 
 
 @dataclass

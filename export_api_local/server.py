@@ -86,6 +86,19 @@ def provision_workflow(config: LocalConfig, provisioned: Provisioned, say: Calla
     say(f"Workflow: state machine {provisioned.state_machine_arn}")
 
 
+def provision_secrets(emulator: AwsEmulator, provisioned: Provisioned, say: Callable[[str], None]) -> None:
+    """The template's secrets in the emulator (the functions read them at run time, as on AWS), and a
+    token signing key made for this run: the demo's and the credentials CLI's tokens are signed with it."""
+    from export_api_local.signing_keys import SigningKeys
+
+    arns = emulator.create_secrets()
+    provisioned.physical_ids.update(arns)
+    if "JwtSigningKey" in arns and "JwtPublicKeys" in arns:
+        keys = SigningKeys(emulator.client("secretsmanager"), arns["JwtSigningKey"], arns["JwtPublicKeys"])
+        kid = keys.rotate()
+        say(f"Secrets: {', '.join(sorted(arns))} (token signing key {kid}, made for this run)")
+
+
 def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[AwsEmulator, Provisioned]:
     emulator = AwsEmulator(config.aws_host, config.aws_port, config.region)
     emulator.start()
@@ -94,6 +107,7 @@ def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[Aws
     tables = emulator.create_tables({"JobsTable": config.jobs_table_name, "ItemsTable": config.items_table_name})
     provisioned.physical_ids.update(tables)
     say(f"AWS emulator on {emulator.endpoint}: tables {', '.join(tables.values())}")
+    provision_secrets(emulator, provisioned, say)
     provision_workflow(config, provisioned, say)
     return emulator, provisioned
 
@@ -113,8 +127,8 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
     overrides = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", **provisioned.environment}
     environment, unresolved = function_environment(resolver, overrides)
     if unresolved:
-        # Secrets Manager references: the application's local defaults (export_api.settings) apply.
-        say(f"Not resolvable locally, application defaults apply: {', '.join(sorted(unresolved))}")
+        # The functions refuse what they need and lack (export_api.startup names it).
+        say(f"Not resolvable locally, left unset: {', '.join(sorted(unresolved))}")
     for name, value in environment.items():
         os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
     return environment

@@ -14,7 +14,7 @@ from export_api.http.idempotency import IdempotencyKey, answered, idempotent_req
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
 
@@ -54,6 +54,7 @@ def admin_router() -> APIRouter:
                 )
             ],
             _ENTRIES,
+            scope=Scope.ADMIN,
         )
         body = {"data": [body_of(e) for e in outcome.value]}
         return answered(ContractJSONResponse(body, status_code=201), outcome)

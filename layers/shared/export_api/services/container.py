@@ -56,8 +56,8 @@ def build_workflow(settings: Settings, jobs: JobsRepository, job_items: JobItems
 
 
 def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> Services:
-    jobs_repository = JobsRepository(settings.jobs_table_name)
-    items_repository = ItemsRepository(settings.items_table_name, jobs_repository)
+    jobs_repository = JobsRepository(settings.required("jobs_table_name"))
+    items_repository = ItemsRepository(settings.required("items_table_name"), jobs_repository)
     job_items = JobItemsService(items_repository)
     jobs = ExportJobsService(
         jobs_repository,
