@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz
+.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
+	browser-install browser-check lock
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
@@ -47,6 +48,18 @@ FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/local/test_fuzz.py
 
+# The job console (/console) in a real browser: headless Chromium from Debian's packages opens the
+# jobs page and two job pages of `make run`'s demo, fails on a console error or an empty graph, and
+# keeps screenshots in .local/browser-check/ (BROWSER_CHECK_ARGS=--docs refreshes docs/console-job.png).
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+browser-install:
+	@test -x "$(CHROMIUM)" || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+browser-check: $(STAMP) browser-install
+	$(BIN)/python -m tests.browser.console_check --chromium $(CHROMIUM) $(BROWSER_CHECK_ARGS)
+
 # Figures of issue 7 (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
@@ -55,6 +68,13 @@ bench: $(STAMP)
 # .local/demo.json; Ctrl-C stops it. Settings: see "Configuration" in README.md.
 run: $(STAMP)
 	$(BIN)/python -m export_api_local
+
+# The shared layer's requirements: pyproject.toml's runtime dependencies resolved for the layer's platform
+# (Lambda arm64, python3.12), every package pinned with its hashes. `sam build` installs exactly these
+# (pip's hash-checking mode). Run after changing a dependency; tests/test_layer_lock.py checks the two agree.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 \
+		--generate-hashes --custom-compile-command 'make lock' -o layers/shared/requirements.txt
 
 # SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
 # app's), on the template's runtime: `sam build` without a container needs python3.12 on PATH.

@@ -23,9 +23,9 @@ def create_tables() -> None:
     settings = get_settings()
     client = boto3.client("dynamodb")
     for logical_id, name in (
-        ("JobsTable", settings.jobs_table_name),
-        ("ItemsTable", settings.items_table_name),
-        ("CredentialsTable", settings.credentials_table_name),
+        ("JobsTable", settings.required("jobs_table_name")),
+        ("ItemsTable", settings.required("items_table_name")),
+        ("CredentialsTable", settings.required("credentials_table_name")),
     ):
         client.create_table(**table_definition(logical_id, name))
 
@@ -33,7 +33,11 @@ def create_tables() -> None:
 def drop_tables() -> None:
     settings = get_settings()
     client = boto3.client("dynamodb")
-    for name in (settings.jobs_table_name, settings.items_table_name, settings.credentials_table_name):
+    for name in (
+        settings.required("jobs_table_name"),
+        settings.required("items_table_name"),
+        settings.required("credentials_table_name"),
+    ):
         client.delete_table(TableName=name)
 
 

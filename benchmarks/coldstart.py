@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from export_api.auth.tokens import TokenCodec
 from export_api.settings import get_settings
 from moto.server import ThreadedMotoServer
 
 from benchmarks.api import event_for
+from benchmarks.credentials import signer
 from benchmarks.data import Company
 from benchmarks.report import ROOT, Row, verdict
 
@@ -131,10 +131,7 @@ def _targets(runs: int) -> dict[str, Target]:
     # A job per run for the events, each of its own company (one unfinished export per company).
     owners = [Company.through_api(1) for _ in range(3 * runs)]
     pending = [(owner, owner.create_job(owner.entry_ids)) for owner in owners]
-    settings = get_settings()
-    token = TokenCodec(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience).mint(
-        "benchmark", [company.company_id], ["export-jobs:read"]
-    )
+    token = signer().mint("benchmark", [company.company_id], ["export-jobs:read"])
 
     def same(method: str, path: str, query: dict[str, Any] | None = None) -> Callable[[int], Events]:
         def events(_: int) -> Events:
@@ -232,11 +229,11 @@ def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
     env.update(
         {
             "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-            "JOBS_TABLE_NAME": settings.jobs_table_name,
-            "ITEMS_TABLE_NAME": settings.items_table_name,
-            "CREDENTIALS_TABLE_NAME": settings.credentials_table_name,
-            "CURSOR_SECRET": settings.cursor_secret,
-            "JWT_SECRET": settings.jwt_secret,
+            "JOBS_TABLE_NAME": settings.required("jobs_table_name"),
+            "ITEMS_TABLE_NAME": settings.required("items_table_name"),
+            "CREDENTIALS_TABLE_NAME": settings.required("credentials_table_name"),
+            "CURSOR_SECRET_ARN": settings.required("cursor_secret_arn"),
+            "JWT_PUBLIC_KEYS_ARN": settings.required("jwt_public_keys_arn"),
             "JWT_ISSUER": settings.jwt_issuer,
             "JWT_AUDIENCE": settings.jwt_audience,
             # As deployed (template.yaml): INFO logs, metrics on, tracing off outside Lambda.

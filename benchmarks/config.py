@@ -20,8 +20,10 @@ ENVIRONMENT = {
     "JOBS_TABLE_NAME": "bench-jobs",
     "ITEMS_TABLE_NAME": "bench-items",
     "CREDENTIALS_TABLE_NAME": "bench-credentials",
-    "CURSOR_SECRET": "benchmark-cursor-secret-0123456789",
-    "JWT_SECRET": "benchmark-jwt-secret-0123456789-0123456789",
+    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
+    # Secrets Manager names: made in moto for each run (benchmarks/credentials.py).
+    "CURSOR_SECRET_ARN": "bench-cursor-secret",
+    "JWT_PUBLIC_KEYS_ARN": "bench-jwt-public-keys",
     "POWERTOOLS_SERVICE_NAME": "export-api-bench",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",

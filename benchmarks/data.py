@@ -14,43 +14,25 @@ from typing import Any
 from uuid import UUID
 
 from boto3.dynamodb.types import TypeSerializer
+from export_api.admin_api.accounting_entries import AccountingEntryModel
+from export_api.admin_api.accounting_settings import AccountingSettingsModel
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob, ExportJobItem, ItemCounts
 from export_api.repositories import items as items_records
 from export_api.repositories import jobs as jobs_records
+from export_api.repositories.accounting_settings import AccountingSettingsRecord
 from export_api.settings import get_settings
 
 from benchmarks.api import ADMIN, Identity, request
+from export_api_local import accounting_entries as factory
 
 _SERIALIZER = TypeSerializer()
 
 
-def accounting_entry(entry_id: str, index: int = 0) -> dict[str, Any]:
-    """An accounting entry in the richest export item shape (about 1.3 KB stored)."""
-    return {
-        "accountingEntryId": entry_id,
-        "type": "card_purchase",
-        "date": f"2026-10-{(index % 28) + 1:02d}T10:00:00Z",
-        "note": f"Team lunch #{index}",
-        "amount": {
-            "inSupplierCurrency": {"currency": "EUR", "value": 12.5 + index},
-            "inWalletCurrency": {"currency": "DKK", "value": 93.25 + index},
-        },
-        "accountingEntryLines": [
-            {
-                "accountingEntryLineId": str(uuid.uuid4()),
-                "lineAmount": {"inWalletCurrency": {"currency": "DKK", "value": 93.25 + index}},
-                "account": {"id": str(uuid.uuid4()), "name": "Meals", "code": "6100"},
-                "tags": [{"code": "P1", "groupCode": "PROJECT", "id": str(uuid.uuid4())}],
-                "tax": {"rate": 25, "type": "inclusive", "code": "S25"},
-            }
-        ],
-        "files": [{"url": "https://files.example.com/receipt.pdf", "type": "application/pdf", "size": 2048}],
-        "supplier": {"name": "Cafe Central", "country": "DK"},
-        "user": {"id": str(uuid.uuid4()), "name": "Ada"},
-        "bookkeeping": {"method": "journal"},
-    }
+def accounting_entry(entry_id: str, index: int = 0, company_id: str | None = None) -> dict[str, Any]:
+    """Accounting entry number `index` as the admin API takes it (export_api_local.accounting_entries)."""
+    return factory.accounting_entry(entry_id, index, company_id)
 
 
 def sorted_ids(count: int) -> list[str]:
@@ -72,7 +54,9 @@ class Company:
         company = cls(str(uuid.uuid4()), sorted_ids(entries))
         for start in range(0, entries, 100):
             chunk = company.entry_ids[start : start + 100]
-            company.ingest([accounting_entry(e, start + i) for i, e in enumerate(chunk)])
+            company.ingest([accounting_entry(e, start + i, company.company_id) for i, e in enumerate(chunk)])
+        settings = factory.accounting_settings(company.company_id)
+        request("PUT", f"/admin/companies/{company.company_id}/accounting-settings", ADMIN, body=settings, expect=200)
         return company
 
     def ingest(self, entries: list[dict[str, Any]]) -> None:
@@ -115,13 +99,14 @@ class MotoWriter:
 
 
 def _entry_template(company_id: UUID) -> AccountingEntry:
-    entry = AccountingEntry.model_validate(accounting_entry(str(uuid.uuid4()), 7))
-    return entry.model_copy(update={"company_id": company_id})
+    """An invoice (the largest kind: three lines, invoice information, vendor), as the admin API stores it."""
+    entry = accounting_entry(str(uuid.uuid4()), 1, str(company_id))
+    return AccountingEntryModel.model_validate(entry).to_domain(company_id)
 
 
 def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str, list[str]]:
-    """A pending job of `item_count` items and their accounting entries (export items are read through
-    them), the company's unfinished job; its id and entry ids."""
+    """A pending job of `item_count` items (job items and their accounting entries, from which export items
+    are projected when read) for a company whose Pleo account is mapped (its unfinished job); its id and entry ids."""
     settings = get_settings()
     company = UUID(company_id)
     job_id = uuid.uuid4()
@@ -154,14 +139,16 @@ def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str,
             entry = template.model_copy(update={"accounting_entry_id": UUID(entry_id)})
             yield items_records._entry_record(f"ENTRIES#{company}", entry)
 
-    writer.put(settings.items_table_name, records())
-    writer.put(settings.jobs_table_name, [jobs_records._to_record(job)])
+    writer.put(settings.required("items_table_name"), records())
+    mapped = AccountingSettingsModel.model_validate(factory.accounting_settings(company_id)).to_domain(company)
+    writer.put(settings.required("items_table_name"), [AccountingSettingsRecord.of(mapped).model_dump()])
+    writer.put(settings.required("jobs_table_name"), [jobs_records._to_record(job)])
     counter = {
         **jobs_records.company_key(company),
         jobs_records.job_counter(ExportJobStatus.PENDING): 1,
         jobs_records.OPEN_JOB: str(job_id),
     }
-    writer.put(settings.jobs_table_name, [counter])
+    writer.put(settings.required("jobs_table_name"), [counter])
     return str(job_id), entry_ids
 
 
@@ -196,6 +183,6 @@ def seed_company_jobs(writer: MotoWriter, job_count: int) -> tuple[str, list[str
     counts: dict[str, int] = {}
     for job in jobs:
         counts[jobs_records.job_counter(job.status)] = counts.get(jobs_records.job_counter(job.status), 0) + 1
-    writer.put(settings.jobs_table_name, [jobs_records._to_record(job) for job in jobs])
-    writer.put(settings.jobs_table_name, [{**jobs_records.company_key(company), **counts}])
+    writer.put(settings.required("jobs_table_name"), [jobs_records._to_record(job) for job in jobs])
+    writer.put(settings.required("jobs_table_name"), [{**jobs_records.company_key(company), **counts}])
     return str(company), [jobs_records.sort_key(job) for job in jobs]

@@ -9,6 +9,7 @@ from moto import mock_aws
 
 from benchmarks import access, coldstart, package, scaling, warm, webhooks, workflow
 from benchmarks.config import Sizes
+from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto
 from benchmarks.meter import Meter, moto_lookups
 from benchmarks.report import Row, document
@@ -24,6 +25,7 @@ def run_all(sizes: Sizes, progress: IO[str] | None = None) -> tuple[list[Row], d
             progress.flush()
 
     with mock_aws(), faster_moto():
+        create_secrets()
         meter = Meter(*moto_lookups(os.environ["AWS_DEFAULT_REGION"]))
         meter.install()
         try:

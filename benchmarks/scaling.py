@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from export_api.pagination import CursorCodec
+from export_api.pagination import cursor_codec
 from export_api.settings import get_settings
 
 from benchmarks.access import describe
@@ -38,7 +38,7 @@ def cursor_at(first_page: Answer, position: str) -> str:
     """
     end_cursor = str(first_page.body["pagination"]["endCursor"])
     payload = json.loads(base64.b32decode(end_cursor.split("~")[0]))
-    return CursorCodec(get_settings().cursor_secret).encode(position, str(payload["q"]))
+    return cursor_codec(get_settings()).encode(position, str(payload["q"]))
 
 
 @dataclass

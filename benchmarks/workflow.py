@@ -79,7 +79,7 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
         sfn = boto3.client("stepfunctions", region_name=stack.region)
 
         def awaiting(job_id: str) -> str | None:
-            job = lookup(settings.jobs_table_name, {"pk": {"S": f"JOB#{job_id}"}}) or {}
+            job = lookup(settings.required("jobs_table_name"), {"pk": {"S": f"JOB#{job_id}"}}) or {}
             return str(job["workflowAwaiting"]["S"]) if "workflowAwaiting" in job else None
 
         def ended(job_id: str) -> bool:

@@ -6,7 +6,7 @@ that `export_api_local.environment` prepares from template.yaml.
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,8 +65,8 @@ class LocalConfig:
     demo: bool = True
     demo_entries_per_company: int = 300
     demo_company_ids: tuple[str, ...] = DEMO_COMPANY_IDS
-    # Lifetime of the demo bearer tokens written to demo.json.
-    demo_token_ttl_seconds: int = 7 * 86_400
+    # Lifetime of the demo bearer tokens written to demo.json (the authorizers accept at most 24 h).
+    demo_token_ttl_seconds: int = 86_400
     # Where demo.json (ids and credentials) is written.
     state_dir: Path = field(default_factory=lambda: ROOT / ".local")
     jobs_table_name: str = "export-api-jobs"
@@ -111,3 +111,23 @@ class LocalConfig:
 def _connectable(host: str) -> str:
     """An address a client on this machine can connect to, for a server listening on `host`."""
     return "127.0.0.1" if host in {"0.0.0.0", "", "::"} else host
+
+
+def apply_local_defaults(environ: MutableMapping[str, str] | None = None) -> None:
+    """Table and secret names of `make run`'s emulator, for the operator CLIs (credentials, trace,
+    reconcile) run against it: a value already in the environment (a deployed stack's) wins. The
+    application itself has no defaults (export_api.settings)."""
+    from export_api_local.emulator import secret_name, table_name
+
+    env = os.environ if environ is None else environ
+    defaults = LocalConfig.from_env(env)
+    local = {
+        "JOBS_TABLE_NAME": table_name("JobsTable", {"JobsTable": defaults.jobs_table_name}),
+        "ITEMS_TABLE_NAME": table_name("ItemsTable", {"ItemsTable": defaults.items_table_name}),
+        "IDEMPOTENCY_TABLE_NAME": table_name("IdempotencyTable", {}),
+        "CREDENTIALS_TABLE_NAME": table_name("CredentialsTable", {}),
+        "CURSOR_SECRET_ARN": secret_name("CursorSecret"),
+        "JWT_PUBLIC_KEYS_ARN": secret_name("JwtPublicKeys"),
+    }
+    for name, value in local.items():
+        env.setdefault(name, value)

@@ -1,9 +1,10 @@
 """Demo data, made through the API: what an operator and an integration would do, request by request.
 
-Each demo company gets accounting entries (admin API), then export jobs (v1 create) taken through
-their lifecycle with events and item results (v3). A company has one unfinished export at a time, so
-its closed jobs come first and its one open job last; the first company's open job is pending, the
-next one's in progress, and so on, so that every job status exists:
+Each demo company gets realistic accounting entries of every kind (export_api_local/accounting_entries.py)
+and its accounting settings (admin API), then export jobs (v1 create) taken through their lifecycle with
+events and item results (v3). A company has one unfinished export at a time, so its closed jobs come
+first and its one open job last; the first company's open job is pending, the next one's in progress,
+and so on, so that every job status exists:
 
 | job                   | items | what happened                                            |
 |-----------------------|-------|----------------------------------------------------------|
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from export_api_local.accounting_entries import accounting_entry, accounting_settings
 from export_api_local.gateway import Gateway, HttpRequest
 
 COMPANY_SCOPES = ("export-jobs:read", "export-jobs:write", "export-items:read")
@@ -40,8 +42,6 @@ JOB_LAYOUT: tuple[tuple[str, float], ...] = (
 # Each company's one unfinished job, made last, in turn: the first company's is pending.
 OPEN_JOBS: tuple[tuple[str, float], ...] = (("pending", 0.40), ("in_progress", 0.10))
 MIN_ENTRIES = (len(JOB_LAYOUT) + 1) * 2 + 2
-SUPPLIERS = (("Cafe Central", "DK"), ("Nordic Rail", "SE"), ("Office Depot", "DE"), ("Taxa 4x35", "DK"))
-ACCOUNTS = (("Meals", "6100"), ("Travel", "6200"), ("Office supplies", "6300"), ("Software", "6400"))
 
 
 class DemoError(Exception):
@@ -59,46 +59,19 @@ class DemoCredentials:
     @classmethod
     def mint(cls, company_ids: Sequence[str], ttl: timedelta) -> "DemoCredentials":
         # Imported here: the application reads its settings once, after the local environment is set.
-        from export_api.services.authentication import get_authentication
+        from export_api.services.authentication import get_api_keys
+        from export_api.settings import get_settings
 
-        authentication = get_authentication()
-        tokens = {c: authentication.tokens.mint(f"demo-{c}", [c], COMPANY_SCOPES, ttl=ttl) for c in company_ids}
-        keys = {}
-        for company_id in company_ids:
-            key = authentication.issue_api_key([company_id], COMPANY_SCOPES, "demo integration (make run)")
-            keys[company_id] = f"{key.key_id}:{key.secret}"
-        admin = authentication.tokens.mint("demo-admin", [], ["admin"], ttl=ttl)
-        return cls(tokens, keys, admin)
+        from export_api_local.signing_keys import configured_signing_keys
 
-
-def accounting_entry(company_id: str, entry_id: str, index: int) -> dict[str, Any]:
-    """A card purchase in the richest export item shape (the admin API's AccountingEntry)."""
-    supplier, country = SUPPLIERS[index % len(SUPPLIERS)]
-    account, code = ACCOUNTS[index % len(ACCOUNTS)]
-    amount = round(10 + (index * 37 % 900) + (index % 100) / 100, 2)
-    day = datetime(2026, 10, 1, 9, 0, tzinfo=UTC) + timedelta(hours=7 * index)
-    return {
-        "accountingEntryId": entry_id,
-        "companyId": company_id,
-        "type": "card_purchase",
-        "date": day.isoformat().replace("+00:00", "Z"),
-        "note": f"{account} at {supplier} (demo entry {index + 1})",
-        "amount": {
-            "inSupplierCurrency": {"currency": "EUR", "value": amount},
-            "inWalletCurrency": {"currency": "DKK", "value": round(amount * 7.46, 2)},
-        },
-        "accountingEntryLines": [
-            {
-                "accountingEntryLineId": str(uuid.uuid5(uuid.UUID(entry_id), "line-1")),
-                "lineAmount": {"inWalletCurrency": {"currency": "DKK", "value": round(amount * 7.46, 2)}},
-                "account": {"id": str(uuid.uuid5(uuid.UUID(company_id), code)), "name": account, "code": code},
-                "tax": {"rate": 25, "type": "inclusive", "code": "S25"},
-            }
-        ],
-        "supplier": {"name": supplier, "country": country},
-        "user": {"id": str(uuid.uuid5(uuid.UUID(company_id), "demo-user")), "name": "Demo User"},
-        "bookkeeping": {"method": "journal"},
-    }
+        keys = configured_signing_keys()
+        signer = keys.signer(get_settings())
+        tokens = {c: signer.mint(f"demo-{c}", [c], COMPANY_SCOPES, ttl=ttl) for c in company_ids}
+        api_keys = get_api_keys()
+        # The key alone: HTTP basic with the key as the user name and an empty password.
+        company_keys = {c: api_keys.issue([c], COMPANY_SCOPES, "demo integration (make run)").key for c in company_ids}
+        admin = keys.signer(get_settings(), admin=True).mint("demo-admin", [], ["admin"], ttl=ttl)
+        return cls(tokens, company_keys, admin)
 
 
 @dataclass
@@ -178,9 +151,13 @@ class DemoLoader:
         entry_ids = sorted(str(uuid.uuid5(namespace, f"entry-{i}")) for i in range(self.entries_per_company))
         for number, batch in enumerate(_batches(entry_ids)):
             start = number * PUT_BATCH
-            entries = [accounting_entry(company_id, e, start + i) for i, e in enumerate(batch)]
+            entries = [accounting_entry(e, start + i, company_id) for i, e in enumerate(batch)]
             self.admin.call("POST", f"/admin/companies/{company_id}/accounting-entries", entries)
-        self.progress(f"company {company_id}: {len(entry_ids)} accounting entries")
+        # Its Pleo account mapped to a contra account, so v3 serves its export items.
+        self.admin.call("PUT", f"/admin/companies/{company_id}/accounting-settings", accounting_settings(company_id))
+        self.progress(
+            f"company {company_id}: {len(entry_ids)} accounting entries (export_api_local/accounting_entries.py)"
+        )
         company = DemoCompany(company_id, entry_ids)
         client = LocalClient(self.gateway, self.credentials.company_tokens[company_id])
         cursor = 0

@@ -8,6 +8,7 @@ are created from template.yaml's own definitions.
 import json
 import logging
 import re
+import secrets
 import socket
 import threading
 import urllib.request
@@ -35,6 +36,12 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
             probe.bind((host, port))
         except OSError as error:
             raise PortInUse(f"{what} cannot listen on {host}:{port} ({error.strerror}).") from None
+
+
+def secret_name(logical_id: str) -> str:
+    """The local name of one of the template's secrets (a name is as good as an ARN as a SecretId)."""
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
+    return f"export-api-local-{kebab}"
 
 
 def table_name(logical_id: str, names: dict[str, str]) -> str:
@@ -128,6 +135,18 @@ class AwsEmulator:
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+
+    def create_secrets(self) -> dict[str, str]:
+        """Creates every AWS::SecretsManager::Secret of the template with its own initial value (a
+        random one for GenerateSecretString); returns logical id -> ARN."""
+        client = self.client("secretsmanager")
+        created = {}
+        for logical_id, properties in resources_of_type("AWS::SecretsManager::Secret").items():
+            value = properties.get("SecretString")
+            if not isinstance(value, str):
+                value = secrets.token_urlsafe(36)
+            created[logical_id] = str(client.create_secret(Name=secret_name(logical_id), SecretString=value)["ARN"])
+        return created
 
     def create_tables(self, names: dict[str, str]) -> dict[str, str]:
         """Creates every AWS::DynamoDB::Table of the template; returns logical id -> table name."""

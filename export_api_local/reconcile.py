@@ -21,6 +21,7 @@ from export_api.models.workflow import ReconcileAction
 from export_api.services.container import build_services
 from export_api.settings import Settings
 
+from export_api_local.config import apply_local_defaults
 from export_api_local.trace import find_state_machine, use_endpoint
 
 
@@ -33,6 +34,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     stream = out or sys.stdout
     use_endpoint(args.endpoint_url, args.region)
+    apply_local_defaults()
     settings = Settings(state_machine_arn=find_state_machine(args.state_machine_arn))
     services = build_services(settings)
     status = 0

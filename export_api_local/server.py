@@ -100,6 +100,19 @@ def provision_workflow(config: LocalConfig, provisioned: Provisioned, say: Calla
     say(f"Workflow: state machine {provisioned.state_machine_arn}")
 
 
+def provision_secrets(emulator: AwsEmulator, provisioned: Provisioned, say: Callable[[str], None]) -> None:
+    """The template's secrets in the emulator (the functions read them at run time, as on AWS), and a
+    token signing key made for this run: the demo's and the credentials CLI's tokens are signed with it."""
+    from export_api_local.signing_keys import SigningKeys
+
+    arns = emulator.create_secrets()
+    provisioned.physical_ids.update(arns)
+    if "JwtSigningKey" in arns and "JwtPublicKeys" in arns:
+        keys = SigningKeys(emulator.client("secretsmanager"), arns["JwtSigningKey"], arns["JwtPublicKeys"])
+        kid = keys.rotate()
+        say(f"Secrets: {', '.join(sorted(arns))} (token signing key {kid}, made for this run)")
+
+
 def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[AwsEmulator, Provisioned]:
     emulator = AwsEmulator(config.aws_host, config.aws_port, config.region)
     emulator.start()
@@ -108,6 +121,7 @@ def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[Aws
     tables = emulator.create_tables({"JobsTable": config.jobs_table_name, "ItemsTable": config.items_table_name})
     provisioned.physical_ids.update(tables)
     say(f"AWS emulator on {emulator.endpoint}: tables {', '.join(tables.values())}")
+    provision_secrets(emulator, provisioned, say)
     queues = create_queues(emulator.client("sqs"))
     for logical_id, queue in queues.items():
         # !Ref of a queue is its URL; !GetAtt gives its ARN and name.
@@ -141,8 +155,8 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
     }
     environment, unresolved = function_environment(resolver, overrides)
     if unresolved:
-        # Secrets Manager references: the application's local defaults (export_api.settings) apply.
-        say(f"Not resolvable locally, application defaults apply: {', '.join(sorted(unresolved))}")
+        # The functions refuse what they need and lack (export_api.startup names it).
+        say(f"Not resolvable locally, left unset: {', '.join(sorted(unresolved))}")
     for name, value in environment.items():
         os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
     return environment
@@ -225,6 +239,7 @@ def banner(config: LocalConfig, gateway: Gateway, provisioned: Provisioned) -> s
         "Export API is running (Ctrl-C stops it)",
         f"  API           {config.base_url}   ({len(gateway.routes)} routes from template.yaml)",
         f"  Swagger UI    {config.base_url}/docs   (admin API: {config.base_url}/docs/admin)",
+        f"  Job console   {config.base_url}/console   (sign in with admin.bearerToken of the demo file)",
         f"  AWS emulator  {config.aws_endpoint}   (region {config.region}, any credentials)",
         f"  Workflow      {workflow}",
         f"  Demo data     {demo}   (company ids, job ids, credentials)",

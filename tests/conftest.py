@@ -14,7 +14,10 @@ os.environ.update(
         "ITEMS_TABLE_NAME": "test-items",
         "IDEMPOTENCY_TABLE_NAME": "test-idempotency",
         "WEBHOOKS_TABLE_NAME": "test-webhooks",
-        "CURSOR_SECRET": "test-cursor-secret-0123456789",
+        # Secrets Manager names: the secrets are made per session (tests/support/keys.py).
+        "CURSOR_SECRET_ARN": "test-cursor-secret",
+        "JWT_PUBLIC_KEYS_ARN": "test-jwt-public-keys",
+        "CREDENTIALS_TABLE_NAME": "test-credentials",
         "POWERTOOLS_SERVICE_NAME": "export-api-tests",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "ExportApiTests",
@@ -33,7 +36,7 @@ from moto import mock_aws
 
 from export_api_local.queues import SqsEventSource, create_queues
 from export_api_local.template import table_definition
-from tests.support import moto_lock
+from tests.support import keys, moto_lock
 from tests.support.api import ApiClient
 from tests.support.data import Company
 from tests.support.webhooks import Webhooks, delivery_mapping
@@ -51,6 +54,7 @@ def aws_mock() -> Iterator[None]:
     # moto's DynamoDB is not thread-safe; DynamoDB is (tests/support/moto_lock.py).
     moto_lock.install()
     with mock_aws():
+        keys.create_secrets(boto3.client("secretsmanager"))
         yield
 
 

@@ -38,7 +38,8 @@ def _interface(node: Any, spec: dict[str, Any]) -> Any:
     node = _resolve(spec, node)
     if isinstance(node, dict):
         return {
-            key: _interface(value, spec)
+            # A published `pattern` that is no regular expression is kept under this name (decisions.md).
+            ("pattern" if key == "x-published-pattern" else key): _interface(value, spec)
             for key, value in node.items()
             if key not in _PROSE and not (isinstance(_resolve(spec, value), dict) and _addition(spec, value))
         }

@@ -22,6 +22,7 @@ GROUPS = {
     "export-items-list.json": ("GET", "/v3/export-items"),
     "admin-ingest-accounting-entries.json": ("POST", "/admin/companies/{companyId}/accounting-entries"),
     "admin-list-accounting-entries.json": ("GET", "/admin/companies/{companyId}/accounting-entries"),
+    "admin-put-accounting-settings.json": ("PUT", "/admin/companies/{companyId}/accounting-settings"),
     "health.json": ("GET", "/health"),
 }
 
@@ -87,6 +88,9 @@ def test_samples_run_against_the_handlers(tables: None) -> None:
     status, body = send(load("admin-list-accounting-entries.json"))
     assert status == 200
     assert body["pagination"]["total"] == 2
+    status, body = send(load("admin-put-accounting-settings.json"))
+    assert status == 200
+    assert body["data"]["allContraAccountsMapped"] is True
     status, body = send(load("export-jobs-create.json"))
     assert status == 200
     job_id = body["data"]["id"]

@@ -2,7 +2,10 @@
 
 from export_api.http.app import create_app, lambda_handler
 from export_api.http.export_items import export_items_router
+from export_api.startup import CURSORS, TABLES, require_configuration
 from export_api.versions import VERSIONS
+
+require_configuration("export-items", TABLES, CURSORS)
 
 app = create_app("Export items", [export_items_router(version) for version in VERSIONS])
 handler = lambda_handler(app, service="export-items")

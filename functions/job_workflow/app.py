@@ -6,9 +6,11 @@ from typing import Any
 from export_api.models.workflow import WorkflowStep
 from export_api.observability import bind_job, get_logger, instrument
 from export_api.services.container import get_services
+from export_api.startup import TABLES, require_configuration
 from pydantic import TypeAdapter
 
 logger = get_logger("job-workflow")
+require_configuration("job-workflow", TABLES)
 _STEP: TypeAdapter[WorkflowStep] = TypeAdapter(WorkflowStep)
 
 

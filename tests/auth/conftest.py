@@ -6,20 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from export_api.auth.tokens import TokenCodec
-from export_api.services.authentication import AuthenticationService, get_authentication
+from export_api.auth.tokens import generate_key_pair
+from export_api.services.authentication import ApiKeys, get_api_keys
 from export_api.settings import get_settings
 
 from export_api_local.template import table_definition
 from tests.auth.support import call
-from tests.support.data import accounting_entry
+from tests.support.data import accounting_entry, accounting_settings
+from tests.support.keys import signer
 
 ALL_SCOPES = ["export-jobs:read", "export-jobs:write", "export-items:read"]
 
 
 @pytest.fixture
 def credentials_table(tables: None) -> Iterator[str]:
-    name = get_settings().credentials_table_name
+    name = get_settings().required("credentials_table_name")
     client = boto3.client("dynamodb")
     client.create_table(**table_definition("CredentialsTable", name))
     yield name
@@ -27,8 +28,8 @@ def credentials_table(tables: None) -> Iterator[str]:
 
 
 @pytest.fixture
-def authentication(credentials_table: str) -> AuthenticationService:
-    return get_authentication()
+def api_keys(credentials_table: str) -> ApiKeys:
+    return get_api_keys()
 
 
 @dataclass
@@ -39,24 +40,28 @@ class Tenant:
     bearer: str
 
 
+# A key pair the authorizers do not know (not in the published key set), with the session key's kid.
+_FORGED_KEY, _ = generate_key_pair("tests-1")
+
+
 def mint(company_id: str | None, scopes: list[str] | None = None, **overrides: object) -> str:
-    settings = get_settings()
-    codec = TokenCodec(
-        str(overrides.get("secret", settings.jwt_secret)),
-        settings.jwt_issuer,
-        str(overrides.get("audience", settings.jwt_audience)),
-    )
+    """A token for `company_id`; `forged`: signed with an unknown key, `audience`, `expired`, `admin`."""
+    admin = bool(overrides.get("admin"))
+    token_signer = signer(admin=admin, private_jwk=_FORGED_KEY if overrides.get("forged") else None)
+    if "audience" in overrides:
+        token_signer.audience = str(overrides["audience"])
     now = datetime.now(UTC) - timedelta(hours=2) if overrides.get("expired") else None
     companies = [company_id] if company_id else []
-    return codec.mint("tests", companies, ALL_SCOPES if scopes is None else scopes, now=now)
+    return token_signer.mint("tests", companies, ALL_SCOPES if scopes is None else scopes, now=now)
 
 
 def admin_token() -> str:
-    return "Bearer " + mint(None, scopes=["admin"])
+    return "Bearer " + mint(None, scopes=["admin"], admin=True)
 
 
-def basic(key_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+def basic(key: str, password: str = "") -> str:
+    """HTTP basic as Pleo documents it for API keys: the key as the user name, an empty password."""
+    return "Basic " + base64.b64encode(f"{key}:{password}".encode()).decode()
 
 
 def make_tenant(entries: int = 5) -> Tenant:
@@ -66,9 +71,16 @@ def make_tenant(entries: int = 5) -> Tenant:
         "POST",
         f"/admin/companies/{company_id}/accounting-entries",
         admin_token(),
-        json_body=[accounting_entry(e, i) for i, e in enumerate(entry_ids)],
+        json_body=[accounting_entry(e, i, company_id) for i, e in enumerate(entry_ids)],
     )
     assert response.status == 201, response.body
+    settings = call(
+        "PUT",
+        f"/admin/companies/{company_id}/accounting-settings",
+        admin_token(),
+        json_body=accounting_settings(company_id),
+    )
+    assert settings.status == 200, settings.body
     bearer = mint(company_id)
     created = call(
         "POST",
@@ -81,5 +93,5 @@ def make_tenant(entries: int = 5) -> Tenant:
 
 
 @pytest.fixture
-def tenants(authentication: AuthenticationService) -> tuple[Tenant, Tenant]:
+def tenants(api_keys: ApiKeys) -> tuple[Tenant, Tenant]:
     return make_tenant(), make_tenant()

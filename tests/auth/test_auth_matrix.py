@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 from export_api.auth.principal import Principal
-from export_api.auth.tokens import TokenCodec
-from export_api.settings import get_settings
 
 from tests.auth.conftest import ALL_SCOPES, Tenant, mint
 from tests.auth.support import AuthResponse, call
 from tests.support.contract import contract, operations
+from tests.support.keys import signer
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,8 @@ INVALID_CREDENTIALS: dict[str, CredentialCase] = {
     "malformed bearer": lambda _: "Bearer not.a.jwt",
     "malformed basic": lambda _: "Basic %%%",
     "unknown scheme": lambda t: "Token " + t.bearer,
-    "bad signature": lambda t: "Bearer " + mint(t.company_id, secret="another-secret-that-is-long-enough-000"),
+    "bad signature": lambda t: "Bearer " + mint(t.company_id, forged=True),
+    "admin audience": lambda t: "Bearer " + mint(t.company_id, admin=True),
     "expired": lambda t: "Bearer " + mint(t.company_id, expired=True),
     "wrong audience": lambda t: "Bearer " + mint(t.company_id, audience="someone-else"),
 }
@@ -130,10 +130,7 @@ def test_a_multi_company_token_must_name_the_company(tenants: tuple[Tenant, Tena
 
 
 def mint_many(companies: list[str]) -> str:
-    settings = get_settings()
-    return TokenCodec(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience).mint(
-        "tests", companies, ALL_SCOPES
-    )
+    return signer().mint("tests", companies, ALL_SCOPES)
 
 
 def test_principal_context_is_primitive_strings() -> None:

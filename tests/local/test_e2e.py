@@ -7,6 +7,7 @@ Bounded: the server must be ready within START_TIMEOUT seconds, every request ha
 wait has a deadline, and the server is stopped (Ctrl-C) at the end.
 """
 
+import base64
 import json
 import signal
 import subprocess
@@ -322,6 +323,29 @@ def receiver() -> Iterator[tuple[str, list[tuple[bytes, dict[str, str]]]]]:
     finally:
         http.shutdown()
         http.server_close()
+
+
+def _basic(server: Server, path: str, user: str, password: str) -> int:
+    credential = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request = urllib.request.Request(server.base_url + path, headers={"Authorization": f"Basic {credential}"})
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_api_keys_over_basic_auth_as_pleo_documents_them(server: Server) -> None:
+    # `curl -u "$KEY:"`: the key as the user name, an empty password.
+    company = server.demo["companies"][0]
+    key = company["apiKey"]
+    assert _basic(server, "/v3/export-jobs?limit=1", key, "") == 200
+    assert _basic(server, "/v3/export-jobs?limit=1", key, "a-password") == 401
+    # An admin token is no Export API credential, and an Export API token no admin one.
+    assert server.call("GET", "/v3/export-jobs", server.demo["admin"]["bearerToken"]).status == 401
+    path = f"/admin/companies/{company['companyId']}/accounting-entries"
+    assert server.call("GET", path, company["bearerToken"]).status == 401
+    assert server.call("GET", path, server.demo["admin"]["bearerToken"]).status == 200
 
 
 def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:

@@ -5,10 +5,9 @@ import json
 from typing import Any
 
 import pytest
-from export_api.settings import Settings
 
 from export_api_local.config import LocalConfig
-from export_api_local.emulator import table_name
+from export_api_local.emulator import secret_name, table_name
 from export_api_local.environment import STACK_NAME, Resolver, Unresolvable, declared_variables, function_environment
 from export_api_local.template import ROOT, load_template, resources_of_type
 
@@ -48,9 +47,9 @@ def test_function_environment_resolves_what_the_template_declares() -> None:
     assert environment["JOBS_TABLE_NAME"] == "local-JobsTable"
     assert environment["ITEMS_TABLE_NAME"] == "local-ItemsTable"
     assert environment["POWERTOOLS_TRACE_DISABLED"] == "true"
-    # Secrets Manager references have no local value: the application's defaults apply.
-    assert "CURSOR_SECRET" in unresolved
-    assert "CURSOR_SECRET" not in environment
+    # A secret the emulator has not provisioned has no local value: the variable is left unset.
+    assert "CURSOR_SECRET_ARN" in unresolved
+    assert "CURSOR_SECRET_ARN" not in environment
     assert set(environment) | set(unresolved) >= set(declared_variables())
 
 
@@ -72,11 +71,12 @@ def test_env_local_points_at_make_run() -> None:
     for variable, logical_id in (("CREDENTIALS_TABLE_NAME", "CredentialsTable"),):
         if variable in parameters:
             assert parameters[variable] == table_name(logical_id, {})
-    # The same secrets as the functions under make run (the application's defaults), so demo
+    # The same secrets as the functions under make run (read at run time from the emulator), so demo
     # tokens and cursors work against either.
-    for variable in ("CURSOR_SECRET", "JWT_SECRET"):
-        if variable in parameters:
-            assert parameters[variable] == Settings.model_fields[variable.lower()].default
+    for variable, logical_id in (("CURSOR_SECRET_ARN", "CursorSecret"), ("JWT_PUBLIC_KEYS_ARN", "JwtPublicKeys")):
+        assert parameters[variable] == secret_name(logical_id)
+    # Secret values are in no variable: only where to read them.
+    assert not {"CURSOR_SECRET", "JWT_SECRET"} & set(declared_variables())
 
 
 def test_env_local_names_the_state_machine_make_run_creates() -> None:

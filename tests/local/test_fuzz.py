@@ -18,6 +18,7 @@ same requests each run, no example database). `make fuzz` runs it with FUZZ_EXAM
 the counts.
 """
 
+import copy
 import hashlib
 import os
 from collections import Counter
@@ -149,9 +150,10 @@ def _version(path: str) -> str:
     return path.split("/")[1]
 
 
-def _fuzz(spec_path: Path, target: Target, token: str, tally: Tally) -> None:
-    schema = schemathesis.openapi.from_path(spec_path)
-    spec = load_spec(spec_path)
+def _fuzz(spec_path: Path, target: Target, token: str, tally: Tally, spec: dict[str, Any] | None = None) -> None:
+    """`spec` (the document at `spec_path` unless given) is what requests are made from and checked against."""
+    spec = spec or load_spec(spec_path)
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec))
     session = requests.Session()
     operations = []
     for result in schema.get_all_operations():

@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from export_api.services.authentication import get_authentication
 from export_api.settings import get_settings
 
 from export_api_local import gateway as gateway_module
@@ -19,12 +18,13 @@ from export_api_local import template
 from export_api_local.gateway import Gateway, HttpRequest, HttpResponse
 from export_api_local.template import routes, table_definition
 from tests.support.data import accounting_entry
+from tests.support.keys import signer
 
 ALL_SCOPES = ["export-jobs:read", "export-jobs:write", "export-items:read"]
 
 
 def token(companies: list[str], scopes: list[str]) -> str:
-    return get_authentication().tokens.mint("gateway-tests", companies, scopes, ttl=timedelta(minutes=5))
+    return signer(admin="admin" in scopes).mint("gateway-tests", companies, scopes, ttl=timedelta(minutes=5))
 
 
 def request(
@@ -53,8 +53,9 @@ def concrete(path: str) -> str:
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replaces every function's handler by one that records the event it gets."""
+def captured(monkeypatch: pytest.MonkeyPatch, aws_mock: None) -> list[dict[str, Any]]:
+    """Replaces every function's handler by one that records the event it gets (the authorizers still read
+    their key set from Secrets Manager: moto)."""
     events: list[dict[str, Any]] = []
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -188,11 +189,13 @@ def test_the_authorizer_answers_before_the_function(captured: list[dict[str, Any
     assert missing.json()["type"] == "UNAUTHORIZED"
     forged = gateway.handle(request("GET", "/v3/export-jobs", headers=[("authorization", "Bearer nope")]))
     assert forged.status == 401
-    # The admin routes' authorizer wants the admin scope.
+    # The admin routes' authorizer wants an admin token (its own audience: an Export API token is
+    # not one) with the admin scope.
     company = str(uuid.uuid4())
-    denied = gateway.handle(
-        request("GET", f"/admin/companies/{company}/accounting-entries", bearer=token([company], ALL_SCOPES))
-    )
+    path = f"/admin/companies/{company}/accounting-entries"
+    assert gateway.handle(request("GET", path, bearer=token([company], ALL_SCOPES))).status == 401
+    admin_audience = signer(admin=True).mint("gateway-tests", [company], ALL_SCOPES, ttl=timedelta(minutes=5))
+    denied = gateway.handle(request("GET", path, bearer=admin_audience))
     assert denied.status == 403
     assert denied.json()["type"] == "FORBIDDEN"
     assert captured == []
@@ -213,7 +216,7 @@ def test_a_function_that_fails_is_a_502(monkeypatch: pytest.MonkeyPatch) -> None
 
 @pytest.fixture
 def credentials_table(tables: None) -> Iterator[None]:
-    name = get_settings().credentials_table_name
+    name = get_settings().required("credentials_table_name")
     client = boto3.client("dynamodb")
     client.create_table(**table_definition("CredentialsTable", name))
     yield

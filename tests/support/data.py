@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from export_api_local import accounting_entries as factory
 from tests.support.api import ADMIN, ApiClient, Identity
 
 ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
@@ -16,33 +17,14 @@ CLOSING = [
 ]
 
 
-def accounting_entry(entry_id: str, index: int = 0) -> dict[str, Any]:
-    """An accounting entry in the richest export item shape."""
-    return {
-        "accountingEntryId": entry_id,
-        "type": "card_purchase",
-        "subType": None,
-        "date": f"2026-10-{(index % 28) + 1:02d}T10:00:00Z",
-        "note": f"Team lunch #{index}",
-        "amount": {
-            "inSupplierCurrency": {"currency": "EUR", "value": 12.5 + index},
-            "inWalletCurrency": {"currency": "DKK", "value": 93.25 + index},
-        },
-        "accountingEntryLines": [
-            {
-                "accountingEntryLineId": str(uuid.uuid4()),
-                "lineAmount": {"inWalletCurrency": {"currency": "DKK", "value": 93.25 + index}},
-                "account": {"id": str(uuid.uuid4()), "name": "Meals", "code": "6100", "identifier": None},
-                "tags": [{"code": "P1", "groupCode": "PROJECT", "id": str(uuid.uuid4())}],
-                "tax": {"rate": 25, "type": "inclusive", "code": "S25"},
-            }
-        ],
-        "files": [{"url": "https://files.example.com/receipt.pdf", "type": "application/pdf", "size": 2048}],
-        "supplier": {"name": "Cafe Central", "country": "DK"},
-        "user": {"id": str(uuid.uuid4()), "name": "Ada"},
-        "bookkeeping": {"method": "journal"},
-        "_links": {"api": {"exportItem": f"https://external.pleo.io/v3/export-items/{entry_id}"}},
-    }
+def accounting_entry(entry_id: str, index: int = 0, company_id: str | None = None) -> dict[str, Any]:
+    """Accounting entry number `index` as the admin API takes it (export_api_local.accounting_entries)."""
+    return factory.accounting_entry(entry_id, index, company_id)
+
+
+def accounting_settings(company_id: str, mapped: bool = True) -> dict[str, Any]:
+    """The company's accounting settings: its Pleo account, mapped to a contra account unless `mapped` is False."""
+    return factory.accounting_settings(company_id, mapped)
 
 
 @dataclass
@@ -53,7 +35,8 @@ class Company:
     api: ApiClient
 
     @classmethod
-    def create(cls, api: ApiClient, entries: int) -> "Company":
+    def create(cls, api: ApiClient, entries: int, contra_accounts_mapped: bool = True) -> "Company":
+        """A company with `entries` accounting entries and its accounting settings (v3 needs them)."""
         company_id = str(uuid.uuid4())
         entry_ids = sorted(str(uuid.uuid4()) for _ in range(entries))
         for start in range(0, entries, 100):
@@ -61,17 +44,30 @@ class Company:
             response = api.post(
                 f"/admin/companies/{company_id}/accounting-entries",
                 ADMIN,
-                [accounting_entry(e, start + i) for i, e in enumerate(chunk)],
+                [accounting_entry(e, start + i, company_id) for i, e in enumerate(chunk)],
             )
             assert response.status == 201, response.body
-        return cls(company_id, entry_ids, Identity(company_ids=(company_id,)), api)
+        company = cls(company_id, entry_ids, Identity(company_ids=(company_id,)), api)
+        company.put_settings(accounting_settings(company_id, contra_accounts_mapped))
+        return company
 
-    def create_job(self, entry_ids: list[str] | None = None, version: str = "v1") -> dict[str, Any]:
-        response = self.api.post(
-            f"/{version}/export-jobs",
-            self.identity,
-            {"companyId": self.company_id, "accountingEntryIds": entry_ids or self.entry_ids},
-        )
+    def put_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.put(f"/admin/companies/{self.company_id}/accounting-settings", ADMIN, settings)
+        assert response.status == 200, response.body
+        stored: dict[str, Any] = response.data
+        return stored
+
+    def ingest(self, entries: list[dict[str, Any]]) -> None:
+        response = self.api.post(f"/admin/companies/{self.company_id}/accounting-entries", ADMIN, entries)
+        assert response.status == 201, response.body
+
+    def create_job(
+        self, entry_ids: list[str] | None = None, version: str = "v1", vendor_based_bookkeeping: bool | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"companyId": self.company_id, "accountingEntryIds": entry_ids or self.entry_ids}
+        if vendor_based_bookkeeping is not None:
+            body["options"] = {"vendorBasedBookkeeping": vendor_based_bookkeeping}
+        response = self.api.post(f"/{version}/export-jobs", self.identity, body)
         # v0/v1 document only `default` (200); v2/v3 answer 201 (published).
         assert response.status == (201 if version in ("v2", "v3") else 200), response.body
         job: dict[str, Any] = response.data

@@ -148,11 +148,11 @@ def lifecycle(request: pytest.FixtureRequest, tables: None, monkeypatch: pytest.
         get_services.cache_clear()
         sfn = _sfn()
         try:
-            yield Lifecycle(stack, sfn, JobsRepository(get_settings().jobs_table_name))
+            yield Lifecycle(stack, sfn, JobsRepository(get_settings().required("jobs_table_name")))
         finally:
             # An execution left running would act on the next test's tables. moto's StopExecution does
             # not interrupt a waiting task (it ends at the task's timeout), so fail the wait instead.
-            jobs = JobsRepository(get_settings().jobs_table_name)
+            jobs = JobsRepository(get_settings().required("jobs_table_name"))
             for arn in _running(sfn, stack.state_machine_arn):
                 stored = jobs.task_token(UUID(arn.rsplit(":", 1)[-1]))
                 if stored is not None:

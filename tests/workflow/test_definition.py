@@ -47,7 +47,8 @@ def test_template_declares_the_state_machine_and_its_rights() -> None:
     events = resource("ExportJobEventsFunction")["Properties"]
     statements = [s for p in events["Policies"] if isinstance(p, dict) for s in p.get("Statement", [])]
     resume = next(s for s in statements if s.get("Sid") == "ResumeJobLifecycle")
-    assert resume["Action"] == ["states:SendTaskSuccess", "states:SendTaskFailure"]
+    # It only ever resumes a wait (tests/security/test_least_privilege.py).
+    assert resume["Action"] == ["states:SendTaskSuccess"]
     assert resume["Resource"] == {"Ref": "ExportJobLifecycle"}
 
 

@@ -115,3 +115,27 @@ class SubscriptionNotFound(NotFound):
 
 class WebhookMessageNotFound(NotFound):
     error_type = "WEBHOOK_MESSAGE_NOT_FOUND"
+
+
+CONTRA_ACCOUNTS_MESSAGE = (
+    "Contra accounts are not fully configured. Please map contra accounts in the Accounting settings."
+)
+
+
+class MissingContraAccounts(ExportApiError):
+    """v3: the company's Pleo accounts are not all mapped to contra accounts (docs/decisions.md)."""
+
+    error_type = "MISSING_CONTRA_ACCOUNTS"
+
+    def __init__(
+        self,
+        message: str = CONTRA_ACCOUNTS_MESSAGE,
+    ) -> None:
+        super().__init__(message)
+
+
+class UnsupportedAccountingEntryType(ExportApiError):
+    """An entry the asked version's export item cannot express (v0: `personal_spend`, `fee`; v0/v1: no user)."""
+
+    status_code = 422
+    error_type = "UNSUPPORTED_ACCOUNTING_ENTRY_TYPE"

@@ -179,7 +179,9 @@ def instrument(
     # Powertools prints its cold-start record even with POWERTOOLS_METRICS_DISABLED set.
     wrapped = _metrics.log_metrics(wrapped, capture_cold_start_metric=not is_metrics_disabled())
     if tracer is not None:
-        wrapped = tracer.capture_lambda_handler(wrapped)
+        # Never the response as trace metadata: it is accounting data and job details (X-Ray keeps it
+        # outside the tenant's reach and for 30 days). Errors are still recorded.
+        wrapped = tracer.capture_lambda_handler(wrapped, capture_response=False)
     no_context = _NoContext(function_name=service)
 
     @functools.wraps(handler)

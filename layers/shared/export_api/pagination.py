@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from export_api.errors import BadRequest
 from export_api.models.enums import PageOrder
 from export_api.models.pagination import PageInfo, RequestPagination
+from export_api.repositories.secrets import read_secret
 from export_api.settings import Settings
 
 T = TypeVar("T")
@@ -34,9 +35,16 @@ class ListQuery:
     filters: dict[str, list[str]]
     allowed_sorting_keys: tuple[str, ...]
 
-    def fingerprint(self, sorting_key: str, order: PageOrder) -> str:
+    def fingerprint(self, sorting_key: str, order: PageOrder, companies: tuple[str, ...] = ()) -> str:
+        # `companies`: the caller's, so a cursor is bound to the company it was issued for.
         canonical = json.dumps(
-            [self.resource, sorted((k, sorted(v)) for k, v in self.filters.items()), sorting_key, order.value]
+            [
+                self.resource,
+                sorted((k, sorted(v)) for k, v in self.filters.items()),
+                sorting_key,
+                order.value,
+                sorted(companies),
+            ]
         )
         return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
@@ -98,6 +106,11 @@ class CursorCodec:
         return str(decoded["p"])
 
 
+def cursor_codec(settings: Settings) -> CursorCodec:
+    """The codec with the cursor key from Secrets Manager (cached; CURSOR_SECRET_ARN)."""
+    return CursorCodec(read_secret(settings.required("cursor_secret_arn"), settings.secrets_max_age_seconds))
+
+
 def build_page_request(
     query: ListQuery,
     settings: Settings,
@@ -108,6 +121,7 @@ def build_page_request(
     limit: int | None,
     sorting_keys: list[str],
     sorting_order: list[PageOrder],
+    companies: tuple[str, ...] = (),
 ) -> PageRequest:
     """Validate the pagination parameters of a list request (400 on misuse, notes.md §5)."""
     given = [name for name, value in (("before", before), ("after", after), ("offset", offset)) if value is not None]
@@ -119,7 +133,8 @@ def build_page_request(
         raise BadRequest(f"Parameter limit must be between 0 and {settings.max_page_limit}, got {limit}.")
     if offset is not None and offset > settings.max_page_offset:
         raise BadRequest(
-            f"Parameter offset must be at most {settings.max_page_offset}; page deeper with the after cursor."
+            f"Parameter offset must be at most {settings.max_page_offset}: page deeper with cursors (pass the "
+            "endCursor of a page as after=...)."
         )
     if sorting_order and len(sorting_order) != len(sorting_keys):
         raise BadRequest("Parameter sorting_order must have exactly one order per key in sorting_keys.")
@@ -131,8 +146,8 @@ def build_page_request(
         raise BadRequest(f"Sort by one key at most; this list can be sorted by: {allowed}.")
     sorting_key = sorting_keys[0] if sorting_keys else query.allowed_sorting_keys[0]
     order = sorting_order[0] if sorting_order else PageOrder.ASC
-    fingerprint = query.fingerprint(sorting_key, order)
-    codec = CursorCodec(settings.cursor_secret)
+    fingerprint = query.fingerprint(sorting_key, order, companies)
+    codec = cursor_codec(settings)
     return PageRequest(
         limit=limit,
         ascending=order.ascending,
@@ -153,7 +168,7 @@ def build_page_request(
 
 
 def page_info(page: Page[T], request: PageRequest, settings: Settings, total: int | None) -> PageInfo:
-    codec = CursorCodec(settings.cursor_secret)
+    codec = cursor_codec(settings)
     # limit=0 asks for the total only: no page follows it, or a `while hasNextPage` loop would never end
     # (it has no cursor to move on with).
     counting_only = request.limit == 0

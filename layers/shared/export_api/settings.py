@@ -1,19 +1,39 @@
-from functools import lru_cache
+"""Configuration from the environment, read once per cold start.
 
-from pydantic import Field
+Secrets and table names have no default here: a function that lacks one fails closed. On Lambda
+(`AWS_LAMBDA_FUNCTION_NAME` set) each function checks what it needs at init and refuses to start
+(`require_configuration`); elsewhere the first use raises. Local defaults live in the local tooling
+(export_api_local), which provisions the tables and secrets it names.
+"""
+
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings
 
 
-class Settings(BaseSettings):
-    """Configuration from the environment, read once per cold start."""
+class MissingConfiguration(RuntimeError):
+    """A setting the code needs is not configured: a deployment error, never a default."""
 
-    jobs_table_name: str = Field(default="export-api-jobs", min_length=3)
-    items_table_name: str = Field(default="export-api-items", min_length=3)
+
+class Settings(BaseSettings):
+    jobs_table_name: str | None = Field(default=None, min_length=3)
+    items_table_name: str | None = Field(default=None, min_length=3)
     # Idempotency-Key records (services/idempotency.py): the first answer to a key, replayed for this long.
-    idempotency_table_name: str = Field(default="export-api-idempotency", min_length=3)
+    idempotency_table_name: str | None = Field(default=None, min_length=3)
     idempotency_expires_after_seconds: int = Field(default=86_400, ge=1)
-    # Signs pagination cursors so a cursor cannot be forged or replayed against another query.
-    cursor_secret: str = Field(default="local-development-cursor-secret", min_length=16)
+    # Secrets Manager secret (ARN or name) holding the key that signs pagination cursors.
+    cursor_secret_arn: str | None = Field(default=None, min_length=1)
+    # How long a secret read from Secrets Manager is cached in the function (Powertools parameters).
+    secrets_max_age_seconds: int = Field(default=300, ge=0)
+    # This service's public URL (`https://api.example.com/prod`), for the links in export items (`_links`);
+    # unset, the URL the request came in on (host and stage) is used.
+    public_base_url: Annotated[str | None, BeforeValidator(lambda v: v or None)] = Field(
+        default=None, pattern=r"^https?://[^\s]+$"
+    )
     # API Gateway stage prefix stripped by Mangum ("" when the stage is not in the path).
     api_base_path: str = "/"
     # ExportJob.expiresIn: seconds a job (pending or in progress) may go without any action (an event, an
@@ -25,11 +45,13 @@ class Settings(BaseSettings):
     job_stuck_timeout_seconds: int = Field(default=86_400, ge=1)
     default_page_limit: int = Field(default=50, ge=1)
     max_page_limit: int = Field(default=100, ge=1)
-    max_page_offset: int = Field(default=10_000, ge=0)
-    # Authentication (functions/authorizer): API keys live in their own table, hashed.
-    credentials_table_name: str = Field(default="export-api-credentials", min_length=3)
-    # HS256 signing secret of bearer tokens; from Secrets Manager on AWS (template.yaml).
-    jwt_secret: str = Field(default="local-development-jwt-secret-change-me", min_length=32)
+    # Offset paging reads offset + limit items per request: deeper pages go by cursor.
+    max_page_offset: int = Field(default=1_000, ge=0)
+    # Authentication (functions/authorizer): API keys live in their own table, as digests.
+    credentials_table_name: str | None = Field(default=None, min_length=3)
+    # Secrets Manager secret (ARN or name) holding the JWKS of the public keys that verify bearer
+    # tokens (ES256, by `kid`). The private key is never given to a function.
+    jwt_public_keys_arn: str | None = Field(default=None, min_length=1)
     jwt_issuer: str = "https://export-api.local/"
     jwt_audience: str = "export-api"
     # Webhooks (docs/decisions.md, "Webhooks"): subscriptions, messages and attempts in their own table.
@@ -50,6 +72,25 @@ class Settings(BaseSettings):
     @property
     def webhook_retry_delays(self) -> tuple[int, ...]:
         return tuple(int(seconds) for seconds in self.webhook_retry_schedule.split(","))
+
+    # Admin tokens carry their own audience: an Export API token is never an admin token, and back.
+    jwt_admin_audience: str = "export-api-admin"
+    # A token whose `exp - iat` exceeds this is refused, whoever signed it.
+    jwt_max_lifetime_seconds: int = Field(default=86_400, ge=60)
+
+    def required(self, name: str) -> str:
+        """The value of setting `name`, which must be configured (environment variable NAME)."""
+        value = getattr(self, name)
+        if not value:
+            raise MissingConfiguration(f"{name.upper()} is not set")
+        return str(value)
+
+    def missing(self, names: Iterable[str]) -> list[str]:
+        return [name.upper() for name in names if not getattr(self, name)]
+
+
+def on_lambda() -> bool:
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 @lru_cache(maxsize=1)

@@ -1,34 +1,34 @@
-"""API keys for HTTP basic auth: the key id is the user name, the secret the password.
+"""API keys, sent over HTTP basic the way Pleo documents it: the key is the user name, the password
+is empty (`curl -u "$KEY:"`, i.e. `Authorization: Basic base64("<key>:")`).
 
-Secrets are 256 random bits, so a SHA-256 digest is a sufficient one-way hash (no dictionary to
-attack); only the digest is stored, and digests are compared in constant time.
+A key is one opaque string of 256 random bits. Only its SHA-256 digest is stored, and the digest is
+the record's key: a lookup by digest reveals nothing a timing attack could use (finding a key from
+its digest is a preimage search over 256 bits), so no constant-time comparison is needed. The digest
+(hex) is also the key's public id, for revocation and logs.
 """
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
-KEY_ID_PREFIX = "key_"
+# Makes a leaked key recognisable (secret scanners, logs): "Export API key".
+KEY_PREFIX = "eak_"
+# The prefix and 43 URL-safe base64 characters; anything much longer is not one of ours.
+MAX_KEY_LENGTH = 128
 
 
 @dataclass(frozen=True)
 class NewApiKey:
+    """A key as handed to its owner once: `key` is never stored; `key_id` is its digest."""
+
+    key: str
     key_id: str
-    secret: str
+
+
+def key_id_of(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def generate_api_key() -> NewApiKey:
-    return NewApiKey(key_id=KEY_ID_PREFIX + secrets.token_hex(10), secret=secrets.token_urlsafe(32))
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-# Compared against when the key id is unknown, so a miss costs the same as a wrong secret.
-_UNKNOWN_KEY_HASH = hash_secret(secrets.token_urlsafe(32))
-
-
-def secret_matches(secret: str, stored_hash: str | None) -> bool:
-    return hmac.compare_digest(hash_secret(secret), stored_hash or _UNKNOWN_KEY_HASH) and stored_hash is not None
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    return NewApiKey(key=key, key_id=key_id_of(key))

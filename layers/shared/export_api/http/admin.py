@@ -1,4 +1,5 @@
-"""The project's own operations (docs/admin-api.openapi.yaml): accounting entries, webhook redelivery and health."""
+"""The project's own operations (docs/admin-api.openapi.yaml): accounting entries, accounting settings, webhook
+redelivery, health."""
 
 from typing import Annotated
 
@@ -6,20 +7,22 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
+from export_api.admin_api.accounting_entries import AccountingEntryModel
+from export_api.admin_api.accounting_settings import AccountingSettingsModel, AccountingSettingsResponse
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.params import PageParams, page_params
-from export_api.http.responses import ContractJSONResponse, paginated
-from export_api.models.accounting_entries import AccountingEntry
+from export_api.http.responses import ContractJSONResponse, body_of, paginated
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.pagination import ListQuery
 from export_api.services.container import Services, get_services
-from export_api.versions.base import full_export_item
 
 ENTRY_SORTING_KEYS = ("accountingEntryId",)
-_ENTRIES = TypeAdapter(list[AccountingEntry])
+_ENTRIES = TypeAdapter(list[AccountingEntryModel])
+_SETTINGS_BODY = TypeAdapter(AccountingSettingsModel)
+_SETTINGS = TypeAdapter(AccountingSettingsResponse)
 
 CompanyId = Annotated[Uuid, Path(alias="companyId")]
 
@@ -45,10 +48,16 @@ def admin_router() -> APIRouter:
             caller,
             "ingestAccountingEntries",
             idempotent_request(request, idempotency_key, raw),
-            lambda: services.accounting_entries.ingest(caller, company_id, entries),
+            lambda: [
+                AccountingEntryModel.of(e)
+                for e in services.accounting_entries.ingest(
+                    caller, company_id, [e.to_domain(e.company_id or company_id) for e in entries]
+                )
+            ],
             _ENTRIES,
+            scope=Scope.ADMIN,
         )
-        body = {"data": [full_export_item(e) for e in outcome.value]}
+        body = {"data": [body_of(e) for e in outcome.value]}
         return answered(ContractJSONResponse(body, status_code=201), outcome)
 
     @router.get("/admin/companies/{companyId}/accounting-entries", operation_id="listAccountingEntries")
@@ -61,7 +70,39 @@ def admin_router() -> APIRouter:
         query = ListQuery("accounting-entries", {"companyId": [str(company_id)]}, ENTRY_SORTING_KEYS)
         request = paging.request(query, services.settings)
         page, total = services.accounting_entries.list(caller, company_id, request)
-        return paginated([full_export_item(e) for e in page.items], page, request, services.settings, total)
+        return paginated(
+            [body_of(AccountingEntryModel.of(e)) for e in page.items], page, request, services.settings, total
+        )
+
+    @router.put("/admin/companies/{companyId}/accounting-settings", operation_id="putAccountingSettings")
+    async def put_accounting_settings(
+        company_id: CompanyId,
+        request: Request,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        raw = await json_body(request)
+        settings = validate(_SETTINGS_BODY, raw)
+        outcome = services.idempotency.run(
+            caller,
+            "putAccountingSettings",
+            idempotent_request(request, idempotency_key, raw),
+            lambda: AccountingSettingsResponse.of(
+                services.accounting_settings.replace(caller, settings.to_domain(company_id))
+            ),
+            _SETTINGS,
+        )
+        return answered(ContractJSONResponse({"data": body_of(outcome.value)}), outcome)
+
+    @router.get("/admin/companies/{companyId}/accounting-settings", operation_id="getAccountingSettings")
+    def get_accounting_settings(
+        company_id: CompanyId,
+        caller: Annotated[Caller, Depends(get_caller)],
+        services: Annotated[Services, Depends(get_services)],
+    ) -> Response:
+        settings = services.accounting_settings.get(caller, company_id)
+        return ContractJSONResponse({"data": body_of(AccountingSettingsResponse.of(settings))})
 
     @router.post(
         "/admin/subscriptions/{subscriptionId}/messages/{messageId}/redeliver",

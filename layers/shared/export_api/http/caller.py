@@ -12,7 +12,10 @@ from fastapi import Request
 from export_api.errors import Unauthorized
 from export_api.models.caller import Caller
 
-_UNAUTHORIZED = "A valid bearer token or API key is required."
+_UNAUTHORIZED = (
+    "A valid bearer token or API key is required; an API key goes in HTTP basic as the user name, "
+    "with an empty password."
+)
 
 
 def caller_from_event(event: dict[str, Any]) -> Caller:

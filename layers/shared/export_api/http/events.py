@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from export_api.http.body import json_body, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.models.jobs import CreateExportJobEvent, ExportJob
 from export_api.services.container import Services, get_services
 from export_api.versions.base import VersionAdapter
@@ -36,6 +36,8 @@ def export_job_events_router(version: VersionAdapter) -> APIRouter:
             idempotent_request(request, idempotency_key, raw),
             lambda: services.events.apply(caller, event),
             _JOB,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: services.jobs.get(caller, event.job_id),
         )
         return answered(Response(status_code=version.event_status_code), outcome)
 

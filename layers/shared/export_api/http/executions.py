@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.responses import ContractJSONResponse, body_of
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.models.workflow import ReconcileOutcome
 from export_api.services.container import Services, get_services
 
@@ -43,6 +43,7 @@ def job_executions_router() -> APIRouter:
             idempotent_request(request, idempotency_key, None),
             lambda: services.executions.reconcile(caller, job_id),
             _OUTCOME,
+            scope=Scope.ADMIN,
         )
         return answered(ContractJSONResponse(body_of(outcome.value)), outcome)
 

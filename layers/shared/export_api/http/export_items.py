@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from export_api.http.caller import get_caller
+from export_api.http.links import public_base_url
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import paginated
 from export_api.models.base import Uuid
@@ -22,6 +23,7 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
 
     @router.get("/export-items", operation_id=version.operation_id("getExportItems"))
     def list_export_items(
+        http_request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
         paging: Annotated[PageParams, Depends(page_params)],
@@ -29,7 +31,8 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
     ) -> Response:
         filters = {"job_id": [str(job_id)]} if job_id else {}
         request = paging.request(ListQuery("export-items", filters, EXPORT_ITEM_SORTING_KEYS), services.settings)
-        page, total = services.export_items.list(caller, job_id, request)
-        return paginated([version.export_item(e) for e in page.items], page, request, services.settings, total)
+        base_url = public_base_url(http_request, services.settings)
+        page, total = services.export_items.list(caller, job_id, request, version.export_items, base_url)
+        return paginated(page.items, page, request, services.settings, total)
 
     return router

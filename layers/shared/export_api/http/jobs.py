@@ -12,7 +12,7 @@ from export_api.http.idempotency import IdempotencyKey, answered, idempotent_req
 from export_api.http.params import PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, paginated
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
 from export_api.pagination import ListQuery
@@ -83,6 +83,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             idempotent_request(request, idempotency_key, raw),
             lambda: services.jobs.create(caller, body),
             _JOB,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: caller.company(body.company_id, parameter="companyId"),
         )
         response = ContractJSONResponse({"data": version.job_body(outcome.value)}, version.create_status_code)
         return answered(response, outcome)
@@ -130,6 +132,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             idempotent_request(request, idempotency_key, raw_items),
             lambda: services.jobs.update_items(caller, job_id, updates),
             _ITEM_UPDATE,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: services.jobs.get(caller, job_id),
         )
         return answered(ContractJSONResponse(version.item_update_body(outcome.value)), outcome)
 

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 
+from export_api.http.caller import get_caller
+from export_api.models.caller import Caller
 from export_api.models.enums import PageOrder
 from export_api.pagination import CURSOR_PATTERN, ListQuery, PageRequest, build_page_request
 from export_api.settings import Settings
@@ -21,6 +23,8 @@ class PageParams:
     limit: int | None
     sorting_keys: list[str]
     sorting_order: list[PageOrder]
+    # The caller's companies: cursors are bound to them.
+    companies: tuple[str, ...] = ()
 
     def request(self, query: ListQuery, settings: Settings) -> PageRequest:
         return build_page_request(
@@ -32,10 +36,12 @@ class PageParams:
             limit=self.limit,
             sorting_keys=self.sorting_keys,
             sorting_order=self.sorting_order,
+            companies=self.companies,
         )
 
 
 def page_params(
+    caller: Annotated[Caller, Depends(get_caller)],
     before: Annotated[
         str | None, Query(pattern=CURSOR_PATTERN.pattern, description="Cursor: the page before this one.")
     ] = None,
@@ -47,4 +53,5 @@ def page_params(
     sorting_keys: Annotated[list[str] | None, Query()] = None,
     sorting_order: Annotated[list[PageOrder] | None, Query()] = None,
 ) -> PageParams:
-    return PageParams(before, after, offset, limit, sorting_keys or [], sorting_order or [])
+    companies = tuple(sorted(str(c) for c in caller.company_ids))
+    return PageParams(before, after, offset, limit, sorting_keys or [], sorting_order or [], companies)

@@ -1,161 +1,229 @@
-"""Accounting entries: the data export items are made from, stored in the richest item shape (V3)."""
+"""The accounting entry, the domain every export item is projected from.
 
+Stored once, in its richest form: everything any version of the export item shows (design.md, "Changes
+of 2026-12-01"). Money is in minor units with its currency (896.96 SEK is 89696), tax rates are fractions
+(25 % is 0.25). The admin API's ingest body is validated into this model (admin_api/accounting_entries.py);
+each version's export item is a projection of it (versions/items/); the repository stores it in a record
+of its own (repositories/items.py).
+"""
+
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from enum import StrEnum
+from uuid import UUID
 
-from pydantic import AnyUrl, AwareDatetime, BeforeValidator, Field, PlainSerializer
-
-from export_api.models.base import RequestModel, Uuid
-
-
-def _json_number(value: object) -> object:
-    """Only a JSON number is an amount: Decimal alone would also read "12.5" (the contract's type is `number`)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("Input should be a JSON number")
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+from pydantic import BaseModel, ConfigDict, Field
 
 
-# Money travels as a JSON number (the contract's `number`) but is held as Decimal so no cent is lost.
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_json_number),
-    Field(allow_inf_nan=False, max_digits=20, decimal_places=6),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
-Text = Annotated[str, Field(max_length=1000)]
-Code = Annotated[str, Field(max_length=200)]
+class ExportItemType(StrEnum):
+    """`ExportItemTypeV3`; v0's `ExportItem.type` lacks the last two (`personal_spend`, `fee`)."""
+
+    CARD_PURCHASE = "card_purchase"
+    CARD_INVOICE = "card_invoice"
+    OUT_OF_POCKET = "out_of_pocket"
+    MILEAGE = "mileage"
+    PER_DIEM = "per_diem"
+    EXTERNAL_REIMBURSEMENT = "external_reimbursement"
+    DIRECT_REIMBURSEMENT = "direct_reimbursement"
+    INVOICE = "invoice"
+    INVOICE_PAYMENT = "invoice_payment"
+    CHARGEBACK = "chargeback"
+    REFUND = "refund"
+    CASHBACK = "cashback"
+    ATM_WITHDRAWAL = "atm_withdrawal"
+    WALLET_TOPUP = "wallet_topup"
+    WALLET_UNLOAD = "wallet_unload"
+    PERSONAL_SPEND = "personal_spend"
+    FEE = "fee"
 
 
-class Money(RequestModel):
-    currency: Annotated[str, Field(pattern=r"^([A-Z]{3}|UNDEFINED)$")]
-    value: Amount
+class ExportItemSubType(StrEnum):
+    """`ExportItemSubTypeV3`."""
+
+    REIMBURSEMENT_TO_EMPLOYEE_REFUND = "reimbursement_to_employee_refund"
+    REIMBURSEMENT_TO_COMPANY = "reimbursement_to_company"
+    REIMBURSEMENT_TO_EMPLOYEE = "reimbursement_to_employee"
+    INVOICE_PAYMENT_RETURNED = "invoice_payment_returned"
+    INVOICE_PAYMENT_SENT = "invoice_payment_sent"
+    INTEREST = "interest"
 
 
-class MultiCurrencyAmount(RequestModel):
-    in_supplier_currency: Money | None = None
-    in_wallet_currency: Money | None = None
+class InvoiceStatus(StrEnum):
+    """`InvoiceInformationStatusV3` (the same 13 values as `InvoiceInformation*.status`)."""
+
+    PENDING_APPROVAL = "pending_approval"
+    PARSED = "parsed"
+    PREPARING = "preparing"
+    PREPARED = "prepared"
+    READY = "ready"
+    REJECTED_BY_APPROVER = "rejected_by_approver"
+    MARKED_AS_PAID = "marked_as_paid"
+    SCHEDULED = "scheduled"
+    PAYMENT_IN_PROGRESS = "payment_in_progress"
+    PAID = "paid"
+    VOIDED_BY_USER = "voided_by_user"
+    REJECTED_BY_USER = "rejected_by_user"
+    FAILED_PAYMENT = "failed_payment"
 
 
-class LinkTarget(RequestModel):
-    export_item: AnyUrl | None = None
+class TaxType(StrEnum):
+    """`TaxTypeV3` (the same values as `Tax*.type`)."""
+
+    INCLUSIVE = "inclusive"
+    EXCLUSIVE = "exclusive"
+    REVERSE = "reverse"
 
 
-class ExportItemLinks(RequestModel):
-    web: LinkTarget | None = None
-    mobile: LinkTarget | None = None
-    api: LinkTarget | None = None
+class BookkeepingMethod(StrEnum):
+    """`BookkeepingMethodV2` / `BookkeepingMethodV3`."""
+
+    NONE = "none"
+    JOURNAL = "journal"
+    ACCOUNTS_PAYABLE = "accounts_payable"
 
 
-class ExportItemAccount(RequestModel):
-    id: Uuid | None = None
-    name: Text | None = None
-    code: Code | None = None
-    identifier: Code | None = None
+class DomainModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class ExportItemTag(RequestModel):
-    code: Code | None = None
-    group_code: Code | None = None
-    id: Uuid | None = None
+class Money(DomainModel):
+    currency: str
+    #: Minor units (cents): 896.96 SEK is 89696.
+    value: int
 
 
-class ExportItemTax(RequestModel):
-    amount: MultiCurrencyAmount | None = None
-    id: Uuid | None = None
-    rate: (
-        Annotated[
-            Decimal,
-            BeforeValidator(_json_number),
-            Field(ge=0, le=100, allow_inf_nan=False),
-            PlainSerializer(float, return_type=float, when_used="json"),
-        ]
-        | None
-    ) = None
-    type: Code | None = None
-    code: Code | None = None
+class Amount(DomainModel):
+    """An amount in the supplier's currency and in the company wallet's currency."""
+
+    in_supplier_currency: Money
+    in_wallet_currency: Money
 
 
-class AccountingEntryLine(RequestModel):
-    accounting_entry_line_id: Uuid | None = None
-    line_amount: MultiCurrencyAmount | None = None
-    net_amount: MultiCurrencyAmount | None = None
-    account: ExportItemAccount | None = None
-    tags: Annotated[list[ExportItemTag], Field(max_length=100)] | None = None
-    tax: ExportItemTax | None = None
+class GeneralLedgerAccount(DomainModel):
+    """The account a line is booked on (`Account*`)."""
+
+    id: UUID
+    name: str
+    code: str | None = None
+    identifier: str | None = None
 
 
-class SupplierBankAccount(RequestModel):
-    bank_name: Text | None = None
-    country: Code | None = None
-    account_number: Code | None = None
-    bank_code: Code | None = None
-    bic: Code | None = None
-    iban: Code | None = None
+class Tag(DomainModel):
+    id: UUID
+    code: str
+    group_code: str
 
 
-class InvoiceInformation(RequestModel):
-    invoice_date: AwareDatetime | None = None
-    invoice_number: Code | None = None
-    status: Code | None = None
-    due_date: AwareDatetime | None = None
-    payment_date: AwareDatetime | None = None
+class Tax(DomainModel):
+    id: UUID
+    #: A fraction: 25 % is 0.25.
+    rate: Decimal
+    type: TaxType
+    amount: Amount
+    code: str | None = None
+    ingoing_tax_account: str | None = None
+    outgoing_tax_account: str | None = None
+
+
+class EntryLine(DomainModel):
+    accounting_entry_line_id: UUID
+    line_amount: Amount
+    net_amount: Amount
+    account: GeneralLedgerAccount | None = None
+    tags: tuple[Tag, ...] = ()
+    tax: Tax | None = None
+
+
+class SupplierBankAccount(DomainModel):
+    bank_name: str
+    country: str
+    account_number: str | None = None
+    bank_code: str | None = None
+    bic: str | None = None
+    iban: str | None = None
+
+
+class InvoiceInformation(DomainModel):
+    invoice_date: datetime
+    invoice_number: str
+    status: InvoiceStatus
+    due_date: datetime | None = None
+    payment_date: datetime | None = None
     supplier_bank_account: SupplierBankAccount | None = None
 
 
-class AdditionalInformation(RequestModel):
-    reconciliation_id: Code | None = None
-    attendees: Annotated[list[Text], Field(max_length=100)] | None = None
+class Supplier(DomainModel):
+    """The merchant or supplier. `code` is its identifier in the accounting system: v0 calls it
+    `identifier`, v1-v3 `code` (the published descriptions say the same of both)."""
+
+    name: str | None = None
+    code: str | None = None
+    account: str | None = None
+    category_code: str | None = None
+    country: str | None = None
+    tax_identifier: str | None = None
+
+
+class Vendor(DomainModel):
+    id: UUID
+    name: str
+    default_currency: str
+    code: str | None = None
+    country: str | None = None
+    external_id: str | None = None
+    registration_number: str | None = None
+    tax_registration_number: str | None = None
+
+
+class Team(DomainModel):
+    id: UUID
+    name: str
+    code: str | None = None
+
+
+class User(DomainModel):
+    """The person who initiated the spend (in most cases the employee)."""
+
+    id: UUID
+    name: str
+    code: str | None = None
+
+
+class File(DomainModel):
+    url: str
+    type: str
+    size: int
+
+
+class ServicePeriod(DomainModel):
+    start: datetime
+    end: datetime
+
+
+class AccountingEntry(DomainModel):
+    """One accounting entry of a company."""
+
+    accounting_entry_id: UUID
+    company_id: UUID
+    type: ExportItemType
+    date: datetime
+    amount: Amount
+    lines: tuple[EntryLine, ...] = Field(min_length=1)
+    #: The book id that reconciles the entry between Pleo and the accounting system.
+    reconciliation_id: str
+    sub_type: ExportItemSubType | None = None
+    note: str | None = None
+    attendees: tuple[str, ...] = ()
+    #: Reconciliation ids of the expenses a reimbursement settles.
+    reconciled_entries: tuple[str, ...] = ()
     invoice_information: InvoiceInformation | None = None
-    reconciled_entries: Annotated[list[Code], Field(max_length=100)] | None = None
-
-
-class ExportItemFile(RequestModel):
-    url: Annotated[str, Field(max_length=2048)] | None = None
-    type: Code | None = None
-    size: Annotated[int, Field(ge=0, le=2**53)] | None = None
-
-
-class ExportItemSupplier(RequestModel):
-    code: Code | None = None
-    name: Text | None = None
-    category_code: Code | None = None
-    country: Code | None = None
-    account: dict[str, Code] | None = None
-    tax_identifier: Code | None = None
-
-
-class ExportItemUser(RequestModel):
-    id: Uuid | None = None
-    name: Text | None = None
-    code: Code | None = None
-
-
-class ExportItemBookkeeping(RequestModel):
-    method: Code | None = None
-
-
-class ExportItemFields(RequestModel):
-    """The fields every version's export item has (`ExportItem`, `ExportItemV1`)."""
-
-    links: ExportItemLinks | None = Field(default=None, alias="_links")
-    accounting_entry_id: Uuid
-    company_id: Uuid | None = None
-    accounting_entry_lines: Annotated[list[AccountingEntryLine], Field(max_length=500)] = Field(default_factory=list)
-    additional_information: AdditionalInformation | None = None
-    amount: MultiCurrencyAmount
-    date: AwareDatetime
-    type: Code
-    sub_type: Code | None = None
-    note: Annotated[str, Field(max_length=4000)] | None = None
-    files: Annotated[list[ExportItemFile], Field(max_length=100)] = Field(default_factory=list)
-    supplier: ExportItemSupplier | None = None
-    user: ExportItemUser | None = None
-
-
-class AccountingEntry(ExportItemFields):
-    """One accounting entry of a company, in the richest export item shape (`ExportItemV3`).
-
-    Ingested through the admin API; every version's export item is a projection of it.
-    """
-
-    bookkeeping: ExportItemBookkeeping | None = None
+    files: tuple[File, ...] = ()
+    supplier: Supplier | None = None
+    vendor: Vendor | None = None
+    team: Team | None = None
+    user: User | None = None
+    bookkeeping_method: BookkeepingMethod | None = None
+    service_period: ServicePeriod | None = None
+    #: The company's Pleo account (wallet) the money moved through: its contra account is the entry's
+    #: `contraAccount` in v3 (company accounting settings).
+    pleo_account_id: UUID | None = None

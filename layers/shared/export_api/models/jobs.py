@@ -1,8 +1,9 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from export_api.models.base import ContractModel, ContractRequestModel, Uuid
 from export_api.models.enums import (
@@ -12,6 +13,17 @@ from export_api.models.enums import (
     ExportJobItemStatus,
     ExportJobStatus,
 )
+
+
+def _web_address(value: str) -> str:
+    # Shown to people as a link to the booking: a `javascript:` or `data:` address would run in their browser.
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        raise ValueError("externalUrl must be an http or https address, such as https://erp.example.com/vouchers/1")
+    return value
+
+
+ExternalUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_address)]
 
 MAX_ITEMS_PER_UPDATE = 100
 # The largest job accepted: creation writes every job item before it answers (docs/workflow.md,
@@ -111,7 +123,7 @@ class UpdateExportJobItem(ContractRequestModel):
     status: ExportJobItemStatus
     exported_at: AwareDatetime | None = None
     external_id: str | None = Field(default=None, max_length=1024)
-    external_url: str | None = Field(default=None, max_length=2048)
+    external_url: ExternalUrl | None = None
     failure_reason: str | None = Field(default=None, max_length=2000)
     failure_reason_type: ExportJobItemFailureReasonType | None = None
 

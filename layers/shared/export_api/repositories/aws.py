@@ -5,6 +5,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from botocore.config import Config
     from mypy_boto3_dynamodb import DynamoDBServiceResource
     from mypy_boto3_dynamodb.service_resource import Table
@@ -39,8 +40,17 @@ def client(service: str) -> Any:
     return boto3.client(service, config=retry_config())  # type: ignore[call-overload]
 
 
+@cache
+def secrets_provider() -> "SecretsProvider":
+    """Powertools' Secrets Manager provider: its cache of values lives as long as it does."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto_config=retry_config())
+
+
 def reset_clients() -> None:
-    """Forget cached clients (tests switch emulators between sessions)."""
+    """Forget cached clients and cached secrets (tests switch emulators between sessions)."""
+    secrets_provider.cache_clear()
     dynamodb.cache_clear()
     table.cache_clear()
     client.cache_clear()

@@ -1,4 +1,5 @@
-"""Credentials table: one record per API key, `pk = KEY#<keyId>`, holding only the secret's hash."""
+"""Credentials table: one record per API key, `pk = KEY#<keyId>`, the key id being the SHA-256 digest
+of the key (auth/api_keys.py). The key itself is never stored."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,6 @@ from export_api.repositories import aws
 @dataclass(frozen=True)
 class ApiKeyRecord:
     key_id: str
-    secret_hash: str
     company_ids: tuple[str, ...]
     scopes: tuple[str, ...]
     created_at: datetime
@@ -31,7 +31,6 @@ class CredentialsRepository:
             Item={
                 "pk": f"KEY#{record.key_id}",
                 "keyId": record.key_id,
-                "secretHash": record.secret_hash,
                 # Empty sets are not allowed in DynamoDB; lists are.
                 "companyIds": list(record.company_ids),
                 "scopes": list(record.scopes),
@@ -47,7 +46,6 @@ class CredentialsRepository:
             return None
         return ApiKeyRecord(
             key_id=str(item["keyId"]),
-            secret_hash=str(item["secretHash"]),
             company_ids=tuple(str(c) for c in item.get("companyIds", [])),
             scopes=tuple(str(s) for s in item.get("scopes", [])),
             created_at=datetime.fromisoformat(str(item["createdAt"])),

@@ -1,12 +1,13 @@
-"""Items table: job items and accounting entries.
+"""Items table: job items, accounting entries and company accounting settings.
 
 Keys (each partition holds one kind of record, so a page is a plain key-range Query):
-- job item:        `pk = ITEMS#<jobId>`,      `sk = <accountingEntryId>`
-- accounting entry: `pk = ENTRIES#<companyId>`, `sk = <accountingEntryId>`
+- job item:         `pk = ITEMS#<jobId>`,      `sk = <accountingEntryId>`
+- accounting entry: `pk = ENTRIES#<companyId>`, `sk = <accountingEntryId>` (export items are projected
+  from these at read time, versions/items/)
+- accounting settings: `pk = SETTINGS#<companyId>`, `sk = accounting` (repositories/accounting_settings.py)
 GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in one status. Every job
 item also carries `companyEntry = <companyId>#<accountingEntryId>` and `jobCreatedAt` (its job's
 `createdAt`, as the jobs table writes it), the keys of an index finding the jobs that hold an entry.
-Export items are the job's entries, read through its job items.
 """
 
 import random
@@ -16,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict
 
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
@@ -33,6 +36,7 @@ from export_api.repositories.transactions import (
 )
 
 BY_JOB_STATUS_INDEX = "byJobStatus"
+ENTRY_FORMAT = 1
 ENTRY_COUNTER = "accountingEntryCount"
 # BatchGetItem reads at most 100 keys per call.
 _BATCH_GET_LIMIT = 100
@@ -90,16 +94,39 @@ def _journal(changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> dict[str
     }
 
 
+class AccountingEntryRecord(BaseModel):
+    """An accounting entry as stored: its keys, the format of its body, and the body as JSON text.
+
+    One attribute for the body keeps the record under DynamoDB's 400 KB with a 500-line entry and
+    avoids its number type (money stays exact integers, tax rates exact decimals, in the text).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    pk: str
+    sk: str
+    #: The body's format; a later one is read by a converter here, never by the domain.
+    format: int = ENTRY_FORMAT
+    entry: str
+
+    @classmethod
+    def of(cls, pk: str, entry: AccountingEntry) -> "AccountingEntryRecord":
+        return cls(pk=pk, sk=str(entry.accounting_entry_id), entry=entry.model_dump_json())
+
+    def to_domain(self) -> AccountingEntry:
+        if self.format != ENTRY_FORMAT:
+            raise ValueError(f"Accounting entry record {self.pk}/{self.sk} has unknown format {self.format}.")
+        return AccountingEntry.model_validate_json(self.entry)
+
+
 def _entry_record(pk: str, entry: AccountingEntry) -> dict[str, Any]:
-    return {
-        "pk": pk,
-        "sk": str(entry.accounting_entry_id),
-        "entry": entry.model_dump_json(by_alias=True, exclude_none=True),
-    }
+    return AccountingEntryRecord.of(pk, entry).model_dump()
 
 
 def _entry(record: dict[str, Any]) -> AccountingEntry:
-    return AccountingEntry.model_validate_json(record["entry"])
+    return AccountingEntryRecord.model_validate(
+        {**record, "format": int(record.get("format", ENTRY_FORMAT))}
+    ).to_domain()
 
 
 def _map_page(page: Page[dict[str, Any]], convert: Any) -> Page[Any]:
@@ -256,29 +283,6 @@ class ItemsRepository:
                 request=request,
             )
         return _map_page(page, _job_item)
-
-    def list_export_items(self, job_id: UUID, request: PageRequest) -> Page[AccountingEntry]:
-        """A page of the job's entries, in its items' order: each item names its entry (`companyEntry`)."""
-        page = query_page(
-            self._table, hash_attr="pk", hash_values=[f"ITEMS#{job_id}"], range_attr="sk", request=request
-        )
-        keys = [
-            {"pk": f"ENTRIES#{company}", "sk": entry}
-            for company, _, entry in (str(r["companyEntry"]).partition("#") for r in page.items)
-        ]
-        entries = {str(r["sk"]): _entry(r) for r in self._batch_get(keys)}
-        # Entries are never deleted; were one gone, its item would be left out, not answered half.
-        kept = [
-            (entries[str(r["sk"])], p)
-            for r, p in zip(page.items, page.positions, strict=True)
-            if str(r["sk"]) in entries
-        ]
-        return Page(
-            items=[entry for entry, _ in kept],
-            positions=[position for _, position in kept],
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-        )
 
     def replace_job_items(
         self,

@@ -19,6 +19,8 @@ class AccountingEntriesService:
         self.items = items
 
     def ingest(self, caller: Caller, company_id: UUID, entries: Sequence[AccountingEntry]) -> list[AccountingEntry]:
+        """Create or replace entries. A replaced entry is what every open job including it serves from
+        then on: export items are projected from the one stored entry (docs/decisions.md)."""
         caller.require(Scope.ADMIN)
         if not entries:
             raise BadRequest("Send at least one accounting entry.")
@@ -31,19 +33,18 @@ class AccountingEntriesService:
         if len(set(ids)) != len(ids):
             raise BadRequest("Each accountingEntryId may appear once per request.")
         for entry in entries:
-            if entry.company_id is not None and entry.company_id != company_id:
+            if entry.company_id != company_id:
                 raise BadRequest(
                     f"Accounting entry {entry.accounting_entry_id} has companyId {entry.company_id}, "
                     f"but is sent for company {company_id}."
                 )
-        owned = [e.model_copy(update={"company_id": company_id}) for e in entries]
         for _ in range(_INGEST_ATTEMPTS):
             existing = self.items.existing_entry_ids(company_id, ids)
             try:
-                self.items.put_entries(company_id, owned, existing)
+                self.items.put_entries(company_id, entries, existing)
             except TransactionConflict:
                 continue
-            return owned
+            return list(entries)
         raise BadRequest("The entries changed concurrently while storing them; retry the request.")
 
     def list(self, caller: Caller, company_id: UUID, request: PageRequest) -> tuple[Page[AccountingEntry], int]:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from functools import cache
 
+from export_api.repositories.accounting_settings import AccountingSettingsRepository
 from export_api.repositories.entry_job_items import EntryJobItemsRepository
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
@@ -10,6 +11,8 @@ from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.repositories.webhook_queue import WebhookQueue
 from export_api.repositories.webhooks import WebhooksRepository
 from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.accounting_settings import AccountingSettingsService
+from export_api.services.admin_jobs import AdminJobsService
 from export_api.services.entry_job_items import EntryJobItemsService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
@@ -36,10 +39,14 @@ class Services:
     events: ExportJobEventsService
     export_items: ExportItemsService
     accounting_entries: AccountingEntriesService
+    # Pleo accounts and contra accounts; `require_contra_accounts` is v3's rule.
+    accounting_settings: AccountingSettingsService
     health: HealthService
     # The steps of a job's lifecycle execution (JobWorkflowFunction).
     lifecycle: JobLifecycleService
     executions: JobExecutionsService
+    # Operators' view of every company's jobs (admin API).
+    admin_jobs: AdminJobsService
     # Idempotency-Key on POST and PUT: the first answer to a key, replayed.
     idempotency: IdempotencyService
     # Webhooks: the subscriptions API, the job events published to subscribers (None when no delivery
@@ -65,8 +72,8 @@ def build_workflow(
 
 
 def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> Services:
-    jobs_repository = JobsRepository(settings.jobs_table_name)
-    items_repository = ItemsRepository(settings.items_table_name, jobs_repository)
+    jobs_repository = JobsRepository(settings.required("jobs_table_name"))
+    items_repository = ItemsRepository(settings.required("items_table_name"), jobs_repository)
     job_items = JobItemsService(items_repository)
     webhooks = WebhooksRepository(settings.webhooks_table_name)
     queue = (
@@ -83,14 +90,16 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         workflow or build_workflow(settings, jobs_repository, job_items, publisher),
         settings.job_expires_in_seconds,
     )
+    accounting_settings = AccountingSettingsService(AccountingSettingsRepository(settings.items_table_name))
     return Services(
         settings=settings,
         jobs=jobs,
         job_items=job_items,
         entry_job_items=EntryJobItemsService(EntryJobItemsRepository(settings.items_table_name)),
         events=ExportJobEventsService(jobs),
-        export_items=ExportItemsService(jobs, items_repository),
+        export_items=ExportItemsService(jobs, items_repository, accounting_settings),
         accounting_entries=AccountingEntriesService(items_repository),
+        accounting_settings=accounting_settings,
         health=HealthService(settings),
         lifecycle=JobLifecycleService(
             jobs_repository,
@@ -99,6 +108,7 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
             publisher=publisher,
         ),
         executions=JobExecutionsService(jobs),
+        admin_jobs=AdminJobsService(jobs),
         idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
         subscriptions=subscriptions,
         webhook_events=publisher,

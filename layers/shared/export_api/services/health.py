@@ -9,7 +9,7 @@ class HealthService:
     def check(self) -> list[str]:
         """Problems found reading each table with one key read (never a scan)."""
         probes = [
-            (self.settings.jobs_table_name, {"pk": "HEALTH"}),
-            (self.settings.items_table_name, {"pk": "HEALTH", "sk": "HEALTH"}),
+            (self.settings.required("jobs_table_name"), {"pk": "HEALTH"}),
+            (self.settings.required("items_table_name"), {"pk": "HEALTH", "sk": "HEALTH"}),
         ]
         return [problem for name, key in probes if (problem := table_problem(name, key))]

@@ -11,10 +11,15 @@
   unexpected failure (5xx: the record is deleted, and a retry runs the request again). Outcomes of the
   operation's own rules (422s) are stored and replayed, like successes.
 
-Records are keyed by caller (principal) + operation + key, so two integrations cannot collide, and the
-request's hash (path parameters and body) is checked on every use of the key (docs/decisions.md).
+Records are keyed by a digest of the caller (principal, its companies and its scopes), the operation and
+the key: a stored answer is replayed only to the caller that got it first, and one caller's keys never
+block another's. The caller's scope and its right to what the request names are checked before the key
+is looked up. The request's hash (path parameters and body) is checked on every use of the key
+(docs/decisions.md).
 """
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,8 +28,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import TypeAdapter
 
 from export_api.errors import ExportApiError, IdempotencyKeyInUse, IdempotencyKeyReused
-from export_api.models.caller import Caller
+from export_api.models.caller import Caller, Scope
 from export_api.repositories.idempotency import persistence_layer
+from export_api.settings import MissingConfiguration
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -32,7 +38,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Records' ids are `export-api#<md5 of caller#operation#key>`, whichever function serves the operation.
+# Records' ids are `export-api#<md5 of record_key(...)>`, whichever function serves the operation.
 KEY_PREFIX = "export-api"
 # Outcomes of the operation's own rules that are stored and replayed like successes.
 _STORED_ERROR_STATUSES = frozenset({409, 422})
@@ -80,7 +86,8 @@ def _execute(request: dict[str, Any], call: Callable[[], dict[str, Any]]) -> dic
 
 
 class IdempotencyService:
-    def __init__(self, table_name: str, expires_after_seconds: int) -> None:
+    def __init__(self, table_name: str | None, expires_after_seconds: int) -> None:
+        # None: this function has no idempotency table; using a key then fails (MissingConfiguration).
         self.table_name = table_name
         self.expires_after_seconds = expires_after_seconds
 
@@ -96,6 +103,11 @@ class IdempotencyService:
             response_hook=_mark_replayed,
         )
 
+    def _table_name(self) -> str:
+        if not self.table_name:
+            raise MissingConfiguration("IDEMPOTENCY_TABLE_NAME is not set")
+        return self.table_name
+
     @cached_property
     def _idempotent(self) -> Callable[..., dict[str, Any]]:
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
@@ -103,18 +115,34 @@ class IdempotencyService:
         run: Callable[..., dict[str, Any]] = idempotent_function(
             _execute,
             data_keyword_argument="request",
-            persistence_store=persistence_layer(self.table_name),
+            persistence_store=persistence_layer(self._table_name()),
             config=self.config,
             key_prefix=KEY_PREFIX,
         )
         return run
 
     def run(
-        self, caller: Caller, operation: str, request: IdempotentRequest, call: Callable[[], T], result: TypeAdapter[T]
+        self,
+        caller: Caller,
+        operation: str,
+        request: IdempotentRequest,
+        call: Callable[[], T],
+        result: TypeAdapter[T],
+        *,
+        scope: Scope,
+        owns: Callable[[], object] | None = None,
     ) -> Outcome[T]:
-        """`call()` once per (caller, operation, key); its outcome replayed for the key's lifetime."""
+        """`call()` once per (caller, operation, key); its outcome replayed for the key's lifetime.
+
+        `scope` and `owns` (raises unless the caller may act on what the request names: the company,
+        the job) are checked before the key is looked up, so nothing is replayed, nor a key held, for a
+        caller the operation would refuse.
+        """
         if request.key is None:
             return Outcome(call(), replayed=False)
+        caller.require(scope)
+        if owns is not None:
+            owns()
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyAlreadyInProgressError,
             IdempotencyValidationError,
@@ -123,7 +151,7 @@ class IdempotencyService:
         if request.lambda_context is not None:
             # The in-progress record expires with this invocation: a timed-out call leaves no stuck key.
             self.config.register_lambda_context(request.lambda_context)
-        hashed = {"key": f"{caller.principal_id}#{operation}#{request.key}", "payload": request.payload}
+        hashed = {"key": record_key(caller, operation, request.key), "payload": request.payload}
         try:
             stored = self._idempotent(
                 request=hashed, call=lambda: result.dump_python(call(), mode="json", by_alias=True)
@@ -143,3 +171,16 @@ class IdempotencyService:
                 int(error["status"]), str(error["type"]), str(error["message"]), bool(stored.get("replayed"))
             )
         return Outcome(result.validate_python(stored["value"]), replayed=bool(stored.get("replayed")))
+
+
+def record_key(caller: Caller, operation: str, key: str) -> str:
+    """What a record is keyed by: a digest of who asks (principal, companies, scopes), the operation and
+    the client's key, encoded unambiguously (a JSON array: no separator inside a value can collide)."""
+    parts = [
+        caller.principal_id,
+        sorted(str(c) for c in caller.company_ids),
+        sorted(caller.scopes),
+        operation,
+        key,
+    ]
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()

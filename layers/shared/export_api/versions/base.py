@@ -2,14 +2,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
 from export_api.models import jobs as domain
-from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.base import ContractModel
+from export_api.versions.items.base import ExportItemProjection
 from export_api.versions.jobs import UpdateExportJobItemV3, wire
-
-ExportItemMapper = Callable[[AccountingEntry], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -20,9 +16,8 @@ class VersionAdapter:
     #: Appended to the contract's operationIds (`getExportJobsList` + `V2`).
     operation_suffix: str
     deprecated: bool
-    #: The export item schema of this version, and how an accounting entry becomes one.
-    export_item_schema: type[BaseModel]
-    export_item: ExportItemMapper
+    #: The export item of this version: its contract model and how an accounting entry becomes one.
+    export_items: ExportItemProjection
     #: How a job and a job item of the domain look in this version (`ExportJob` or `ExportJobV3`, ...).
     job: Callable[[domain.ExportJob], ContractModel]
     job_item: Callable[[domain.ExportJobItem], ContractModel]
@@ -54,11 +49,3 @@ class VersionAdapter:
             "data": [self.job_item_body(item) for item in update.data],
             "errors": [wire(error) for error in update.errors],
         }
-
-
-def full_export_item(entry: AccountingEntry) -> dict[str, Any]:
-    return entry.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def export_item_without_bookkeeping(entry: AccountingEntry) -> dict[str, Any]:
-    return entry.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"bookkeeping"})

@@ -1,20 +1,14 @@
-"""v0: deprecated; `ExportItem` assumed equal to `ExportItemV1` (notes.md §9.6)."""
+"""v0: deprecated; its export item is versions/items/v0.py."""
 
-from export_api.models.accounting_entries import ExportItemFields
-from export_api.versions.base import VersionAdapter, export_item_without_bookkeeping
+from export_api.versions.base import VersionAdapter
+from export_api.versions.items import v0 as items
 from export_api.versions.jobs import ExportJob, ExportJobItem, UpdateExportJobItem
-
-
-class ExportItem(ExportItemFields):
-    pass
-
 
 ADAPTER = VersionAdapter(
     name="v0",
     operation_suffix="",
     deprecated=True,
-    export_item_schema=ExportItem,
-    export_item=export_item_without_bookkeeping,
+    export_items=items.PROJECTION,
     job=ExportJob.of,
     job_item=ExportJobItem.of,
     item_update=UpdateExportJobItem,

@@ -1,20 +1,14 @@
 """v1: deprecated; export items without `bookkeeping`."""
 
-from export_api.models.accounting_entries import ExportItemFields
-from export_api.versions.base import VersionAdapter, export_item_without_bookkeeping
+from export_api.versions.base import VersionAdapter
+from export_api.versions.items import v1 as items
 from export_api.versions.jobs import ExportJob, ExportJobItem, UpdateExportJobItem
-
-
-class ExportItemV1(ExportItemFields):
-    pass
-
 
 ADAPTER = VersionAdapter(
     name="v1",
     operation_suffix="V1",
     deprecated=True,
-    export_item_schema=ExportItemV1,
-    export_item=export_item_without_bookkeeping,
+    export_items=items.PROJECTION,
     job=ExportJob.of,
     job_item=ExportJobItem.of,
     item_update=UpdateExportJobItem,

@@ -1,20 +1,14 @@
-"""v3: as v2, without the deprecated `status` filter on the job list."""
+"""v3: its own job shapes (`ExportJobV3`, ...), 18 item failure reasons, no deprecated `status` filter."""
 
-from export_api.models.accounting_entries import AccountingEntry
-from export_api.versions.base import VersionAdapter, full_export_item
+from export_api.versions.base import VersionAdapter
+from export_api.versions.items import v3 as items
 from export_api.versions.jobs import ExportJobItemV3, ExportJobV3, UpdateExportJobItemV3
-
-
-class ExportItemV3(AccountingEntry):
-    pass
-
 
 ADAPTER = VersionAdapter(
     name="v3",
     operation_suffix="V3",
     deprecated=False,
-    export_item_schema=ExportItemV3,
-    export_item=full_export_item,
+    export_items=items.PROJECTION,
     job=ExportJobV3.of,
     job_item=ExportJobItemV3.of,
     item_update=UpdateExportJobItemV3,

@@ -1,0 +1,43 @@
+"""Company accounting settings (admin) and the contra account rule v3 applies to them."""
+
+from uuid import UUID
+
+from export_api.errors import CONTRA_ACCOUNTS_MESSAGE, MissingContraAccounts
+from export_api.models.accounting_settings import AccountingSettings
+from export_api.models.caller import Caller, Scope
+from export_api.repositories.accounting_settings import AccountingSettingsRepository
+
+
+class AccountingSettingsService:
+    def __init__(self, settings: AccountingSettingsRepository) -> None:
+        self.settings = settings
+
+    def replace(self, caller: Caller, settings: AccountingSettings) -> AccountingSettings:
+        caller.require(Scope.ADMIN)
+        self.settings.put(settings)
+        return settings
+
+    def get(self, caller: Caller, company_id: UUID) -> AccountingSettings:
+        caller.require(Scope.ADMIN)
+        return self.of(company_id)
+
+    def of(self, company_id: UUID) -> AccountingSettings:
+        """The company's settings; a company that never set any has no accounts."""
+        return self.settings.get(company_id) or AccountingSettings(company_id=company_id)
+
+    def require_contra_accounts(self, company_id: UUID) -> AccountingSettings:
+        """The company's settings, if every one of its Pleo accounts is mapped to a contra account
+        (and it has at least one); else MissingContraAccounts (400), naming what to map. v3 calls this
+        before serving export items and before creating a job."""
+        settings = self.of(company_id)
+        if settings.all_mapped:
+            return settings
+        unmapped = settings.unmapped_accounts()
+        detail = (
+            "the company has no Pleo accounts in its accounting settings"
+            if not settings.accounts
+            else "these Pleo accounts have no contra account: "
+            + ", ".join(f"{a.name} ({a.id})" for a in unmapped[:5])
+            + (f" and {len(unmapped) - 5} more" if len(unmapped) > 5 else "")
+        )
+        raise MissingContraAccounts(f"{CONTRA_ACCOUNTS_MESSAGE.removesuffix('.')}: {detail}.")

@@ -1,0 +1,6 @@
+"""Export items per version: each module holds its version's contract models (the published
+`ExportItem*` schemas and their nested shapes) and the one mapper from the accounting entry to them.
+
+Adding a field to a version's export item means its module and its mapper; a new version is a new
+module. `common` holds only the nested shapes whose published schemas are the same in every version.
+"""
