@@ -6,11 +6,12 @@ from typing import Any
 from export_api.models.workflow import WorkflowStep
 from export_api.observability import bind_job, get_logger, instrument
 from export_api.services.container import get_services
-from export_api.startup import TABLES, require_configuration
+from export_api.startup import TABLES, WEBHOOK_QUEUE, WEBHOOKS, require_configuration
 from pydantic import TypeAdapter
 
 logger = get_logger("job-workflow")
-require_configuration("job-workflow", TABLES)
+# Webhooks too: a workflow that could not announce its jobs would lose events silently.
+require_configuration("job-workflow", TABLES, WEBHOOKS, WEBHOOK_QUEUE)
 _STEP: TypeAdapter[WorkflowStep] = TypeAdapter(WorkflowStep)
 
 

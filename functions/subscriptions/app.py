@@ -3,6 +3,9 @@
 
 from export_api.http.app import create_app, lambda_handler
 from export_api.http.subscriptions import subscriptions_router
+from export_api.startup import CURSORS, TABLES, WEBHOOKS, require_configuration
+
+require_configuration("subscriptions", TABLES, WEBHOOKS, CURSORS)
 
 app = create_app("Webhook subscriptions", [subscriptions_router()])
 handler = lambda_handler(app, service="subscriptions")

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = "https://export-api.local/"
     jwt_audience: str = "export-api"
     # Webhooks (docs/decisions.md, "Webhooks"): subscriptions, messages and attempts in their own table.
-    webhooks_table_name: str = Field(default="export-api-webhooks", min_length=3)
+    webhooks_table_name: str | None = Field(default=None, min_length=3)
     # The delivery queue and its dead-letter queue (SQS). Unset: job events are not published.
     webhook_queue_url: str | None = None
     webhook_dead_letter_queue_url: str | None = None

@@ -18,6 +18,9 @@ CURSORS = ("cursor_secret_arn",)
 WORKFLOW = ("state_machine_arn",)
 AUTHORIZER = ("credentials_table_name", "jwt_public_keys_arn")
 ADMIN_AUTHORIZER = ("jwt_public_keys_arn",)
+WEBHOOKS = ("webhooks_table_name",)
+WEBHOOK_QUEUE = ("webhook_queue_url",)
+WEBHOOK_DELIVERY = ("webhook_queue_url", "webhook_dead_letter_queue_url")
 
 
 def require_configuration(service: str, *needs: Iterable[str]) -> None:

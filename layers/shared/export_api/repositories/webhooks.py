@@ -28,6 +28,7 @@ from export_api.models.webhooks import (
 from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
 from export_api.repositories.paging import query_page
+from export_api.settings import MissingConfiguration
 
 BY_COMPANY_INDEX = "byCompany"
 BY_OPERATION_INDEX = "byOperation"
@@ -65,8 +66,15 @@ def _subscription(record: dict[str, Any]) -> Subscription:
 
 
 class WebhooksRepository:
-    def __init__(self, table_name: str) -> None:
-        self.table_name = table_name
+    def __init__(self, table_name: str | None) -> None:
+        # Every function builds the services; only those that use webhooks need the table configured.
+        self._table_name = table_name
+
+    @property
+    def table_name(self) -> str:
+        if not self._table_name:
+            raise MissingConfiguration("WEBHOOKS_TABLE_NAME is not set")
+        return self._table_name
 
     @property
     def _table(self) -> Any:
