@@ -16,12 +16,14 @@ from export_api.models.enums import ExportJobStatus
 from export_api.services.authentication import ApiKeys, get_admin_authentication, get_authentication
 from export_api.services.container import get_services
 from export_api.settings import get_settings
+from pytest_httpserver import HTTPServer
 
 from export_api_local.template import ROOT, function_handler_path, resources_of_type
 from tests.auth.conftest import admin_token, basic, mint
 from tests.auth.support import call
 from tests.support.api import ADMIN
 from tests.support.data import Company, successful
+from tests.support.webhooks import JOB_EVENTS, Webhooks
 from tests.workflow.conftest import Lifecycle
 from tests.workflow.test_resume import Outage, record_sleeps
 
@@ -66,7 +68,17 @@ def granted(function: str) -> set[str]:
     return actions
 
 
+# SQS batch operations are authorized by the action of their single form.
+_SQS_BATCHES = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+
+
 def iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str]:
+    if service == "sqs":
+        return {f"sqs:{_SQS_BATCHES.get(operation, operation)}"}
     if service == "dynamodb" and operation == "TransactWriteItems":
         return {f"dynamodb:{_TRANSACTION_ACTIONS[kind]}" for item in params["TransactItems"] for kind in item}
     if service == "dynamodb" and operation == "TransactGetItems":
@@ -192,11 +204,49 @@ def drive_every_function(lifecycle: Lifecycle, company: Company, api_keys: ApiKe
     lifecycle.wait_until_done(second["id"])
 
 
+def subscribe_and_manage(webhooks: Webhooks, company: Company, receiver: HTTPServer) -> tuple[str, str]:
+    """SubscriptionsFunction's every operation; a subscriber that answers and one that does not."""
+    api, me = company.api, company.identity
+    answering = webhooks.subscribe(me, receiver.url_for("/ok"))
+    down = webhooks.subscribe(me, receiver.url_for("/down"), ["v1.export-job.created"])
+    path = f"/v1/subscriptions/{answering}"
+    assert api.get("/v1/subscriptions", me, {"limit": "1"}).status == 200
+    assert api.get(path, me).status == 200
+    assert api.put(path, me, {"endpointUrl": receiver.url_for("/ok"), "eventTypes": JOB_EVENTS}).status == 200
+    assert api.get(f"{path}/activities", me).status == 200
+    assert api.post(f"{path}/secret/rotate", me).status == 200
+    webhooks.secret(me, answering)
+    return answering, down
+
+
+def deliver_and_redeliver(webhooks: Webhooks, company: Company, answering: str, down: str) -> None:
+    """WebhookDeliveryFunction: deliveries, retries, the dead-letter queue; AdminFunction: a redelivery."""
+    api, me = company.api, company.identity
+    webhooks.deliver()
+    attempts = webhooks.deliveries(me, down)
+    assert attempts[-1]["outcome"] == "failed"
+    redeliver = f"/admin/subscriptions/{down}/messages/{attempts[-1]['messageId']}/redeliver"
+    assert api.post(redeliver, ADMIN).status == 202
+    webhooks.deliver()
+    assert webhooks.deliveries(me, answering)
+    assert api.delete(f"/v1/subscriptions/{down}", me).status == 204
+
+
 def test_each_function_is_granted_exactly_what_it_calls(
-    recorder: Recorder, lifecycle: Lifecycle, api: Any, api_keys: ApiKeys, monkeypatch: pytest.MonkeyPatch
+    recorder: Recorder,
+    lifecycle: Lifecycle,
+    api: Any,
+    api_keys: ApiKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    webhooks: Webhooks,
+    httpserver: HTTPServer,
 ) -> None:
+    httpserver.expect_request("/ok").respond_with_data("ok")
+    httpserver.expect_request("/down").respond_with_data("down", status=503)
     company = Company.create(api, entries=120)
+    answering, down = subscribe_and_manage(webhooks, company, httpserver)
     drive_every_function(lifecycle, company, api_keys, monkeypatch)
+    deliver_and_redeliver(webhooks, company, answering, down)
     problems = []
     for function in FUNCTIONS:
         allowed, called = granted(function), recorder.calls.get(function, set())
