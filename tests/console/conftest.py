@@ -11,11 +11,11 @@ from datetime import timedelta
 
 import pytest
 import uvicorn
-from export_api.services.authentication import get_authentication
 
 from export_api_local.asgi import LocalApp
 from export_api_local.gateway import Gateway
 from tests.local.server import free_port
+from tests.support.keys import signer
 from tests.workflow.conftest import lifecycle, pytest_configure
 
 __all__ = ["lifecycle", "pytest_configure"]
@@ -61,7 +61,8 @@ def _open(request: urllib.request.Request) -> Page:
 
 
 def bearer(companies: list[str], scopes: list[str]) -> str:
-    token = get_authentication().tokens.mint("console-tests", companies, scopes, ttl=timedelta(minutes=5))
+    # Admin tokens are minted for the admin audience (the admin authorizer takes no other).
+    token = signer(admin="admin" in scopes).mint("console-tests", companies, scopes, ttl=timedelta(minutes=5))
     return f"Bearer {token}"
 
 

@@ -91,6 +91,7 @@ def admin_router() -> APIRouter:
                 services.accounting_settings.replace(caller, settings.to_domain(company_id))
             ),
             _SETTINGS,
+            scope=Scope.ADMIN,
         )
         return answered(ContractJSONResponse({"data": body_of(outcome.value)}), outcome)
 
