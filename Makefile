@@ -45,6 +45,7 @@ lint: $(STAMP)
 # that the committed file is what this makes.
 client-models: $(STAMP)
 	cd clients/python && ../../$(BIN)/datamodel-codegen
+	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
 	$(BIN)/ruff check --fix --quiet clients/python/export_api_client/models.py
 	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
 

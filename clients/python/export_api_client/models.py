@@ -75,6 +75,10 @@ class ContraAccount(BaseModel):
 
 
 class ExceptionInfo(BaseModel):
+    """
+    Every error: a machine-readable `type` and a message that says what to fix.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -193,6 +197,10 @@ class ExportItemUserV3(BaseModel):
 
 
 class ExportJob(BaseModel):
+    """
+    An export job: accounting entries of one company packaged for export (v0-v2).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -234,6 +242,10 @@ class ExportJob(BaseModel):
 
 
 class ExportJobItem(BaseModel):
+    """
+    One accounting entry's control record inside a job: its export status and result (v0-v2).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -273,25 +285,19 @@ class ExportJobItemUpdateError(BaseModel):
     accounting_entry_id: Annotated[UUID, Field(alias="accountingEntryId")]
     message: str
     type: Literal[
-        "ACCOUNTING_ENTRY_DOES_NOT_EXIST",
-        "EXPORT_ENTRY_STATUS_UPDATE_FAILED",
-        "ACCOUNTING_ENTRY_UPDATE_FAILED",
+        "ACCOUNTING_ENTRY_DOES_NOT_EXIST", "EXPORT_ENTRY_STATUS_UPDATE_FAILED", "ACCOUNTING_ENTRY_UPDATE_FAILED"
     ]
 
 
 class ExportJobItemUpdateErrorType(
     RootModel[
         Literal[
-            "ACCOUNTING_ENTRY_DOES_NOT_EXIST",
-            "EXPORT_ENTRY_STATUS_UPDATE_FAILED",
-            "ACCOUNTING_ENTRY_UPDATE_FAILED",
+            "ACCOUNTING_ENTRY_DOES_NOT_EXIST", "EXPORT_ENTRY_STATUS_UPDATE_FAILED", "ACCOUNTING_ENTRY_UPDATE_FAILED"
         ]
     ]
 ):
     root: Literal[
-        "ACCOUNTING_ENTRY_DOES_NOT_EXIST",
-        "EXPORT_ENTRY_STATUS_UPDATE_FAILED",
-        "ACCOUNTING_ENTRY_UPDATE_FAILED",
+        "ACCOUNTING_ENTRY_DOES_NOT_EXIST", "EXPORT_ENTRY_STATUS_UPDATE_FAILED", "ACCOUNTING_ENTRY_UPDATE_FAILED"
     ]
 
 
@@ -305,6 +311,10 @@ class ExportJobItemUpdateErrorV3(BaseModel):
 
 
 class ExportJobItemV3(BaseModel):
+    """
+    One accounting entry's control record inside a job (v3).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -323,6 +333,10 @@ class ExportJobStatus(RootModel[Literal["pending", "in_progress", "failed", "com
 
 
 class ExportJobV3(BaseModel):
+    """
+    An export job (v3): as `ExportJob`, with status and failure reason as plain strings.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -389,6 +403,10 @@ class LinksResponse(BaseModel):
 
 
 class MoneyModel(BaseModel):
+    """
+    An amount in minor units of its currency (896.96 SEK is 89696).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -601,6 +619,10 @@ class ReportExportJobStatusV1(RootModel[Literal["processing", "completed", "fail
 
 
 class SearchExportJobItemsRequest(BaseModel):
+    """
+    The accounting entries whose job items to find, optionally in one status.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2156,6 +2178,10 @@ class TeamV3(BaseModel):
 
 
 class UpdateExportJobItem(BaseModel):
+    """
+    The outcome of one item, reported by the integration (v0-v2).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2188,6 +2214,10 @@ class UpdateExportJobItem(BaseModel):
 
 
 class UpdateExportJobItemV3(BaseModel):
+    """
+    The outcome of one item, reported by the integration (v3: 18 failure reasons).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2804,6 +2834,10 @@ class VendorV3(BaseModel):
 
 
 class CreateExportJob(BaseModel):
+    """
+    What to export: accounting entries of one company.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2815,6 +2849,10 @@ class CreateExportJob(BaseModel):
 
 
 class CreateExportJobEvent(BaseModel):
+    """
+    An event on a job: `started`, `completed`, `completed_with_errors` or `failed`.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2845,6 +2883,10 @@ class CreateExportJobEvent(BaseModel):
 
 
 class CursorPageCurrentRequestInfo(BaseModel):
+    """
+    The pagination and filters of the request, echoed back.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2855,22 +2897,16 @@ class CursorPageCurrentRequestInfo(BaseModel):
     parameters: dict[str, list[str]]
     sorting_keys: Annotated[list[str] | None, Field(alias="sortingKeys")] = None
     sorting_order: Annotated[
-        list[
-            Literal[
-                "ASC",
-                "ASC_NULLS_FIRST",
-                "ASC_NULLS_LAST",
-                "DESC",
-                "DESC_NULLS_FIRST",
-                "DESC_NULLS_LAST",
-            ]
-        ]
-        | None,
+        list[Literal["ASC", "ASC_NULLS_FIRST", "ASC_NULLS_LAST", "DESC", "DESC_NULLS_FIRST", "DESC_NULLS_LAST"]] | None,
         Field(alias="sortingOrder"),
     ] = None
 
 
 class CursorPageInfo(BaseModel):
+    """
+    Where this page is in the list: cursors to move on with, and the total.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2968,6 +3004,10 @@ class ExportItemNetAmountV3(BaseModel):
 
 
 class ExportJobItemUpdate(BaseModel):
+    """
+    The answer to an item update: the items updated, and the ones refused with why.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2976,6 +3016,10 @@ class ExportJobItemUpdate(BaseModel):
 
 
 class ExportJobItemUpdateV3(BaseModel):
+    """
+    The answer to an item update (v3).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3193,6 +3237,10 @@ class ExportItemMetadata(BaseModel):
 
 
 class ExportItemV1(BaseModel):
+    """
+    The accounting payload of one entry, as v1 shows it.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3231,6 +3279,10 @@ class ExportItemV1(BaseModel):
 
 
 class ExportItemV2(BaseModel):
+    """
+    The accounting payload of one entry, as v2 shows it (vendor and bookkeeping when the job asks).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3273,6 +3325,10 @@ class ExportItemV2(BaseModel):
 
 
 class ExportItemV3(BaseModel):
+    """
+    The accounting payload of one entry, as v3 shows it (with its contra account).
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3321,6 +3377,10 @@ class CursorPaginatedResponseExportItemV3(BaseModel):
 
 
 class ExportItem(BaseModel):
+    """
+    The accounting payload of one entry, as v0 shows it.
+    """
+
     model_config = ConfigDict(
         populate_by_name=True,
     )
