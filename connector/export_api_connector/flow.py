@@ -123,8 +123,22 @@ class Connector:
             return summary
         reported = {str(i.accounting_entry_id) for i in self.api.list_export_job_items(job.id) if i.status in DONE}
         summary.already_reported = len(reported)
+        try:
+            self._export(claimed, reported, summary)
+        except errors.MissingContraAccounts as error:
+            # Nothing of this job can be booked until the company maps its Pleo accounts: fail it (its
+            # items become `abandoned`) rather than leave it open; a new export picks the entries up.
+            self.api.send_export_job_event(
+                job.id, "failed", failure_reason_type="missing_configuration", failure_reason=error.message
+            )
+            summary.closed_with = "failed"
+            return summary
+        self._close(job.id, summary)
+        return summary
+
+    def _export(self, job: models.ExportJobV3, reported: set[str], summary: JobSummary) -> None:
         outcomes: list[models.UpdateExportJobItemV3] = []
-        for item in self.progress(iter(self.api.list_export_items(job.id)), claimed.number_of_items):
+        for item in self.progress(iter(self.api.list_export_items(job.id)), job.number_of_items):
             summary.items += 1
             if str(item.accounting_entry_id) in reported:
                 continue
@@ -133,8 +147,6 @@ class Connector:
                 self._report(job.id, outcomes, summary)
                 outcomes = []
         self._report(job.id, outcomes, summary)
-        self._close(job.id, summary)
-        return summary
 
     def _outcome(self, item: models.ExportItemV3, job_id: str, summary: JobSummary) -> models.UpdateExportJobItemV3:
         entry_id = str(item.accounting_entry_id)

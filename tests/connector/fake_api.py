@@ -76,7 +76,8 @@ class Job:
     items: list[dict[str, Any]]
     status: str = "pending"
     job_items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    contra_accounts_mapped: bool = True
 
     def view(self) -> dict[str, Any]:
         return {
@@ -138,6 +139,9 @@ class FakeExportApi:
         if path.startswith("/v3/export-jobs/"):
             return httpx.Response(200, json={"data": self.jobs[path.split("/")[3]].view()})
         if path == "/v3/export-items":
+            if not self.jobs[params["job_id"]].contra_accounts_mapped:
+                message = "Every Pleo account of the company needs a contra account."
+                return httpx.Response(400, json={"type": "MISSING_CONTRA_ACCOUNTS", "message": message})
             return self._page(self.jobs[params["job_id"]].items, request)
         if path == "/v3/export-job-events":
             return self._event(json.loads(request.content))
@@ -145,12 +149,17 @@ class FakeExportApi:
 
     def _event(self, body: dict[str, Any]) -> httpx.Response:
         job = self.jobs[body["jobId"]]
-        allowed = {"started": "pending", "completed": "in_progress", "completed_with_errors": "in_progress"}
-        if allowed.get(body["event"]) != job.status:
+        allowed = {
+            "started": {"pending"},
+            "completed": {"in_progress"},
+            "completed_with_errors": {"in_progress"},
+            "failed": {"pending", "in_progress"},
+        }
+        if job.status not in allowed.get(body["event"], set()):
             return httpx.Response(
                 422, json={"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": f"{job.status} -> {body['event']}"}
             )
-        job.events.append(body["event"])
+        job.events.append(body)
         job.status = "in_progress" if body["event"] == "started" else body["event"]
         return httpx.Response(202)
 

@@ -44,7 +44,7 @@ def test_a_job_is_claimed_booked_reported_and_closed(tmp_path: Path) -> None:
     path = tmp_path / "books.beancount"
     with Ledger(path, CHART) as ledger:
         (summary,) = connector(api, ledger).run()
-    assert job.events == ["started", "completed"]
+    assert [e["event"] for e in job.events] == ["started", "completed"]
     assert (summary.items, summary.booked, summary.closed_with) == (131, 131, "completed")
     assert api.puts == [100, 31]
     assert {i["status"] for i in job.job_items.values()} == {"successful"}
@@ -108,7 +108,7 @@ def test_killed_after_booking_half_the_items_a_rerun_books_the_rest_once_and_clo
     with Ledger(path, CHART) as ledger:
         (summary,) = connector(api, ledger).run()
     assert summary.resumed
-    assert job.events == ["started", "completed"]  # never `started` twice
+    assert [e["event"] for e in job.events] == ["started", "completed"]  # never `started` twice
     assert (summary.already_reported, summary.rebooked_skipped, summary.booked) == (100, 20, 40)
     booked = transactions(path)
     assert len(booked) == len(set(booked)) == 160
@@ -146,6 +146,19 @@ def test_one_connector_at_a_time_per_ledger(tmp_path: Path) -> None:
     path = tmp_path / "books.beancount"
     with Ledger(path, CHART), pytest.raises(LedgerBusy), Ledger(path, CHART):
         pass
+
+
+def test_a_company_without_contra_accounts_fails_the_job_with_missing_configuration(tmp_path: Path) -> None:
+    api = FakeExportApi()
+    job = api.add_job([export_item(0)])
+    job.contra_accounts_mapped = False
+    with Ledger(tmp_path / "books.beancount", CHART) as ledger:
+        (summary,) = connector(api, ledger).run()
+    assert summary.closed_with == "failed"
+    assert job.events[-1]["event"] == "failed"
+    assert job.events[-1]["failureReasonType"] == "missing_configuration"
+    assert "contra account" in job.events[-1]["failureReason"]
+    assert transactions(tmp_path / "books.beancount") == []
 
 
 def test_minor_units_follow_the_currency() -> None:
