@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz client-models connector-demo
+.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
+	browser-install browser-check client-models
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml connector/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
@@ -55,6 +56,18 @@ client-models: $(STAMP)
 FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/local/test_fuzz.py
+
+# The job console (/console) in a real browser: headless Chromium from Debian's packages opens the
+# jobs page and two job pages of `make run`'s demo, fails on a console error or an empty graph, and
+# keeps screenshots in .local/browser-check/ (BROWSER_CHECK_ARGS=--docs refreshes docs/console-job.png).
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+browser-install:
+	@test -x "$(CHROMIUM)" || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+browser-check: $(STAMP) browser-install
+	$(BIN)/python -m tests.browser.console_check --chromium $(CHROMIUM) $(BROWSER_CHECK_ARGS)
 
 # Figures of issue 7 (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
 bench: $(STAMP)

@@ -2,7 +2,7 @@
 
 A path that template.yaml declares goes to the gateway, whose handler call runs in a worker thread
 under API Gateway's integration timeout. Anything else is a local page (Swagger UI, the specs) or a
-404 in the contract's error shape.
+404 in the contract's error shape. The job console (export_api_local.console) is under /console.
 """
 
 from typing import Any
@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from export_api_local.console import console_routes
 from export_api_local.docs import spec_for, swagger_page, swagger_ui_assets
 from export_api_local.gateway import Gateway, HttpRequest, HttpResponse
 
@@ -46,6 +47,7 @@ def _pages(gateway: Gateway) -> Starlette:
         Route("/docs", docs),
         Route("/docs/admin", admin_docs),
         Route("/openapi/{name}.json", openapi),
+        *console_routes(gateway),
     ]
     assets = swagger_ui_assets()
     if assets is not None:

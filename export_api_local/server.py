@@ -163,6 +163,7 @@ def banner(config: LocalConfig, gateway: Gateway, provisioned: Provisioned) -> s
         "Export API is running (Ctrl-C stops it)",
         f"  API           {config.base_url}   ({len(gateway.routes)} routes from template.yaml)",
         f"  Swagger UI    {config.base_url}/docs   (admin API: {config.base_url}/docs/admin)",
+        f"  Job console   {config.base_url}/console   (sign in with admin.bearerToken of the demo file)",
         f"  AWS emulator  {config.aws_endpoint}   (region {config.region}, any credentials)",
         f"  Workflow      {workflow}",
         f"  Demo data     {demo}   (company ids, job ids, credentials)",

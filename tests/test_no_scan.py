@@ -96,6 +96,12 @@ def test_no_scan_on_any_operation(api: ApiClient, dynamodb_calls: DynamoDbCalls)
     entries = f"/admin/companies/{company.company_id}/accounting-entries"
     assert api.get(entries, ADMIN, {"limit": str(limit)}).status == 200
     check_list_calls("listAccountingEntries", dynamodb_calls.peek(), limit)
+    for query in ({"limit": str(limit)}, {"limit": str(limit), "statuses": ["pending", "failed"]}):
+        assert api.get("/admin/export-jobs", ADMIN, query).status == 200
+        check_list_calls("listAllExportJobs", dynamodb_calls.peek(), limit)
+    assert api.get(f"/admin/export-jobs/{job['id']}", ADMIN).status == 200
+    assert api.get(f"/admin/export-jobs/{job['id']}/items", ADMIN, {"limit": str(limit)}).status == 200
+    check_list_calls("listAnyExportJobItems", dynamodb_calls.peek(), limit)
     assert api.post(entries, ADMIN, [accounting_entry(ids[1], 4)]).status == 201
     assert api.get("/health", None).status == 200
     seen["admin"] = [call for call, _ in dynamodb_calls.take()]

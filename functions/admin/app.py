@@ -1,8 +1,9 @@
 """AdminFunction: /admin/... (the project's own API) and /health."""
 
 from export_api.http.admin import admin_router
+from export_api.http.admin_jobs import admin_jobs_router
 from export_api.http.app import create_app, lambda_handler
 from export_api.http.executions import job_executions_router
 
-app = create_app("Export API admin", [admin_router(), job_executions_router()])
+app = create_app("Export API admin", [admin_router(), admin_jobs_router(), job_executions_router()])
 handler = lambda_handler(app, service="admin")

@@ -31,7 +31,7 @@ def error_response(status_code: int, error_type: str, message: str) -> ContractJ
 
 
 def paginated(
-    data: Sequence[dict[str, Any]], page: Page[Any], request: PageRequest, settings: Settings, total: int
+    data: Sequence[dict[str, Any]], page: Page[Any], request: PageRequest, settings: Settings, total: int | None
 ) -> ContractJSONResponse:
     """`CursorPaginatedResponse<X>`: the page's data and its `PageInfo`."""
     info = page_info(page, request, settings, total)

@@ -3,7 +3,8 @@
 Keys: `pk = JOB#<jobId>` for a job, `pk = COMPANY#<companyId>` for the company's counters,
 `pk = JOB#<jobId>#ENTRIES#<n>` for the entry ids the job was created with (read by its workflow).
 Lists read GSIs: `byCompany` (companyId, sortKey) and `byCompanyStatus` (companyStatus, sortKey),
-where `sortKey = <createdAt>#<jobId>` is unique and orders jobs by creation.
+where `sortKey = <createdAt>#<jobId>` is unique and orders jobs by creation; the admin list of every
+company's jobs reads `byStatus` (status, sortKey; keys only) and then the jobs by key.
 """
 
 from collections.abc import Collection, Iterable, Sequence
@@ -22,6 +23,7 @@ from export_api.repositories.transactions import counter_update, transact
 
 BY_COMPANY_INDEX = "byCompany"
 BY_COMPANY_STATUS_INDEX = "byCompanyStatus"
+BY_STATUS_INDEX = "byStatus"
 
 
 def job_key(job_id: UUID) -> dict[str, str]:
@@ -191,6 +193,39 @@ class JobsRepository:
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
         )
+
+    def list_all(self, statuses: Iterable[ExportJobStatus] | None, request: PageRequest) -> Page[ExportJob]:
+        """Every company's jobs (admin), one partition per status merged by creation.
+
+        The index holds keys only, so item counter updates (every item PUT) never write to it; the
+        page's jobs are then read by key, at most one BatchGetItem of `limit` keys.
+        """
+        page = query_page(
+            self._table,
+            index=BY_STATUS_INDEX,
+            hash_attr="status",
+            hash_values=[s.value for s in sorted(set(statuses or []) or ExportJobStatus)],
+            range_attr="sortKey",
+            request=request,
+        )
+        records = self._batch_get([{"pk": str(r["pk"])} for r in page.items])
+        return Page(
+            items=[_from_record(records[str(r["pk"])]) for r in page.items if str(r["pk"]) in records],
+            positions=page.positions,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+        )
+
+    def _batch_get(self, keys: Sequence[dict[str, str]]) -> dict[str, dict[str, Any]]:
+        """Records by pk; `keys` are at most a page (100, BatchGetItem's limit)."""
+        found: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {self.table_name: {"Keys": list(keys), "ConsistentRead": True}} if keys else {}
+        while request:
+            response = aws.dynamodb().batch_get_item(RequestItems=request)
+            for record in response["Responses"].get(self.table_name, []):
+                found[str(record["pk"])] = record
+            request = dict(response.get("UnprocessedKeys") or {})
+        return found
 
     def count(self, company_id: UUID, statuses: Iterable[ExportJobStatus] | None) -> int:
         response = self._table.get_item(Key=company_key(company_id))

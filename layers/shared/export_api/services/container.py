@@ -8,6 +8,7 @@ from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.accounting_entries import AccountingEntriesService
+from export_api.services.admin_jobs import AdminJobsService
 from export_api.services.entry_job_items import EntryJobItemsService
 from export_api.services.events import ExportJobEventsService
 from export_api.services.export_items import ExportItemsService
@@ -35,6 +36,8 @@ class Services:
     # The steps of a job's lifecycle execution (JobWorkflowFunction).
     lifecycle: JobLifecycleService
     executions: JobExecutionsService
+    # Operators' view of every company's jobs (admin API).
+    admin_jobs: AdminJobsService
     # Idempotency-Key on POST and PUT: the first answer to a key, replayed.
     idempotency: IdempotencyService
 
@@ -72,6 +75,7 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
             jobs_repository, items_repository, StepFunctionsRepository(settings.state_machine_arn)
         ),
         executions=JobExecutionsService(jobs),
+        admin_jobs=AdminJobsService(jobs),
         idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
     )
 
