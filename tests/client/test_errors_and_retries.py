@@ -7,14 +7,27 @@ import asyncio
 import base64
 import json
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 from export_api_client import AsyncExportApiClient, ExportApiClient, RetryPolicy, errors, models
 from export_api_client._base import DEFAULT_TIMEOUT
 from export_api_client.retry import parse_retry_after
+
+T = TypeVar("T")
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """Run on a loop of its own: asyncio.run() would leave the main thread without a current loop,
+    which other tests (and libraries calling asyncio.get_event_loop()) still expect."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(work)
+    finally:
+        loop.close()
+
 
 BASE = "https://export-api.test"
 JOB_ID = "7c1f4a5e-7b2d-4c89-9a2e-5d6f7a8b9c0d"
@@ -257,7 +270,7 @@ def test_the_async_client_retries_pages_and_batches_alike() -> None:
             result = await api.update_export_job_items(JOB_ID, [update])
             return statuses, len(result.updated)
 
-    assert asyncio.run(scenario()) == (["pending", "completed"], 1)
+    assert run_async(scenario()) == (["pending", "completed"], 1)
     assert sleeps[0] >= 1
     put_attempts = [r for r in recorder.requests if r.method == "PUT"]
     assert len(put_attempts) == 2

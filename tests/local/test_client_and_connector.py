@@ -11,9 +11,9 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -24,6 +24,19 @@ from export_api_connector.ledger import Ledger
 
 from tests.connector.test_connector import Crash, CrashingLedger, bean_check, transactions
 from tests.local.server import RunningServer, running_server
+
+T = TypeVar("T")
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """Run on a loop of its own: asyncio.run() would leave the main thread without a current loop,
+    which other tests (and libraries calling asyncio.get_event_loop()) still expect."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(work)
+    finally:
+        loop.close()
+
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART_FILE = ROOT / "connector" / "examples" / "chart-of-accounts.toml"
@@ -67,7 +80,7 @@ def test_the_async_client_reads_the_same_jobs(server: RunningServer) -> None:
             return [job.id async for job in api.list_export_jobs(page_size=3)]
 
     with client(server) as api:
-        assert asyncio.run(ids()) == [job.id for job in api.list_export_jobs()]
+        assert run_async(ids()) == [job.id for job in api.list_export_jobs()]
 
 
 def test_an_api_key_as_the_basic_user_name_with_an_empty_password(server: RunningServer) -> None:
