@@ -635,7 +635,13 @@ class ServicePeriodV2(BaseModel):
         populate_by_name=True,
     )
     from_: Annotated[AwareDatetime, Field(alias="from")]
+    """
+    UTC, whole seconds, `Z` (Pleo's Java date format: x-published-pattern).
+    """
     to: AwareDatetime
+    """
+    UTC, whole seconds, `Z` (Pleo's Java date format: x-published-pattern).
+    """
 
 
 class ServicePeriodV3(BaseModel):
@@ -643,7 +649,13 @@ class ServicePeriodV3(BaseModel):
         populate_by_name=True,
     )
     from_: Annotated[AwareDatetime, Field(alias="from")]
+    """
+    UTC, whole seconds, `Z` (Pleo's Java date format: x-published-pattern).
+    """
     to: AwareDatetime
+    """
+    UTC, whole seconds, `Z` (Pleo's Java date format: x-published-pattern).
+    """
 
 
 class Supplier(BaseModel):
