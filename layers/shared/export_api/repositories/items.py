@@ -9,6 +9,7 @@ item also carries `companyEntry = <companyId>#<accountingEntryId>` and `jobCreat
 Export items are the job's entries, read through its job items.
 """
 
+import contextvars
 import random
 import time
 from collections.abc import Collection, Sequence
@@ -217,8 +218,11 @@ class ItemsRepository:
                 self._write_chunk(chunk)
             return
         with ThreadPoolExecutor(max_workers=min(_WRITE_WORKERS, len(chunks))) as pool:
-            # list(): a worker's error is raised here, after every worker has finished.
-            list(pool.map(self._write_chunk, chunks))
+            # Each call in a copy of the caller's context (the request's log keys, trace segment, meters).
+            calls = [pool.submit(contextvars.copy_context().run, self._write_chunk, chunk) for chunk in chunks]
+            # A worker's error is raised here, after every call has finished.
+            for call in calls:
+                call.result()
 
     def _write_chunk(self, chunk: Sequence[dict[str, Any]]) -> None:
         # The resource's client takes and gives plain Python values (as in transactions.py), and is thread-safe.
