@@ -128,7 +128,9 @@ def _targets(runs: int) -> dict[str, Target]:
     company = Company.through_api(3)
     me = company.identity
     job = company.create_job(company.entry_ids)
-    pending = [company.create_job(company.entry_ids[:1]) for _ in range(3 * runs)]
+    # A job per run for the events, each of its own company (one unfinished export per company).
+    owners = [Company.through_api(1) for _ in range(3 * runs)]
+    pending = [(owner, owner.create_job(owner.entry_ids)) for owner in owners]
     token = signer().mint("benchmark", [company.company_id], ["export-jobs:read"])
 
     def same(method: str, path: str, query: dict[str, Any] | None = None) -> Callable[[int], Events]:
@@ -139,9 +141,10 @@ def _targets(runs: int) -> dict[str, Target]:
         return events
 
     def job_event(run: int) -> Events:
-        body = {"jobId": pending[run], "event": "started"}
-        first = event_for("POST", "/v3/export-job-events", me, body=body)[1]
-        second = event_for("POST", "/v3/export-job-events", me, body={**body, "event": "completed"})[1]
+        owner, job_id = pending[run]
+        body = {"jobId": job_id, "event": "started"}
+        first = event_for("POST", "/v3/export-job-events", owner.identity, body=body)[1]
+        second = event_for("POST", "/v3/export-job-events", owner.identity, body={**body, "event": "completed"})[1]
         return first, second
 
     def authorizer(_: int) -> Events:

@@ -42,8 +42,8 @@ def set_environment() -> None:
 
 @dataclass(frozen=True)
 class Sizes:
-    #: Accounting entries per job created through POST /v1/export-jobs.
-    create_entries: tuple[int, ...] = (100, 1_000)
+    #: Accounting entries per job created through POST /v1/export-jobs (10,000: the largest job accepted).
+    create_entries: tuple[int, ...] = (1_000, 10_000)
     #: Items in one PUT /vN/export-jobs/{jobId}/items.
     put_items: int = 100
     #: Items of the jobs whose pages are compared, and jobs of the companies whose lists are compared.

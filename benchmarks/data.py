@@ -106,7 +106,8 @@ def _entry_template(company_id: UUID) -> AccountingEntry:
 
 def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str, list[str]]:
     """A pending job of `item_count` items (job items and their accounting entries, from which export items
-    are projected when read) for a company whose Pleo account is mapped; its id and entry ids."""
+    are projected when read), the company's unfinished job, for a company whose Pleo account is mapped;
+    its id and entry ids."""
     settings = get_settings()
     company = UUID(company_id)
     job_id = uuid.uuid4()
@@ -129,7 +130,11 @@ def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str,
     def records() -> Iterable[dict[str, Any]]:
         for entry_id in entry_ids:
             item = ExportJobItem(
-                accounting_entry_id=UUID(entry_id), export_job_id=job_id, status=ExportJobItemStatus.PENDING
+                accounting_entry_id=UUID(entry_id),
+                export_job_id=job_id,
+                status=ExportJobItemStatus.PENDING,
+                company_id=company,
+                job_created_at=now,
             )
             yield items_records._job_item_record(item)
             entry = template.model_copy(update={"accounting_entry_id": UUID(entry_id)})
@@ -142,6 +147,7 @@ def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str,
     counter = {
         **jobs_records.company_key(company),
         jobs_records.job_counter(ExportJobStatus.PENDING): 1,
+        jobs_records.OPEN_JOB: str(job_id),
     }
     writer.put(settings.required("jobs_table_name"), [counter])
     return str(job_id), entry_ids

@@ -55,8 +55,8 @@ class LocalConfig:
     aws_host: str = "127.0.0.1"
     aws_port: int = 5000
     region: str = "eu-west-1"
-    # Seconds a pending job waits for `started` (ExportJob.expiresIn, JOB_EXPIRES_IN_SECONDS).
-    job_expires_in_seconds: int = 86_400
+    # Seconds a job may go without any action before it expires (ExportJob.expiresIn, JOB_EXPIRES_IN_SECONDS).
+    job_expires_in_seconds: int = 3_600
     # Seconds a started job may go without its closing event before the workflow fails it (service_timeout).
     job_stuck_timeout_seconds: int = 86_400
     # API Gateway's integration timeout: a handler call that takes longer answers 504.

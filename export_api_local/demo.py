@@ -1,17 +1,18 @@
 """Demo data, made through the API: what an operator and an integration would do, request by request.
 
 Each demo company gets realistic accounting entries of every kind (export_api_local/accounting_entries.py)
-and its accounting settings (admin API), then export jobs (v1 create) taken through
-their lifecycle with events and item results (v3), so that every job status exists:
+and its accounting settings (admin API), then export jobs (v1 create) taken through their lifecycle with
+events and item results (v3). A company has one unfinished export at a time, so its closed jobs come first
+and its one open job last; the first company's open job is pending, the next one's in progress, and so on,
+so that every job status exists:
 
 | job                   | items | what happened                                            |
 |-----------------------|-------|----------------------------------------------------------|
-| pending (oldest)      | 40 %  | created, waiting to be claimed (the walk-through's job)  |
-| pending               |  7 %  | created                                                  |
-| in_progress           | 10 %  | started, a third of the items exported                   |
 | completed             | 13 %  | started, every item successful, `completed`              |
 | completed_with_errors | 10 %  | started, some items failed, `completed_with_errors`      |
 | failed                |  7 %  | started, a few items exported, then `failed`             |
+| pending (1st company) | 40 %  | created, waiting to be claimed (the walk-through's job)  |
+| in_progress (2nd)     | 10 %  | started, a third of the items exported                   |
 
 The rest of the entries belong to no job: `pendingAccountingEntryIds` in demo.json, ready for a new
 job. Requests go through the gateway in-process (authorizer included) with the demo credentials that
@@ -32,16 +33,15 @@ from export_api_local.gateway import Gateway, HttpRequest
 
 COMPANY_SCOPES = ("export-jobs:read", "export-jobs:write", "export-items:read")
 PUT_BATCH = 100
-# (status, share of the company's entries); pending first, so the oldest pending job is the big one.
+# (status, share of the company's entries): the closed jobs, in order of creation.
 JOB_LAYOUT: tuple[tuple[str, float], ...] = (
-    ("pending", 0.40),
     ("completed", 0.13),
     ("completed_with_errors", 0.10),
     ("failed", 0.07),
-    ("in_progress", 0.10),
-    ("pending", 0.07),
 )
-MIN_ENTRIES = len(JOB_LAYOUT) * 2 + 2
+# Each company's one unfinished job, made last, in turn: the first company's is pending.
+OPEN_JOBS: tuple[tuple[str, float], ...] = (("pending", 0.40), ("in_progress", 0.10))
+MIN_ENTRIES = (len(JOB_LAYOUT) + 1) * 2 + 2
 
 
 class DemoError(Exception):
@@ -119,8 +119,8 @@ class DemoCompany:
         }
 
 
-def _shares(total: int) -> list[int]:
-    return [max(2, int(total * share)) for _, share in JOB_LAYOUT]
+def _layout(company_index: int) -> tuple[tuple[str, float], ...]:
+    return (*JOB_LAYOUT, OPEN_JOBS[company_index % len(OPEN_JOBS)])
 
 
 def _batches(items: Sequence[Any], size: int = PUT_BATCH) -> list[Sequence[Any]]:
@@ -144,9 +144,9 @@ class DemoLoader:
         self.progress = progress
 
     def load(self, company_ids: Sequence[str]) -> list[DemoCompany]:
-        return [self.load_company(company_id) for company_id in company_ids]
+        return [self.load_company(company_id, index) for index, company_id in enumerate(company_ids)]
 
-    def load_company(self, company_id: str) -> DemoCompany:
+    def load_company(self, company_id: str, index: int = 0) -> DemoCompany:
         namespace = uuid.UUID(company_id)
         entry_ids = sorted(str(uuid.uuid5(namespace, f"entry-{i}")) for i in range(self.entries_per_company))
         for number, batch in enumerate(_batches(entry_ids)):
@@ -161,7 +161,8 @@ class DemoLoader:
         company = DemoCompany(company_id, entry_ids)
         client = LocalClient(self.gateway, self.credentials.company_tokens[company_id])
         cursor = 0
-        for (status, _), size in zip(JOB_LAYOUT, _shares(len(entry_ids)), strict=True):
+        for status, share in _layout(index):
+            size = max(2, int(len(entry_ids) * share))
             job_entries = entry_ids[cursor : cursor + size]
             cursor += size
             job_id = self.make_job(client, company_id, status, job_entries)
@@ -173,7 +174,6 @@ class DemoLoader:
     def make_job(self, client: LocalClient, company_id: str, status: str, entry_ids: list[str]) -> str:
         job = client.call("POST", "/v1/export-jobs", {"companyId": company_id, "accountingEntryIds": entry_ids})["data"]
         job_id = str(job["id"])
-        self.wait_for_items(client, job_id, len(entry_ids))
         if status == "pending":
             return job_id
         client.call("POST", "/v3/export-job-events", {"jobId": job_id, "event": "started"})
@@ -224,24 +224,6 @@ class DemoLoader:
             answer = client.call("PUT", f"/v3/export-jobs/{job_id}/items", list(batch))
             if answer.get("errors"):
                 raise DemoError(f"PUT items of job {job_id}: {answer['errors'][:3]}")
-
-    def wait_for_items(self, client: LocalClient, job_id: str, expected: int, timeout: float = 30.0) -> None:
-        """Items are made by the workflow (MaterializeItems), which may run after the create returns;
-        `total` comes from the job's counters, so count the items themselves."""
-        deadline = time.monotonic() + timeout
-        while True:
-            listed, query = 0, {"limit": PUT_BATCH}
-            while True:
-                page = client.call("GET", f"/v3/export-jobs/{job_id}/items", query=query)
-                listed += len(page["data"])
-                if not page["pagination"]["hasNextPage"]:
-                    break
-                query = {"limit": PUT_BATCH, "after": page["pagination"]["endCursor"]}
-            if listed >= expected:
-                return
-            if time.monotonic() > deadline:
-                raise DemoError(f"job {job_id} has {listed} of its {expected} items")
-            time.sleep(0.05)
 
     def wait_for_status(self, client: LocalClient, job_id: str, status: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -74,6 +74,8 @@ class World:
     api: ApiClient
     company: Company
     job_id: str
+    # A test that also sends valid item updates sets this: they move the job's lastUpdatedAt, legitimately.
+    acted: bool = False
 
     def identity_for(self, operation_id: str) -> Identity:
         return (
@@ -109,6 +111,16 @@ class World:
         entries = walk(self.api, self.path(ENTRIES), ADMIN)
         return job, items, jobs, entries
 
+    def comparable(self, snapshot: Any) -> Any:
+        job, items, jobs, entries = snapshot
+        if not self.acted:
+            return snapshot
+
+        def untouched(j: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in j.items() if k != "lastUpdatedAt"}
+
+        return untouched(job), items, [untouched(j) for j in jobs], entries
+
     def send(
         self,
         template: str,
@@ -135,7 +147,7 @@ def world(api: ApiClient) -> Iterator[World]:
     world = World(api, company, job["id"])
     before = world.snapshot()
     yield world
-    assert world.snapshot() == before, "a bad request changed something"
+    assert world.comparable(world.snapshot()) == world.comparable(before), "a bad request changed something"
 
 
 def applicable(names: tuple[str, ...], admin: bool = True) -> list[tuple[str, str, str]]:

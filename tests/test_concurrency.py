@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from export_api_local import moto_dynamodb
@@ -139,17 +140,29 @@ def test_concurrent_puts_and_a_closing_event_leave_no_update_after_close(api: Ap
     assert_counters_match_a_recount(company, job_id)
 
 
-def test_concurrent_job_creation_makes_distinct_jobs(company: Company) -> None:
+@pytest.mark.parametrize("version", ["v0", "v1"])
+def test_concurrent_creates_for_one_company_make_one_job(company: Company, version: str) -> None:
+    """N creates at once for one company: exactly one job (the company's one unfinished export), the
+    rest 409, and nothing of the refused ones written (their items were removed)."""
     responses = run_concurrently(
         list(range(10)),
-        lambda _: company.api.post(
-            "/v1/export-jobs",
+        lambda i: company.api.post(
+            f"/{version}/export-jobs",
             company.identity,
-            {"companyId": company.company_id, "accountingEntryIds": company.entry_ids[:3]},
+            # Overlapping entries: each create writes its items before the transaction that decides.
+            {"companyId": company.company_id, "accountingEntryIds": company.entry_ids[i : i + 10]},
         ),
     )
-    ids = {r.data["id"] for r in responses if r.status == 200}
-    assert len(ids) == 10
-    listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "0"})
-    assert listed.body["pagination"]["total"] == 10
-    assert all(uuid.UUID(i) for i in ids)
+    statuses = Counter(r.status for r in responses)
+    assert statuses == {200: 1, 409: 9}, statuses
+    for response in responses:
+        if response.status == 409:
+            assert_error(response, 409, "EXPORT_ALREADY_IN_PROGRESS")
+    (winner,) = [r.data for r in responses if r.status == 200]
+    listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "10"})
+    assert [j["id"] for j in listed.data] == [winner["id"]]
+    assert listed.body["pagination"]["total"] == 1
+    records = boto3.resource("dynamodb").Table("test-items").scan()["Items"]
+    assert {r["pk"] for r in records if str(r["pk"]).startswith("ITEMS#")} == {f"ITEMS#{winner['id']}"}
+    assert len(company.items(winner["id"])) == 10
+    assert uuid.UUID(winner["id"])

@@ -142,6 +142,7 @@ def test_unicode_and_injection_looking_text_is_data(world: World) -> None:
     """Text is stored as sent and comes back as sent: no expression, query or markup is built from it."""
     company, job_id = world.company, world.job_id
     entries = company.entry_ids[:3]
+    world.acted = True
     for text in UNICODE + INJECTION:
         updates = [
             {**successful(entries[0]), "externalId": text, "externalUrl": "https://erp.example.com/" + text},

@@ -101,8 +101,9 @@ def test_admin_posts_take_a_key(api: ApiClient, company: Company) -> None:
 
 
 def test_the_same_key_with_another_request_is_refused(company: Company) -> None:
+    # Another job of the company (closed: one unfinished export at a time); the key is refused before it is read.
+    other_job = company.create_closed_job(company.entry_ids[3:5])
     job_id = company.create_job(company.entry_ids[:3])["id"]
-    other_job = company.create_job(company.entry_ids[3:5])["id"]
     entry = company.entry_ids[0]
     k = key()
     path = f"/v3/export-jobs/{job_id}/items"

@@ -235,7 +235,7 @@ def test_rejected_events_are_counted_by_reason(company: Company, output: Output)
 
 
 def test_metrics_are_flushed_once_per_invocation(company: Company, output: Output) -> None:
-    company.create_job(company.entry_ids[:1])
+    company.create_closed_job(company.entry_ids[:1])
     company.create_job(company.entry_ids[:1])
     output.read()
     created = [r for r in output.metrics if "JobsCreated" in r]

@@ -37,7 +37,8 @@ class ListCase:
 
 def jobs(api: ApiClient) -> ListCase:
     company = Company.create(api, entries=2)
-    created = [company.create_job(company.entry_ids[:1])["id"] for _ in range(7)]
+    # Closed one after another: a company has one unfinished export at a time.
+    created = [company.create_closed_job(company.entry_ids[:1]) for _ in range(7)]
     return ListCase(api, "/v3/export-jobs", company.identity, {}, "id", "createdAt", created)
 
 
@@ -45,13 +46,14 @@ def jobs_by_statuses(api: ApiClient) -> ListCase:
     """Several statuses: one partition each, merged."""
     company = Company.create(api, entries=2)
     wanted = []
-    for n in range(10):
-        job = company.create_job(company.entry_ids[:1])
-        event = ("started", None, "failed", None, "started")[n % 5]
-        if event:
-            assert company.event(job["id"], event) == 202
-        if event != "started":
-            wanted.append(job["id"])
+    # One unfinished export at a time: nine closed jobs, then the pending one.
+    for n in range(9):
+        closing = (("started", "completed"), ("failed",), ("started", "failed"), ("started", "completed_with_errors"))
+        events = closing[n % 4]
+        job_id = company.create_closed_job(company.entry_ids[:1], events)
+        if events[-1] == "failed":
+            wanted.append(job_id)
+    wanted.append(company.create_job(company.entry_ids[:1])["id"])
     statuses = ["pending", "failed"]
     return ListCase(
         api,
@@ -284,15 +286,20 @@ def test_misuse_is_a_400(case: ListCase) -> None:
 
 def test_cursors_are_bound_to_their_filters(api: ApiClient) -> None:
     company = Company.create(api, entries=6)
-    job = company.create_job()
-    other = company.create_job(company.entry_ids[:3])
-    company.update_items(job["id"], [successful(e) for e in company.entry_ids[:4]])
 
     def cursor(path: str, query: dict[str, Any]) -> str:
         response = api.get(path, company.identity, {**query, "limit": "1"})
         assert response.status == 200, response.body
         end: str = response.body["pagination"]["endCursor"]
         return end
+
+    # Another job, closed before the next is made (one unfinished export at a time): its export items
+    # are read while it is open.
+    other = company.create_job(company.entry_ids[:3])
+    other_export_items = cursor("/v3/export-items", {"job_id": other["id"]})
+    company.close(other["id"])
+    job = company.create_job()
+    company.update_items(job["id"], [successful(e) for e in company.entry_ids[:4]])
 
     items = f"/v3/export-jobs/{job['id']}/items"
     mismatches: list[tuple[str, dict[str, Any]]] = [
@@ -301,7 +308,7 @@ def test_cursors_are_bound_to_their_filters(api: ApiClient) -> None:
         (items, {"after": cursor(f"/v3/export-jobs/{other['id']}/items", {})}),
         ("/v3/export-jobs", {"after": cursor("/v3/export-jobs", {"statuses": ["pending"]}), "statuses": ["failed"]}),
         ("/v3/export-jobs", {"before": cursor("/v3/export-jobs", {}), "statuses": ["pending"]}),
-        ("/v3/export-items", {"after": cursor("/v3/export-items", {"job_id": other["id"]}), "job_id": job["id"]}),
+        ("/v3/export-items", {"after": other_export_items, "job_id": job["id"]}),
         ("/v3/export-jobs", {"after": cursor(items, {})}),
     ]
     for path, query in mismatches:

@@ -202,9 +202,19 @@ def list_export_items() -> Response[str]:
         return _error(404, "EXPORT_NOT_FOUND", "Export job not found.")
     if job["status"]["S"] not in _OPEN:
         return _error(422, "EXPORT_JOB_STATUS_UNPROCESSABLE", "The export job is closed.")
-    items = _page(f"EXPORT#{job_id}", _limit(export_items_app))
+    # The job's items name its entries (companyEntry); the entries are read with them, as the service does.
+    items = _page(f"ITEMS#{job_id}", _limit(export_items_app))
+    keys = [
+        {"pk": {"S": f"ENTRIES#{i['companyEntry']['S'].partition('#')[0]}"}, "sk": {"S": i["sk"]["S"]}} for i in items
+    ]
+    entries = (
+        DYNAMODB.batch_get_item(RequestItems={ITEMS_TABLE: {"Keys": keys}})["Responses"][ITEMS_TABLE] if keys else []
+    )
     return _ok(
-        {"data": [json.loads(i["entry"]["S"]) for i in items], "pagination": {"total": int(job["numberOfItems"]["N"])}}
+        {
+            "data": [json.loads(e["entry"]["S"]) for e in entries],
+            "pagination": {"total": int(job["numberOfItems"]["N"])},
+        }
     )
 
 

@@ -102,6 +102,11 @@ def test_each_operation_answers_every_kind_of_credential(
     # An error body only: nothing of the other company's data, whatever id the caller named.
     assert set(foreign.body) == {"type", "message"}
 
+    if path.endswith("/export-jobs") and method == "post":
+        # Authorized, but the company's job is still open (one unfinished export per company): finish it.
+        assert_error(send(request, "Bearer " + own.bearer), 409, "EXPORT_ALREADY_IN_PROGRESS")
+        closing = Request("POST", "/v3/export-job-events", body={"jobId": own.job_id, "event": "failed"})
+        assert send(closing, "Bearer " + own.bearer).status == 202
     valid = send(request, "Bearer " + own.bearer)
     assert 200 <= valid.status < 300, valid.body
     assert other.company_id not in valid.raw

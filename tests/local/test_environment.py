@@ -22,7 +22,7 @@ def test_resolver_reads_parameters_resources_and_pseudo_parameters() -> None:
         parameter_overrides={"LogLevel": "DEBUG"},
     )
     assert resolver.resolve({"Ref": "JobsTable"}) == "local-jobs"
-    assert resolver.resolve({"Ref": "JobExpiresInSeconds"}) == "86400"
+    assert resolver.resolve({"Ref": "JobExpiresInSeconds"}) == "3600"
     assert resolver.resolve({"Ref": "LogLevel"}) == "DEBUG"
     assert resolver.resolve({"Fn::GetAtt": "SomeMachine.Name"}) == "machine"
     assert resolver.resolve({"Fn::GetAtt": ["SomeMachine", "Name"]}) == "machine"

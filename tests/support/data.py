@@ -73,6 +73,17 @@ class Company:
         job: dict[str, Any] = response.data
         return job
 
+    def close(self, job_id: str) -> None:
+        """Fail an open job: the company may then have another one (one unfinished export at a time)."""
+        assert self.event(job_id, "failed") == 202
+
+    def create_closed_job(self, entry_ids: list[str] | None = None, events: tuple[str, ...] = ("failed",)) -> str:
+        """A job taken through `events` to a closed status, leaving the company free for its next job."""
+        job_id = str(self.create_job(entry_ids)["id"])
+        for event in events:
+            assert self.event(job_id, event) == 202
+        return job_id
+
     def event(self, job_id: str, event: str, version: str = "v3", **extra: Any) -> int:
         response = self.api.post(
             f"/{version}/export-job-events", self.identity, {"jobId": job_id, "event": event, **extra}

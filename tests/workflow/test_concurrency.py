@@ -102,3 +102,32 @@ def test_a_retried_creation_with_a_key_makes_one_job_and_one_execution(lifecycle
     assert [e["name"] for e in executions].count(job_id) == 1
     listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "0"})
     assert listed.body["pagination"]["total"] == 1
+
+
+def test_concurrent_creates_for_one_company_make_one_job_and_one_execution(
+    lifecycle: Lifecycle, company: Company
+) -> None:
+    def execution_names() -> set[str]:
+        listed = lifecycle.sfn.list_executions(stateMachineArn=lifecycle.stack.state_machine_arn)["executions"]
+        return {str(e["name"]) for e in listed}
+
+    before = execution_names()
+    responses = run_concurrently(
+        list(range(8)),
+        lambda i: company.api.post(
+            "/v1/export-jobs",
+            company.identity,
+            {"companyId": company.company_id, "accountingEntryIds": company.entry_ids[i : i + 5]},
+        ),
+    )
+    assert Counter(r.status for r in responses) == {200: 1, 409: 7}
+    (job_id,) = [r.data["id"] for r in responses if r.status == 200]
+    lifecycle.wait_for_token(job_id, ExportJobStatus.PENDING)
+    # One execution started by the race: the winner's (the machine is shared by the session's tests).
+    assert execution_names() - before == {job_id}
+    # Once it is done, the next one.
+    assert company.event(job_id, "failed") == 202
+    assert lifecycle.wait_until_done(job_id)["status"] == "FAILED"
+    following = company.create_job(company.entry_ids[:2])["id"]
+    assert company.event(following, "failed") == 202
+    assert lifecycle.wait_until_done(following)["status"] == "FAILED"

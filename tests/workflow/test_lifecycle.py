@@ -1,6 +1,7 @@
 """Full job lifecycles driven through the handlers, then checked on the execution's history."""
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -10,14 +11,12 @@ from export_api.repositories.stepfunctions import StepFunctionsRepository
 from export_api.services.container import get_services
 
 from tests.support.api import ADMIN
-from tests.support.data import Company, failed, item_update, successful
+from tests.support.data import Company, failed, item_update, successful, walk
 from tests.workflow.conftest import Lifecycle, PausedStep
 
 HAPPY_PATH = [
-    "MaterializeItems",
-    "AllItemsMaterialized",
     "AwaitStart",
-    "JobStarted",
+    "JobStatus",
     "AwaitFinish",
     "Finalize",
     "JobOutcome",
@@ -60,7 +59,7 @@ def start(lifecycle: Lifecycle, company: Company, job_id: str) -> None:
 def test_started_then_completed(lifecycle: Lifecycle, company: Company) -> None:
     job = company.create_job()
     start(lifecycle, company, job["id"])
-    assert len(company.items(job["id"], "pending")) == 30  # materialized by the workflow
+    assert len(company.items(job["id"], "pending")) == 30  # written before the job was
     company.update_items(job["id"], [successful(e, f"ERP-{i}") for i, e in enumerate(company.entry_ids)])
     assert company.event(job["id"], "completed") == 202
 
@@ -74,8 +73,10 @@ def test_started_then_completed(lifecycle: Lifecycle, company: Company) -> None:
     assert lifecycle.states_entered(job["id"]) == HAPPY_PATH
     # Each wait stored its token (TaskSubmitted), then the event resumed it (TaskSucceeded).
     assert types_in(history, "AwaitStart") == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded"]
-    assert callback_output(history, "AwaitStart") == {"status": "in_progress"}
-    assert callback_output(history, "AwaitFinish") == {"status": "completed"}
+    # An event resumes a wait with the job's status and the seconds left until its next deadline: the
+    # whole expiresIn (60 here) for a job just acted on; none for a closed one.
+    assert callback_output(history, "AwaitStart") == {"status": "in_progress", "secondsLeft": 60}
+    assert callback_output(history, "AwaitFinish") == {"status": "completed", "secondsLeft": 0}
     assert company.job(job["id"])["status"] == "completed"
 
 
@@ -140,7 +141,7 @@ def test_failed_before_being_started(lifecycle: Lifecycle, company: Company) -> 
     assert execution["status"] == "FAILED"
     assert execution["error"] == "invalid_configuration"
     assert "AwaitFinish" not in lifecycle.states_entered(job["id"])
-    assert callback_output(lifecycle.history(job["id"]), "AwaitStart") == {"status": "failed"}
+    assert callback_output(lifecycle.history(job["id"]), "AwaitStart") == {"status": "failed", "secondsLeft": 0}
     assert len(company.items(job["id"], "abandoned")) == 30
 
 
@@ -155,11 +156,9 @@ def test_a_job_never_started_expires(lifecycle: Lifecycle, company: Company) -> 
     history = lifecycle.history(job["id"])
     assert types_in(history, "AwaitStart")[-1] == "TaskTimedOut"
     assert lifecycle.states_entered(job["id"]) == [
-        "MaterializeItems",
-        "AllItemsMaterialized",
         "AwaitStart",
-        "ExpireJob",
-        "JobStarted",
+        "CheckDeadline",
+        "JobStatus",
         "Finalize",
         "JobOutcome",
         "JobFailed",
@@ -167,8 +166,10 @@ def test_a_job_never_started_expires(lifecycle: Lifecycle, company: Company) -> 
     expired = company.job(job["id"])
     assert expired["status"] == "failed"
     assert expired["failureReasonType"] == "job_expired"
-    assert expired["expiredAt"]
-    assert expired["completedAt"]
+    assert expired["expiredAt"] == expired["lastUpdatedAt"] == expired["completedAt"]
+    assert datetime.fromisoformat(expired["expiredAt"]) >= datetime.fromisoformat(job["lastUpdatedAt"]) + timedelta(
+        seconds=1
+    )
     assert len(company.items(job["id"], "abandoned")) == 30
     # Too late: a closed job takes no more events.
     assert company.event(job["id"], "started") == 422
@@ -186,7 +187,7 @@ def test_a_started_job_without_closing_event_times_out(lifecycle: Lifecycle, com
     assert execution["status"] == "FAILED"
     assert execution["error"] == "service_timeout"
     assert types_in(lifecycle.history(job["id"]), "AwaitFinish")[-1] == "TaskTimedOut"
-    assert "TimeOutJob" in lifecycle.states_entered(job["id"])
+    assert "CheckDeadline" in lifecycle.states_entered(job["id"])
     stuck = company.job(job["id"])
     assert (stuck["status"], stuck["failureReasonType"]) == ("failed", "service_timeout")
     assert "expiredAt" not in stuck
@@ -213,7 +214,9 @@ def test_started_arrives_before_the_token_is_stored(lifecycle: Lifecycle, compan
     payload = json.loads(submitted[0]["taskSubmittedEventDetails"]["output"])["Payload"]
     # The step found the job already started and completed its own task.
     assert payload == {"tokenStored": False, "status": "in_progress"}
-    assert callback_output(history, "AwaitStart") == {"status": "in_progress"}
+    resumed = callback_output(history, "AwaitStart")
+    assert resumed["status"] == "in_progress"
+    assert 50 <= resumed["secondsLeft"] <= 60
     assert lifecycle.states_entered(job["id"]) == HAPPY_PATH
 
 
@@ -229,7 +232,7 @@ def test_closing_event_arrives_before_the_token_is_stored(lifecycle: Lifecycle, 
         pause.release.set()
 
     assert lifecycle.wait_until_done(job["id"])["status"] == "SUCCEEDED"
-    assert callback_output(lifecycle.history(job["id"]), "AwaitFinish") == {"status": "completed"}
+    assert callback_output(lifecycle.history(job["id"]), "AwaitFinish") == {"status": "completed", "secondsLeft": 0}
     assert lifecycle.states_entered(job["id"]) == HAPPY_PATH
 
 
@@ -239,7 +242,7 @@ def test_one_execution_per_job(lifecycle: Lifecycle, company: Company) -> None:
     services = get_services()
     record = services.jobs.load(UUID(job["id"]))
     # A repeated start (retried creation, reconcile) and one with another input both find the execution.
-    services.jobs.workflow.job_created(record, [])
+    services.jobs.workflow.job_created(record)
     repository = StepFunctionsRepository(lifecycle.stack.state_machine_arn)
     assert repository.start_execution(job["id"], {"jobId": job["id"], "other": True}) == lifecycle.execution_arn(
         job["id"]
@@ -261,20 +264,84 @@ def test_one_execution_per_job(lifecycle: Lifecycle, company: Company) -> None:
     assert executions() == [lifecycle.execution_arn(job["id"])]
 
 
-def test_items_are_materialized_in_chunks_and_a_retry_keeps_updates(
-    lifecycle: Lifecycle, company: Company, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("export_api.repositories.jobs.ENTRY_ID_CHUNK_SIZE", 7)
-    job = company.create_job()
-    lifecycle.wait_for_token(job["id"], ExportJobStatus.PENDING)
-    assert lifecycle.states_entered(job["id"]).count("MaterializeItems") == 5  # 30 entries, 7 a chunk
-    items = company.items(job["id"])
-    assert sorted(i["accountingEntryId"] for i in items) == sorted(company.entry_ids)
-
-    company.update_items(job["id"], [successful(company.entry_ids[0])])
-    # Step Functions retrying the first chunk must not turn the updated item back to pending.
-    again = get_services().lifecycle.materialize_items(UUID(job["id"]), 0)
-    assert (again.materialized, again.next_chunk, again.done) == (0, 1, False)
-    assert len(company.items(job["id"], "successful")) == 1
+def test_every_item_is_there_before_the_execution_starts(lifecycle: Lifecycle, company: Company) -> None:
+    """No job is visible before its items are: the workflow's first step is held, and POST has answered."""
+    held = PausedStep("await_event", while_status="pending")
+    with lifecycle.stack.hook.intercept(held):
+        job = company.create_job()
+        assert held.reached.wait(10)
+        items = company.items(job["id"])
+        assert sorted(i["accountingEntryId"] for i in items) == company.entry_ids
+        exported = walk(company.api, "/v3/export-items", company.identity, {"job_id": job["id"]})
+        assert sorted(e["accountingEntryId"] for e in exported) == company.entry_ids
+        held.release.set()
     assert company.event(job["id"], "failed") == 202
     assert lifecycle.wait_until_done(job["id"])["status"] == "FAILED"
+
+
+@pytest.mark.lifecycle(expires_in=2)
+def test_a_job_acted_on_before_its_deadline_waits_again(lifecycle: Lifecycle, company: Company) -> None:
+    """The wait timed out, but the job was acted on meanwhile (an item update moved lastUpdatedAt): the
+    execution waits again for what is left of expiresIn; then, left alone, the job expires."""
+    checking = PausedStep("check_deadline")
+    with lifecycle.stack.hook.intercept(checking):
+        job = company.create_job()
+        assert checking.reached.wait(10)
+        # After the timeout, before the deadline is checked: the update counts.
+        company.update_items(job["id"], [successful(company.entry_ids[0])])
+        touched = company.job(job["id"])["lastUpdatedAt"]
+        checking.release.set()
+        execution = lifecycle.wait_until_done(job["id"])
+    assert execution["error"] == "job_expired"
+    assert lifecycle.states_entered(job["id"]) == [
+        "AwaitStart",
+        "CheckDeadline",
+        "JobStatus",
+        "AwaitStart",
+        "CheckDeadline",
+        "JobStatus",
+        "Finalize",
+        "JobOutcome",
+        "JobFailed",
+    ]
+    first_check = next(
+        e for e in task_events(lifecycle.history(job["id"]), "CheckDeadline") if e["type"] == "TaskSucceeded"
+    )
+    looked = json.loads(first_check["taskSucceededEventDetails"]["output"])["Payload"]
+    assert looked["status"] == "pending"
+    assert 1 <= looked["secondsLeft"] <= 2
+    expired = company.job(job["id"])
+    assert expired["failureReasonType"] == "job_expired"
+    # Two seconds after the last action, not after the creation.
+    assert datetime.fromisoformat(expired["expiredAt"]) >= datetime.fromisoformat(touched) + timedelta(seconds=2)
+    assert len(company.items(job["id"], "abandoned")) == 29
+    assert len(company.items(job["id"], "successful")) == 1
+
+
+@pytest.mark.lifecycle(expires_in=2)
+def test_a_started_job_left_alone_expires(lifecycle: Lifecycle, company: Company) -> None:
+    job = company.create_job()
+    # At once: the event may come before the execution waits (it then resumes itself).
+    assert company.event(job["id"], "started") == 202
+    company.update_items(
+        job["id"],
+        [successful(e) for e in company.entry_ids[:5]]
+        + [item_update(e, "in_progress") for e in company.entry_ids[5:9]],
+    )
+    execution = lifecycle.wait_until_done(job["id"])
+    assert (execution["status"], execution["error"]) == ("FAILED", "job_expired")
+    states = lifecycle.states_entered(job["id"])
+    # The item update after `started` moved the deadline: the first timeout may find it touched and wait again.
+    assert states[-6:] == ["AwaitFinish", "CheckDeadline", "JobStatus", "Finalize", "JobOutcome", "JobFailed"]
+    assert states.count("AwaitStart") == 1
+    expired = company.job(job["id"])
+    assert (expired["status"], expired["failureReasonType"]) == ("failed", "job_expired")
+    assert expired["expiredAt"] == expired["lastUpdatedAt"]
+    assert expired["startedAt"]
+    # Pending and in-progress items alike are abandoned; results already given stay.
+    assert len(company.items(job["id"], "abandoned")) == 25
+    assert len(company.items(job["id"], "successful")) == 5
+    # The company may export again.
+    following = company.create_job(company.entry_ids[:1])["id"]
+    assert company.event(following, "failed") == 202
+    assert lifecycle.wait_until_done(following)["status"] == "FAILED"

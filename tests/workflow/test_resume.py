@@ -130,8 +130,8 @@ def test_reconcile_reports_an_execution_that_ended_under_an_open_job(lifecycle: 
 
 @pytest.mark.lifecycle(expires_in=1)
 def test_started_racing_the_expiry(lifecycle: Lifecycle, company: Company) -> None:
-    """`started` lands after AwaitStart timed out but before ExpireJob ran: the job is started, not expired."""
-    expiring = PausedStep("expire_job")
+    """`started` lands after AwaitStart timed out but before CheckDeadline ran: the job is started, not expired."""
+    expiring = PausedStep("check_deadline")
     with lifecycle.stack.hook.intercept(expiring):
         job = company.create_job()
         assert expiring.reached.wait(10)
@@ -144,8 +144,8 @@ def test_started_racing_the_expiry(lifecycle: Lifecycle, company: Company) -> No
     states = lifecycle.states_entered(job["id"])
     assert states[states.index("AwaitStart") :] == [
         "AwaitStart",
-        "ExpireJob",
-        "JobStarted",
+        "CheckDeadline",
+        "JobStatus",
         "AwaitFinish",
         "Finalize",
         "JobOutcome",

@@ -72,7 +72,7 @@ def test_trace_cli(lifecycle: Lifecycle, company: Company) -> None:
     assert trace.main([job_id], out=out) == 0
     text = out.getvalue()
     assert "SUCCEEDED" in text
-    assert "State transitions 8" in text
+    assert "State transitions 6" in text
     assert "TaskSubmitted" in text
     assert "AwaitFinish" in text
 

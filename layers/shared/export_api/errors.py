@@ -56,6 +56,21 @@ class ExportEntryNotFound(NotFound):
     error_type = "EXPORT_ENTRY_NOT_FOUND"
 
 
+class ExportAlreadyInProgress(Conflict):
+    """The company has an unfinished export job (pending or in progress): one at a time."""
+
+    error_type = "EXPORT_ALREADY_IN_PROGRESS"
+
+    def __init__(
+        self,
+        message: str = (
+            "An export job is already in progress for this specific company. "
+            "You cannot create a new export job until the current one has finished."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
 class ExportJobItemsUpdateLimit(ExportApiError):
     # 413, as published for v2/v3 (notes.md §0); one core, so v0/v1 answer the same.
     status_code = 413

@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     )
     # API Gateway stage prefix stripped by Mangum ("" when the stage is not in the path).
     api_base_path: str = "/"
-    # Seconds a pending job waits for `started` before it expires (ExportJob.expiresIn).
-    job_expires_in_seconds: int = Field(default=86_400, ge=1)
+    # ExportJob.expiresIn: seconds a job (pending or in progress) may go without any action (an event, an
+    # item update) before it fails with `job_expired`. 3600 is Pleo's published example.
+    job_expires_in_seconds: int = Field(default=3_600, ge=1)
     # The job lifecycle state machine (ExportJobLifecycle). Unset: lifecycles run inline, in the calling process.
     state_machine_arn: str | None = None
     # Seconds a started job may go without its closing event before it fails with `service_timeout`.

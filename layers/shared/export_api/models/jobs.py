@@ -26,6 +26,8 @@ def _web_address(value: str) -> str:
 ExternalUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_address)]
 
 MAX_ITEMS_PER_UPDATE = 100
+# The largest job accepted: creation writes every job item before it answers (docs/workflow.md,
+# "Creating a job"), 400 BatchWriteItem calls at 10,000 entries, well inside API Gateway's 29 s.
 MAX_ENTRIES_PER_JOB = 10_000
 
 
@@ -108,6 +110,10 @@ class ExportJobItem(ContractModel):
     external_url: str | None = None
     failure_reason: str | None = None
     failure_reason_type: ExportJobItemFailureReasonType | None = None
+    # The job's company and creation time, stored on every item record for the items table's index by
+    # company and entry (which job holds an entry, newest first). Never in a response.
+    company_id: UUID | None = Field(default=None, exclude=True)
+    job_created_at: datetime | None = Field(default=None, exclude=True)
 
 
 class UpdateExportJobItem(ContractRequestModel):

@@ -65,29 +65,22 @@ class ReconcileOutcome(ContractModel):
 # The steps of statemachine/export_job.asl.json: what each Task state sends JobWorkflowFunction ------
 
 
-class MaterializeItemsStep(ContractModel):
-    action: Literal["materialize_items"]
-    job_id: UUID
-    chunk: int = Field(default=0, ge=0)
-
-
 class AwaitEventStep(ContractModel):
     action: Literal["await_event"]
     job_id: UUID
     # The status the job is in while the task waits; the task ends when the job leaves it.
     while_status: ExportJobStatus
     task_token: str = Field(min_length=1)
+    # The execution's stuck limit: the next wait's length, when this step resumes its own task.
+    stuck_timeout_seconds: int = Field(ge=1)
 
 
-class ExpireJobStep(ContractModel):
-    action: Literal["expire_job"]
+class CheckDeadlineStep(ContractModel):
+    """A wait timed out: the job was touched since (wait again), or its deadline has passed (fail it)."""
+
+    action: Literal["check_deadline"]
     job_id: UUID
-
-
-class TimeOutJobStep(ContractModel):
-    action: Literal["time_out_job"]
-    job_id: UUID
-    timeout_seconds: int = Field(ge=1)
+    stuck_timeout_seconds: int = Field(ge=1)
 
 
 class FinalizeJobStep(ContractModel):
@@ -96,22 +89,18 @@ class FinalizeJobStep(ContractModel):
 
 
 WorkflowStep = Annotated[
-    MaterializeItemsStep | AwaitEventStep | ExpireJobStep | TimeOutJobStep | FinalizeJobStep,
+    AwaitEventStep | CheckDeadlineStep | FinalizeJobStep,
     Field(discriminator="action"),
 ]
 
 
-class MaterializeProgress(ContractModel):
-    next_chunk: int
-    done: bool
-    # Items written by this call (a retried call skips the ones already there).
-    materialized: int
-    # What is left of the job's expiresIn: AwaitStart's TimeoutSecondsPath.
-    seconds_to_expiry: int
+class JobDeadline(ContractModel):
+    """The job's status, and how long the next wait may last (the waits' TimeoutSecondsPath): what
+    resumes a wait (an event's SendTaskSuccess output) and what CheckDeadline returns."""
 
-
-class JobStatusResult(ContractModel):
     status: ExportJobStatus
+    # Seconds until the job's deadline (at least 1); 0 for a closed job, which no wait follows.
+    seconds_left: int = Field(ge=0)
 
 
 class AwaitOutcome(ContractModel):

@@ -5,10 +5,18 @@ Keys (each partition holds one kind of record, so a page is a plain key-range Qu
 - accounting entry: `pk = ENTRIES#<companyId>`, `sk = <accountingEntryId>` (export items are projected
   from these at read time, versions/items/)
 - accounting settings: `pk = SETTINGS#<companyId>`, `sk = accounting` (repositories/accounting_settings.py)
-GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in one status.
+GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in one status. Every job
+item also carries `companyEntry = <companyId>#<accountingEntryId>` and `jobCreatedAt` (its job's
+`createdAt`, as the jobs table writes it), the keys of the `byCompanyEntry` index that finds the jobs
+holding an entry (repositories/entry_job_items.py).
 """
 
-from collections.abc import Collection, Iterable, Sequence
+import contextvars
+import random
+import time
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,11 +27,12 @@ from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJobItem
 from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
-from export_api.repositories.jobs import JobsRepository, company_key, item_counter, job_key
+from export_api.repositories.jobs import JobsRepository, company_key, item_counter, job_key, timestamp_text
 from export_api.repositories.paging import query_page
 from export_api.repositories.transactions import (
     MAX_TRANSACTION_ACTIONS,
     TransactionConflict,
+    add_assignment,
     counter_update,
     transact,
 )
@@ -39,18 +48,36 @@ _CHUNK = MAX_TRANSACTION_ACTIONS - 1
 # On the job record: the rest of an item batch whose first transaction committed (replace_job_items).
 PENDING_CHANGES = "pendingItemChanges"
 _NO_MOVE = item_counter(ExportJobItemStatus.PENDING)
+_UNPROCESSED_ATTEMPTS = 8
+
+
+# BatchWriteItem takes at most 25 requests; a big job's items are written by this many workers at once.
+_BATCH_WRITE_LIMIT = 25
+_WRITE_WORKERS = 16
 
 
 def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
+    if item.company_id is None or item.job_created_at is None:
+        raise ValueError(f"Job item {item.accounting_entry_id} of job {item.export_job_id} lacks its job's company")
     record = item.model_dump(mode="json", by_alias=True, exclude_none=True)
     record["pk"] = f"ITEMS#{item.export_job_id}"
     record["sk"] = str(item.accounting_entry_id)
     record["jobStatus"] = f"{item.export_job_id}#{item.status.value}"
+    record["companyEntry"] = f"{item.company_id}#{item.accounting_entry_id}"
+    record["jobCreatedAt"] = timestamp_text(item.job_created_at)
     return record
 
 
 def _job_item(record: dict[str, Any]) -> ExportJobItem:
-    return ExportJobItem.model_validate(record)
+    company = str(record.get("companyEntry", "")).partition("#")[0]
+    created = record.get("jobCreatedAt")
+    return ExportJobItem.model_validate(
+        {
+            **record,
+            "companyId": UUID(company) if company else None,
+            "jobCreatedAt": datetime.fromisoformat(str(created)) if created else None,
+        }
+    )
 
 
 def _deltas(changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> dict[ExportJobItemStatus, int]:
@@ -191,17 +218,54 @@ class ItemsRepository:
 
     # Job items and export items ----------------------------------------------------------------
 
-    def materialize(self, job_id: UUID, entries: Iterable[AccountingEntry]) -> None:
-        """Write each entry's pending job item and export item snapshot (puts: safe to repeat)."""
-        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for entry in entries:
-                item = ExportJobItem(
-                    accounting_entry_id=entry.accounting_entry_id,
+    def write_job_items(self, job_id: UUID, company_id: UUID, created_at: datetime, entry_ids: Sequence[UUID]) -> None:
+        """Write a new job's pending items (plain puts: nobody can see them before the job record exists)."""
+        records = [
+            _job_item_record(
+                ExportJobItem(
+                    accounting_entry_id=entry_id,
                     export_job_id=job_id,
                     status=ExportJobItemStatus.PENDING,
+                    company_id=company_id,
+                    job_created_at=created_at,
                 )
-                batch.put_item(Item=_job_item_record(item))
-                batch.put_item(Item=_entry_record(f"EXPORT#{job_id}", entry))
+            )
+            for entry_id in entry_ids
+        ]
+        self._batch_write([{"PutRequest": {"Item": r}} for r in records])
+
+    def delete_job_items(self, job_id: UUID, entry_ids: Sequence[UUID]) -> None:
+        """Remove the items of a job that was not created after all."""
+        self._batch_write([{"DeleteRequest": {"Key": {"pk": f"ITEMS#{job_id}", "sk": str(e)}}} for e in entry_ids])
+
+    def _batch_write(self, requests: Sequence[dict[str, Any]]) -> None:
+        """BatchWriteItem, 25 requests a call, calls spread over workers (boto3 clients are thread-safe)."""
+        chunks = [requests[i : i + _BATCH_WRITE_LIMIT] for i in range(0, len(requests), _BATCH_WRITE_LIMIT)]
+        if len(chunks) <= 1:
+            for chunk in chunks:
+                self._write_chunk(chunk)
+            return
+        with ThreadPoolExecutor(max_workers=min(_WRITE_WORKERS, len(chunks))) as pool:
+            # Each call in a copy of the caller's context (the request's log keys, trace segment, meters).
+            calls = [pool.submit(contextvars.copy_context().run, self._write_chunk, chunk) for chunk in chunks]
+            # A worker's error is raised here, after every call has finished.
+            for call in calls:
+                call.result()
+
+    def _write_chunk(self, chunk: Sequence[dict[str, Any]]) -> None:
+        # The resource's client takes and gives plain Python values (as in transactions.py), and is thread-safe.
+        client: Any = aws.dynamodb().meta.client
+        pending: list[dict[str, Any]] = list(chunk)
+        for attempt in range(_UNPROCESSED_ATTEMPTS):
+            response = client.batch_write_item(RequestItems={self.table_name: pending})
+            pending = list(response.get("UnprocessedItems", {}).get(self.table_name, []))
+            if not pending:
+                return
+            # DynamoDB left some unwritten (throttled partition): back off, then send only those.
+            time.sleep(random.uniform(0, min(1.0, 0.05 * 2**attempt)))
+        raise RuntimeError(
+            f"BatchWriteItem left {len(pending)} requests unprocessed after {_UNPROCESSED_ATTEMPTS} tries"
+        )
 
     def get_job_items(self, job_id: UUID, entry_ids: Sequence[UUID]) -> dict[UUID, ExportJobItem]:
         keys = [{"pk": f"ITEMS#{job_id}", "sk": str(e)} for e in entry_ids]
@@ -231,6 +295,7 @@ class ItemsRepository:
         changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
         while_job_status: tuple[ExportJobStatus, ExportJobStatus] = OPEN_JOB,
         companies: Collection[UUID] | None = None,
+        touched_at: datetime | None = None,
     ) -> None:
         """Write (old, new) item pairs with the job's counters, all or nothing.
 
@@ -246,11 +311,11 @@ class ItemsRepository:
             return
         first, rest = changes[:_CHUNK], changes[_CHUNK:]
         journal = _journal(rest) if rest else None
-        action = self.jobs.item_counts_update(job_id, _deltas(first), while_job_status, companies)
+        action = self.jobs.item_counts_update(job_id, _deltas(first), while_job_status, companies, touched_at)
         update = action["Update"]
         update["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
         if journal is not None:
-            update["UpdateExpression"] += f" SET {PENDING_CHANGES} = :journal"
+            add_assignment(update, f"{PENDING_CHANGES} = :journal")
             update["ExpressionAttributeValues"][":journal"] = journal
         try:
             transact([*self._item_writes(first), action])

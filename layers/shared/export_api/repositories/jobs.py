@@ -1,14 +1,14 @@
-"""Jobs table: one record per export job, and one counter record per company.
+"""Jobs table: one record per export job, and one record per company.
 
-Keys: `pk = JOB#<jobId>` for a job, `pk = COMPANY#<companyId>` for the company's counters,
-`pk = JOB#<jobId>#ENTRIES#<n>` for the entry ids the job was created with (read by its workflow).
+Keys: `pk = JOB#<jobId>` for a job, `pk = COMPANY#<companyId>` for the company: its counters, and
+`openJobId`, the company's one unfinished job (pending or in progress), absent when it has none.
 Lists read GSIs: `byCompany` (companyId, sortKey) and `byCompanyStatus` (companyStatus, sortKey),
 where `sortKey = <createdAt>#<jobId>` is unique and orders jobs by creation; the admin list of every
 company's jobs reads `byStatus` (status, sortKey; keys only) and then the jobs by key.
 """
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from export_api.models.jobs import ExportJob, ItemCounts
 from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
 from export_api.repositories.paging import query_page
-from export_api.repositories.transactions import counter_update, transact
+from export_api.repositories.transactions import TransactionConflict, add_assignment, counter_update, transact
 
 BY_COMPANY_INDEX = "byCompany"
 BY_COMPANY_STATUS_INDEX = "byCompanyStatus"
@@ -34,12 +34,18 @@ def company_key(company_id: UUID) -> dict[str, str]:
     return {"pk": f"COMPANY#{company_id}"}
 
 
-# Entry ids per chunk record (see put_entry_ids).
-ENTRY_ID_CHUNK_SIZE = 1_000
+# On the company record: the id of its unfinished job (JobsRepository.create, .transition).
+OPEN_JOB = "openJobId"
 
 
-def entry_ids_key(job_id: UUID, index: int) -> dict[str, str]:
-    return {"pk": f"JOB#{job_id}#ENTRIES#{index:05d}"}
+class CompanyHasOpenJob(Exception):
+    """The company already has an unfinished job: a new one was not created."""
+
+
+def timestamp_text(moment: datetime) -> str:
+    """How the jobs table stores a time: ISO-8601 in UTC. `createdAt` in `sortKey` and item records'
+    `jobCreatedAt`, and `lastUpdatedAt`, whose stored text conditions the expiry (JobsRepository.transition)."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def job_counter(status: ExportJobStatus) -> str:
@@ -51,7 +57,7 @@ def item_counter(status: ExportJobItemStatus) -> str:
 
 
 def sort_key(job: ExportJob) -> str:
-    return f"{job.created_at.isoformat()}#{job.id}"
+    return f"{timestamp_text(job.created_at)}#{job.id}"
 
 
 def _to_record(job: ExportJob) -> dict[str, Any]:
@@ -59,6 +65,8 @@ def _to_record(job: ExportJob) -> dict[str, Any]:
     record.update(job_key(job.id))
     record["sortKey"] = sort_key(job)
     record["companyStatus"] = f"{job.company_id}#{job.status.value}"
+    if job.last_updated_at is not None:
+        record["lastUpdatedAt"] = timestamp_text(job.last_updated_at)
     for status in ExportJobItemStatus:
         record[item_counter(status)] = job.item_counts.of(status)
     return record
@@ -78,36 +86,68 @@ class JobsRepository:
         return aws.table(self.table_name)
 
     def create(self, job: ExportJob) -> None:
-        """Write a new job and count it on its company, together."""
-        transact(
-            [
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": _to_record(job),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                counter_update(self.table_name, company_key(job.company_id), {job_counter(job.status): 1}),
-            ]
-        )
+        """Write a new job, count it on its company and make it the company's unfinished job, together.
+
+        Raises CompanyHasOpenJob, writing nothing, when the company already has an unfinished job: of
+        concurrent creates for one company, one wins.
+        """
+        lock = counter_update(self.table_name, company_key(job.company_id), {job_counter(job.status): 1})
+        update = lock["Update"]
+        add_assignment(update, "#open = :job")
+        update["ConditionExpression"] = "attribute_not_exists(#open)"
+        update["ExpressionAttributeNames"]["#open"] = OPEN_JOB
+        update["ExpressionAttributeValues"][":job"] = str(job.id)
+        try:
+            transact(
+                [
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": _to_record(job),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    lock,
+                ]
+            )
+        except TransactionConflict as conflict:
+            if conflict.failed == [1]:
+                raise CompanyHasOpenJob(str(job.company_id)) from conflict
+            raise
+
+    def open_job_id(self, company_id: UUID) -> UUID | None:
+        """The company's unfinished job, if it has one."""
+        record = self._table.get_item(
+            Key=company_key(company_id), ConsistentRead=True, ProjectionExpression=OPEN_JOB
+        ).get("Item")
+        return UUID(str(record[OPEN_JOB])) if record and OPEN_JOB in record else None
 
     def get(self, job_id: UUID) -> ExportJob | None:
         response = self._table.get_item(Key=job_key(job_id), ConsistentRead=True)
         record = response.get("Item")
         return _from_record(record) if record else None
 
-    def transition(self, job: ExportJob, to_status: ExportJobStatus, now: datetime, changes: dict[str, Any]) -> None:
+    def transition(
+        self,
+        job: ExportJob,
+        to_status: ExportJobStatus,
+        now: datetime,
+        changes: dict[str, Any],
+        untouched: bool = False,
+    ) -> None:
         """Move a job from its current status to `to_status`, only if nobody moved it first.
 
         Raises TransactionConflict when the job's status is no longer `job.status`, or when the workflow's
         waiting task is no longer the one read with `job`: a token stored meanwhile is then read again, so
-        whoever resumes the workflow after this write has the right one.
+        whoever resumes the workflow after this write has the right one. With `untouched`, also when the
+        job's `lastUpdatedAt` moved since it was read (an action came first: it is not expired).
+        A closing transition frees the company for its next job in the same write (conditioned on the
+        company's unfinished job being this one).
         """
         fields = {
             "status": to_status.value,
             "companyStatus": f"{job.company_id}#{to_status.value}",
-            "lastUpdatedAt": now.isoformat(),
+            "lastUpdatedAt": timestamp_text(now),
             **{name: value for name, value in changes.items() if value is not None},
         }
         names = {f"#f{i}": name for i, name in enumerate(fields)}
@@ -117,6 +157,21 @@ class JobsRepository:
         if job.workflow_task_token is not None:
             condition = "#f0 = :from AND workflowTaskToken = :token"
             values[":token"] = job.workflow_task_token
+        if untouched:
+            names["#touched"] = "lastUpdatedAt"
+            values[":touched"] = timestamp_text(job.last_updated_at or job.created_at)
+            condition += " AND #touched = :touched"
+        company = counter_update(
+            self.table_name,
+            company_key(job.company_id),
+            {job_counter(job.status): -1, job_counter(to_status): 1},
+        )
+        if job.status.is_open and not to_status.is_open:
+            company_update = company["Update"]
+            company_update["UpdateExpression"] += " REMOVE #open"
+            company_update["ConditionExpression"] = "#open = :job"
+            company_update["ExpressionAttributeNames"]["#open"] = OPEN_JOB
+            company_update["ExpressionAttributeValues"][":job"] = str(job.id)
         transact(
             [
                 {
@@ -129,11 +184,7 @@ class JobsRepository:
                         "ExpressionAttributeValues": values,
                     }
                 },
-                counter_update(
-                    self.table_name,
-                    company_key(job.company_id),
-                    {job_counter(job.status): -1, job_counter(to_status): 1},
-                ),
+                company,
             ]
         )
 
@@ -143,17 +194,23 @@ class JobsRepository:
         deltas: dict[ExportJobItemStatus, int],
         while_status: tuple[ExportJobStatus, ExportJobStatus],
         companies: Collection[UUID] | None = None,
+        touched_at: datetime | None = None,
     ) -> dict[str, Any]:
         """A transaction action moving the job's item counters, valid only while the job is in `while_status`.
 
         For client updates the condition is the rule "no item updates after a job closes" (notes.md §2):
-        a job that closes concurrently cancels the whole item transaction.
+        a job that closes concurrently cancels the whole item transaction. `touched_at` (a client's
+        update) becomes the job's `lastUpdatedAt`: its expiry counts from there.
         """
         moves = {item_counter(s): d for s, d in deltas.items() if d}
         action = counter_update(
             self.table_name, job_key(job_id), moves or {item_counter(ExportJobItemStatus.PENDING): 0}
         )
         update = action["Update"]
+        if touched_at is not None:
+            add_assignment(update, "#touched = :touched")
+            update["ExpressionAttributeNames"]["#touched"] = "lastUpdatedAt"
+            update["ExpressionAttributeValues"][":touched"] = timestamp_text(touched_at)
         update["ConditionExpression"] = "#status IN (:s0, :s1)"
         update["ExpressionAttributeNames"]["#status"] = "status"
         update["ExpressionAttributeValues"][":s0"] = while_status[0].value
@@ -232,34 +289,7 @@ class JobsRepository:
         record = response.get("Item", {})
         return sum(int(record.get(job_counter(s), 0)) for s in (set(statuses or []) or ExportJobStatus))
 
-    # The job's lifecycle workflow: requested entry ids, the waiting task's token, finalization -------
-
-    def put_entry_ids(self, job_id: UUID, entry_ids: Sequence[UUID], chunk_size: int | None = None) -> int:
-        """Record the entry ids a job was created with, in chunk records; returns how many chunks.
-
-        The workflow materializes the job's items from these: 10,000 ids do not fit in a Step Functions
-        input (256 KB), and one chunk of 1,000 ids is ~38 KB, well under DynamoDB's 400 KB item limit.
-        """
-        size = chunk_size or ENTRY_ID_CHUNK_SIZE
-        count = max(1, -(-len(entry_ids) // size))
-        with self._table.batch_writer() as batch:
-            for index in range(count):
-                batch.put_item(
-                    Item={
-                        **entry_ids_key(job_id, index),
-                        "entryIds": [str(e) for e in entry_ids[index * size : (index + 1) * size]],
-                        "chunkIndex": index,
-                        "chunkCount": count,
-                    }
-                )
-        return count
-
-    def entry_ids(self, job_id: UUID, index: int) -> tuple[Sequence[UUID], int] | None:
-        """One chunk of the job's entry ids, and how many chunks there are (None: no such chunk)."""
-        record = self._table.get_item(Key=entry_ids_key(job_id, index), ConsistentRead=True).get("Item")
-        if record is None:
-            return None
-        return [UUID(str(e)) for e in record["entryIds"]], int(record["chunkCount"])
+    # The job's lifecycle workflow: the waiting task's token, finalization -----------------------------
 
     def store_task_token(self, job_id: UUID, token: str, while_status: ExportJobStatus) -> bool:
         """Keep the token of the task waiting for the job to leave `while_status`, if it has not already.

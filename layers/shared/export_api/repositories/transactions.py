@@ -49,3 +49,14 @@ def counter_update(table_name: str, key: dict[str, str], deltas: dict[str, int])
             "ExpressionAttributeValues": values,
         }
     }
+
+
+def add_assignment(update: dict[str, Any], assignment: str) -> None:
+    """Add `name = value` to an Update action's SET clause (an expression has at most one of each clause)."""
+    expression = str(update["UpdateExpression"])
+    at = expression.find(" SET ")
+    later = [expression.find(c, at + 1) for c in (" ADD ", " REMOVE ", " DELETE ")] if at >= 0 else []
+    if at >= 0 and all(i < 0 for i in later):
+        update["UpdateExpression"] = f"{expression}, {assignment}"
+    else:
+        update["UpdateExpression"] = f"{expression} SET {assignment}"

@@ -66,12 +66,12 @@ def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> S
         workflow or build_workflow(settings, jobs_repository, job_items),
         settings.job_expires_in_seconds,
     )
-    accounting_settings = AccountingSettingsService(AccountingSettingsRepository(settings.items_table_name))
+    accounting_settings = AccountingSettingsService(AccountingSettingsRepository(settings.required("items_table_name")))
     return Services(
         settings=settings,
         jobs=jobs,
         job_items=job_items,
-        entry_job_items=EntryJobItemsService(EntryJobItemsRepository(settings.items_table_name)),
+        entry_job_items=EntryJobItemsService(EntryJobItemsRepository(settings.required("items_table_name"))),
         events=ExportJobEventsService(jobs),
         export_items=ExportItemsService(jobs, items_repository, accounting_settings),
         accounting_entries=AccountingEntriesService(items_repository),

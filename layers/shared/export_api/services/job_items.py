@@ -3,10 +3,10 @@
 import random
 import time
 from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from export_api.errors import BadRequest, ExportJobItemsUpdateLimit, ExportJobStatusUnprocessable
-from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import (
     MAX_ITEMS_PER_UPDATE,
@@ -56,9 +56,6 @@ class JobItemsService:
         total = job.item_counts.of(status) if status else job.number_of_items
         return page, total
 
-    def materialize(self, job: ExportJob, entries: Sequence[AccountingEntry]) -> None:
-        self.items.materialize(job.id, entries)
-
     def update(
         self,
         job_id: UUID,
@@ -87,7 +84,7 @@ class JobItemsService:
                 raise ExportJobStatusUnprocessable()
             current = self.items.get_job_items(job_id, [u.accounting_entry_id for u in updates])
             changes = [
-                (current[u.accounting_entry_id], _updated(job_id, u))
+                (current[u.accounting_entry_id], _updated(current[u.accounting_entry_id], u))
                 for u in updates
                 if u.accounting_entry_id in current
             ]
@@ -97,7 +94,8 @@ class JobItemsService:
                 if not job.status.is_open:
                     raise ExportJobStatusUnprocessable()
             try:
-                self.items.replace_job_items(job_id, changes, companies=companies)
+                # An update is an action on the job: its expiry counts again from now.
+                self.items.replace_job_items(job_id, changes, companies=companies, touched_at=datetime.now(UTC))
             except TransactionConflict:
                 backoff(attempt)
                 job = load_job()
@@ -150,11 +148,13 @@ class JobItemsService:
         return False
 
 
-def _updated(job_id: UUID, update: UpdateExportJobItem) -> ExportJobItem:
+def _updated(current: ExportJobItem, update: UpdateExportJobItem) -> ExportJobItem:
     # PUT replaces the item's result fields: a retry after a failure must not keep a stale externalId.
     return ExportJobItem(
         accounting_entry_id=update.accounting_entry_id,
-        export_job_id=job_id,
+        export_job_id=current.export_job_id,
+        company_id=current.company_id,
+        job_created_at=current.job_created_at,
         status=update.status,
         exported_at=update.exported_at,
         external_id=update.external_id,

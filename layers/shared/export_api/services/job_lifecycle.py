@@ -5,7 +5,6 @@ neither duplicate items nor undo what a client did meanwhile.
 """
 
 import logging
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -21,13 +20,10 @@ from export_api.models.jobs import CreateExportJobEvent, ExportJob
 from export_api.models.workflow import (
     AwaitEventStep,
     AwaitOutcome,
-    ExpireJobStep,
+    CheckDeadlineStep,
     FinalizeJobStep,
     FinalizeProgress,
-    JobStatusResult,
-    MaterializeItemsStep,
-    MaterializeProgress,
-    TimeOutJobStep,
+    JobDeadline,
     WorkflowStep,
 )
 from export_api.observability import record_job_expired
@@ -36,7 +32,7 @@ from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import TaskTokenGone
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService
-from export_api.services.lifecycle import next_status, transition_changes
+from export_api.services.lifecycle import expires_at, next_status, seconds_left, times_out_at, transition_changes
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +61,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def deadline_of(job: ExportJob, stuck_timeout_seconds: int) -> JobDeadline:
+    """What resumes a wait: the job's status and how long the next wait may last."""
+    return JobDeadline(status=job.status, seconds_left=seconds_left(job, stuck_timeout_seconds, _now()))
+
+
 class JobLifecycleService:
     def __init__(
         self,
@@ -80,15 +81,11 @@ class JobLifecycleService:
 
     def run(self, step: WorkflowStep) -> dict[str, Any]:
         """Run one step; its result is the Task state's result (camelCase JSON)."""
-        result: MaterializeProgress | AwaitOutcome | JobStatusResult | FinalizeProgress
-        if isinstance(step, MaterializeItemsStep):
-            result = self.materialize_items(step.job_id, step.chunk)
-        elif isinstance(step, AwaitEventStep):
-            result = self.await_event(step.job_id, step.while_status, step.task_token)
-        elif isinstance(step, ExpireJobStep):
-            result = self.expire_job(step.job_id)
-        elif isinstance(step, TimeOutJobStep):
-            result = self.time_out_job(step.job_id, step.timeout_seconds)
+        result: AwaitOutcome | JobDeadline | FinalizeProgress
+        if isinstance(step, AwaitEventStep):
+            result = self.await_event(step.job_id, step.while_status, step.task_token, step.stuck_timeout_seconds)
+        elif isinstance(step, CheckDeadlineStep):
+            result = self.check_deadline(step.job_id, step.stuck_timeout_seconds)
         else:
             assert isinstance(step, FinalizeJobStep)
             result = self.finalize_job(step.job_id)
@@ -100,43 +97,11 @@ class JobLifecycleService:
             raise WorkflowStepFailed(f"Export job {job_id} does not exist.")
         return job
 
-    # MaterializeItems ---------------------------------------------------------------------------
-
-    def materialize_items(self, job_id: UUID, chunk: int) -> MaterializeProgress:
-        """Write the pending items and export item snapshots of one chunk of the job's entries.
-
-        Items already there are skipped, not overwritten: on a retry, a client may already have
-        updated some of them.
-        """
-        job = self._load(job_id)
-        found = self.jobs.entry_ids(job.id, chunk)
-        if found is None:
-            raise WorkflowStepFailed(f"Export job {job_id} has no entry ids in chunk {chunk}.")
-        entry_ids, chunk_count = found
-        existing = self.items.get_job_items(job.id, entry_ids)
-        missing = [e for e in entry_ids if e not in existing]
-        if missing:
-            entries = self.items.get_entries(job.company_id, missing)
-            lost = [e for e in missing if e not in entries]
-            if lost:
-                raise WorkflowStepFailed(f"Export job {job_id}: accounting entries {lost[:5]} no longer exist.")
-            self.items.materialize(job.id, [entries[e] for e in missing])
-        return MaterializeProgress(
-            next_chunk=chunk + 1,
-            done=chunk + 1 >= chunk_count,
-            materialized=len(missing),
-            seconds_to_expiry=self._seconds_to_expiry(job),
-        )
-
-    @staticmethod
-    def _seconds_to_expiry(job: ExportJob) -> int:
-        # expiresIn counts from the job's creation, not from the end of materialization.
-        left = job.created_at.timestamp() + job.expires_in - _now().timestamp()
-        return max(1, math.ceil(left))
-
     # AwaitStart / AwaitFinish -------------------------------------------------------------------
 
-    def await_event(self, job_id: UUID, while_status: ExportJobStatus, token: str) -> AwaitOutcome:
+    def await_event(
+        self, job_id: UUID, while_status: ExportJobStatus, token: str, stuck_timeout_seconds: int
+    ) -> AwaitOutcome:
         """Store the waiting task's token on the job, or complete the task if the job moved on first.
 
         Race-free with the events service: both write conditionally on the job's status, so either the
@@ -146,64 +111,53 @@ class JobLifecycleService:
         if self.jobs.store_task_token(job_id, token, while_status):
             return AwaitOutcome(token_stored=True, status=while_status)
         job = self._load(job_id)
+        outcome = deadline_of(job, stuck_timeout_seconds)
         try:
-            self.callbacks.send_task_success(token, {"status": job.status.value})
+            self.callbacks.send_task_success(token, outcome.model_dump(mode="json", by_alias=True))
         except TaskTokenGone:
             # Only when the task timed out meanwhile: its Catch re-reads the job.
             logger.warning("Task of job %s ended before it could be completed", job_id)
         return AwaitOutcome(token_stored=False, status=job.status)
 
-    # ExpireJob / TimeOutJob ---------------------------------------------------------------------
+    # CheckDeadline ------------------------------------------------------------------------------
 
-    def expire_job(self, job_id: UUID) -> JobStatusResult:
-        """AwaitStart timed out: a job still pending fails with job_expired (notes.md §2, expiry)."""
-        job = self._load(job_id)
-        return self._fail_while(
-            job,
-            ExportJobStatus.PENDING,
-            ExportJobFailureReasonType.JOB_EXPIRED,
-            f"The export job was not started within {job.expires_in} seconds of its creation.",
-            expired=True,
-        )
+    def check_deadline(self, job_id: UUID, stuck_timeout_seconds: int) -> JobDeadline:
+        """A wait timed out. A job acted on since has a later deadline: wait again, for what is left.
+        Otherwise a job left alone for `expiresIn` (pending or in progress) fails with `job_expired`,
+        and one started longer ago than the stuck limit with `service_timeout`.
 
-    def time_out_job(self, job_id: UUID, timeout_seconds: int) -> JobStatusResult:
-        """AwaitFinish timed out: a job still in progress fails with service_timeout."""
-        return self._fail_while(
-            self._load(job_id),
-            ExportJobStatus.IN_PROGRESS,
-            ExportJobFailureReasonType.SERVICE_TIMEOUT,
-            f"The export job got no closing event within {timeout_seconds} seconds of being started.",
-            expired=False,
-        )
-
-    def _fail_while(
-        self,
-        job: ExportJob,
-        while_status: ExportJobStatus,
-        reason_type: ExportJobFailureReasonType,
-        reason: str,
-        expired: bool,
-    ) -> JobStatusResult:
-        """Fail the job if it is still in `while_status`; otherwise the client's event won the race."""
-        event = CreateExportJobEvent(
-            event=ExportJobEventType.FAILED, job_id=job.id, failure_reason=reason, failure_reason_type=reason_type
-        )
+        The failure is conditioned on the job being as read (status, task token, `lastUpdatedAt`): an
+        event or an item update that comes first wins, and the job is read again.
+        """
         for _ in range(WRITE_ATTEMPTS):
-            if job.status is not while_status:
-                return JobStatusResult(status=job.status)
-            to_status = next_status(job.status, event.event)
+            job = self._load(job_id)
             now = _now()
+            timeout = times_out_at(job, stuck_timeout_seconds)
+            if not job.status.is_open:
+                return deadline_of(job, stuck_timeout_seconds)
+            if expires_at(job) <= now:
+                reason_type = ExportJobFailureReasonType.JOB_EXPIRED
+                reason = f"The export job was left without any action for {job.expires_in} seconds (expiresIn)."
+            elif timeout is not None and timeout <= now:
+                reason_type = ExportJobFailureReasonType.SERVICE_TIMEOUT
+                reason = f"The export job got no closing event within {stuck_timeout_seconds} seconds of being started."
+            else:
+                return deadline_of(job, stuck_timeout_seconds)
+            event = CreateExportJobEvent(
+                event=ExportJobEventType.FAILED, job_id=job.id, failure_reason=reason, failure_reason_type=reason_type
+            )
+            to_status = next_status(job.status, event.event)
             changes = transition_changes(event, to_status, now)
+            expired = reason_type is ExportJobFailureReasonType.JOB_EXPIRED
             if expired:
                 changes["expiredAt"] = now.isoformat()
             try:
-                self.jobs.transition(job, to_status, now, changes)
+                self.jobs.transition(job, to_status, now, changes, untouched=expired)
             except TransactionConflict:
-                job = self._load(job.id)
                 continue
             record_job_expired(reason_type.value)
-            return JobStatusResult(status=to_status)
-        raise TransientStepError(f"Export job {job.id} kept changing while failing it with {reason_type.value}.")
+            return JobDeadline(status=to_status, seconds_left=0)
+        raise TransientStepError(f"Export job {job_id} kept changing while checking its deadline.")
 
     # Finalize -----------------------------------------------------------------------------------
 

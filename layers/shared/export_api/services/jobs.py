@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from export_api.errors import AccountingEntriesNotFound, BadRequest, ExportNotFound
+from export_api.errors import AccountingEntriesNotFound, BadRequest, ExportAlreadyInProgress, ExportNotFound
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import (
@@ -18,8 +18,9 @@ from export_api.models.jobs import (
 from export_api.observability import bind_job, get_logger, record_job_created
 from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
-from export_api.repositories.jobs import JobsRepository
-from export_api.services.job_items import JobItemsService
+from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository
+from export_api.repositories.transactions import TransactionConflict
+from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService, backoff
 from export_api.services.workflow import JobWorkflow
 
 _MAX_IDS_IN_MESSAGE = 10
@@ -93,12 +94,15 @@ class ExportJobsService:
         )
         if duplicates:
             raise BadRequest(f"accountingEntryIds lists these ids more than once: {_id_list(duplicates)}.")
-        entries = self.items.get_entries(company, entry_ids)
-        missing = [e for e in entry_ids if e not in entries]
+        existing = self.items.existing_entry_ids(company, entry_ids)
+        missing = [e for e in entry_ids if e not in existing]
         if missing:
             raise AccountingEntriesNotFound(
                 f"These accounting entries do not exist for company {company}: {_id_list(missing)}."
             )
+        # Refused before writing anything when the company is busy (the transaction below decides races).
+        if self.jobs.open_job_id(company) is not None:
+            raise ExportAlreadyInProgress()
         now = datetime.now(UTC)
         job = ExportJob(
             id=uuid4(),
@@ -113,16 +117,38 @@ class ExportJobsService:
             created_by=request.employee_id,
             item_counts=ItemCounts(pending=len(entry_ids)),
         )
-        # The ids first: the job's workflow materializes its items from them (too many for its input).
-        self.jobs.put_entry_ids(job.id, entry_ids)
-        self.jobs.create(job)
         bind_job(job.id)
-        self.workflow.job_created(job, [entries[e] for e in entry_ids])
+        # No job is visible before its items are: the items first (unreachable without the job record),
+        # then the job record, in one transaction with the company's claim on its one unfinished job.
+        self.items.write_job_items(job.id, company, job.created_at, entry_ids)
+        try:
+            self._record(job)
+        except CompanyHasOpenJob:
+            # Another create for the company won meanwhile: this job never existed, nor do its items.
+            self.items.delete_job_items(job.id, entry_ids)
+            raise ExportAlreadyInProgress() from None
+        except Exception:
+            self.items.delete_job_items(job.id, entry_ids)
+            raise
+        self.workflow.job_created(job)
         record_job_created()
         get_logger().info(
             "export job created", extra={"company_id": str(company), "number_of_items": job.number_of_items}
         )
         return job
+
+    def _record(self, job: ExportJob) -> None:
+        """The job's transaction. DynamoDB cancels a transaction that collides with another on the same
+        item (two creates for one company) without a condition failing: try again, and the condition
+        then decides which one the company's unfinished job is."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                self.jobs.create(job)
+                return
+            except TransactionConflict:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                backoff(attempt)
 
     def list_items(
         self, caller: Caller, job_id: UUID, status: ExportJobItemStatus | None, request: PageRequest

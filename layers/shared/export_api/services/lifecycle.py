@@ -1,11 +1,12 @@
-"""The job lifecycle table of notes.md §2, and what each transition records."""
+"""The job lifecycle table of notes.md §2, what each transition records, and a job's deadline."""
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 from export_api.errors import InvalidExportJobStatusChange
 from export_api.models.enums import ExportJobEventType, ExportJobStatus
-from export_api.models.jobs import CreateExportJobEvent
+from export_api.models.jobs import CreateExportJobEvent, ExportJob
 
 TRANSITIONS: dict[tuple[ExportJobStatus, ExportJobEventType], ExportJobStatus] = {
     (ExportJobStatus.PENDING, ExportJobEventType.STARTED): ExportJobStatus.IN_PROGRESS,
@@ -40,3 +41,27 @@ def transition_changes(event: CreateExportJobEvent, to_status: ExportJobStatus, 
     if not to_status.is_open:
         changes["completedAt"] = now.isoformat()
     return changes
+
+
+def expires_at(job: ExportJob) -> datetime:
+    """`expiresIn` counts from the job's last action (`lastUpdatedAt`): an event or an item update."""
+    return (job.last_updated_at or job.created_at) + timedelta(seconds=job.expires_in)
+
+
+def times_out_at(job: ExportJob, stuck_timeout_seconds: int) -> datetime | None:
+    """A started job must close within the stuck limit of being started, however active it is."""
+    if job.status is not ExportJobStatus.IN_PROGRESS or job.started_at is None:
+        return None
+    return job.started_at + timedelta(seconds=stuck_timeout_seconds)
+
+
+def seconds_left(job: ExportJob, stuck_timeout_seconds: int, now: datetime) -> int:
+    """How long the workflow may wait before looking at the job again: until its nearest deadline
+    (at least a second: a wait state's timeout must be positive); 0 once the job is closed."""
+    if not job.status.is_open:
+        return 0
+    deadline = expires_at(job)
+    timeout = times_out_at(job, stuck_timeout_seconds)
+    if timeout is not None:
+        deadline = min(deadline, timeout)
+    return max(1, math.ceil((deadline - now).total_seconds()))

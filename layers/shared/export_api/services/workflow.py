@@ -8,11 +8,10 @@ state machine.
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from export_api.errors import ExportApiError, NotFound
-from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.jobs import ExportJob
 from export_api.models.workflow import JobExecution, ReconcileAction, ReconcileOutcome
 from export_api.repositories.jobs import JobsRepository
@@ -23,6 +22,7 @@ from export_api.repositories.stepfunctions import (
     TaskTokenGone,
 )
 from export_api.services.job_items import JobItemsService
+from export_api.services.job_lifecycle import deadline_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ class WorkflowUnavailable(ExportApiError):
 
 
 class JobWorkflow(Protocol):
-    def job_created(self, job: ExportJob, entries: Sequence[AccountingEntry]) -> None:
-        """A job was recorded as `pending`: make its items and start tracking its lifecycle."""
+    def job_created(self, job: ExportJob) -> None:
+        """A job was recorded as `pending`, with its items: start tracking its lifecycle."""
 
     def job_event_applied(self, job: ExportJob) -> None:
         """An event moved the job to `job.status`: resume whatever waits for it.
@@ -58,13 +58,14 @@ class JobWorkflow(Protocol):
 
 
 class InlineJobWorkflow:
-    """Materializes items at creation and finalizes a closed job at once, in the calling process."""
+    """Finalizes a closed job at once, in the calling process. Nothing runs between requests here, so
+    no job expires or times out (docs/workflow.md, "Without Step Functions")."""
 
     def __init__(self, job_items: JobItemsService) -> None:
         self.job_items = job_items
 
-    def job_created(self, job: ExportJob, entries: Sequence[AccountingEntry]) -> None:
-        self.job_items.materialize(job, entries)
+    def job_created(self, job: ExportJob) -> None:
+        pass
 
     def job_event_applied(self, job: ExportJob) -> None:
         if not job.status.is_open:
@@ -106,16 +107,20 @@ class StepFunctionsJobWorkflow:
         self.sleep = sleep
 
     def execution_input(self, job: ExportJob) -> dict[str, object]:
-        """The execution's input: the job in brief (the entry ids are in DynamoDB: 10,000 exceed 256 KB)."""
+        """The execution's input: the job in brief (its items are in DynamoDB, written before it)."""
         return {
             "jobId": str(job.id),
             "companyId": str(job.company_id),
             "createdAt": job.created_at.isoformat(),
             "numberOfItems": job.number_of_items,
-            # Both waits' limits are fixed when the job is made, and visible in the console.
+            # The limits are fixed when the job is made, and visible in the console.
             "limits": {"expiresInSeconds": job.expires_in, "stuckTimeoutSeconds": self.stuck_timeout_seconds},
-            "materialize": {"nextChunk": 0, "done": False},
+            # What the waits read: the job's status and how long the next wait may last (TimeoutSecondsPath).
+            "job": self._deadline(job),
         }
+
+    def _deadline(self, job: ExportJob) -> dict[str, Any]:
+        return deadline_of(job, self.stuck_timeout_seconds).model_dump(mode="json", by_alias=True)
 
     def _with_backoff(self, call: Callable[[], T]) -> T:
         """Retry calls Step Functions throttled or failed transiently, with jittered exponential backoff."""
@@ -131,8 +136,7 @@ class StepFunctionsJobWorkflow:
     def _start(self, job: ExportJob) -> None:
         self._with_backoff(lambda: self.executions.start_execution(str(job.id), self.execution_input(job)))
 
-    def job_created(self, job: ExportJob, entries: Sequence[AccountingEntry]) -> None:  # noqa: ARG002
-        # The execution reads the entry ids the job service stored; `entries` are not needed here.
+    def job_created(self, job: ExportJob) -> None:
         try:
             self._start(job)
         except Exception:
@@ -156,7 +160,8 @@ class StepFunctionsJobWorkflow:
 
     def _resume(self, job: ExportJob, token: str) -> bool:
         try:
-            self._with_backoff(lambda: self.executions.send_task_success(token, {"status": job.status.value}))
+            # The job was just acted on: the next wait lasts until its new deadline (no extra step).
+            self._with_backoff(lambda: self.executions.send_task_success(token, self._deadline(job)))
         except TaskTokenGone:
             # That wait already ended (resumed, or timed out and then re-read the job): nothing waits on it.
             return False
@@ -216,7 +221,7 @@ class StepFunctionsJobWorkflow:
             token, awaiting = stored
             try:
                 # Unavailable after the retries: 503, and the caller tries again later.
-                self._with_backoff(lambda: self.executions.send_task_success(token, {"status": job.status.value}))
+                self._with_backoff(lambda: self.executions.send_task_success(token, self._deadline(job)))
             except TaskTokenGone:
                 return outcome(
                     ReconcileAction.NOTHING_TO_DO,
