@@ -67,7 +67,7 @@ def test_a_completed_job(console: Console, admin: str, lifecycle: Lifecycle, com
 
     page, states = finished_page(console, admin, lifecycle, job["id"])
     assert "JobSucceeded" in marked(states, "visited")
-    assert not ({"ExpireJob", "TimeOutJob", "JobFailed"} & marked(states, "visited"))
+    assert not ({"CheckDeadline", "JobFailed"} & marked(states, "visited"))
     assert not marked(states, "failed")
     assert "SUCCEEDED" in page.text
 
@@ -92,7 +92,7 @@ def test_an_expired_job(console: Console, admin: str, lifecycle: Lifecycle, comp
 
     page, states = finished_page(console, admin, lifecycle, job["id"])
     assert marked(states, "failed") == {"JobFailed"}
-    assert "ExpireJob" in marked(states, "visited")
+    assert "CheckDeadline" in marked(states, "visited")
     assert "AwaitFinish" not in marked(states, "visited")
     # The wait timed out (caught by the machine): the state is marked, the event is in the history.
     assert "AwaitStart" in marked(states, "errored")
@@ -108,7 +108,7 @@ def test_a_running_job_refreshes(console: Console, admin: str, lifecycle: Lifecy
     assert page.status == 200
     states = graph(page)
     assert marked(states, "current") == {"AwaitStart"}
-    assert marked(states, "visited") == {"MaterializeItems", "AllItemsMaterialized", "AwaitStart"}
+    assert marked(states, "visited") == {"AwaitStart"}
     assert 'data-refresh="3"' in page.text
     assert '<meta http-equiv="refresh"' in page.text  # inside <noscript>
     assert company.event(job["id"], "failed") == 202
