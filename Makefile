@@ -6,13 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
-	browser-install browser-check lock
+	browser-install browser-check lock client-models
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml connector/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e clients/python -e connector
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,7 +39,16 @@ test: $(STAMP) $(TOOLS_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/shared functions export_api_local tests benchmarks
+	$(BIN)/mypy layers/shared functions export_api_local tests benchmarks clients/python connector
+
+# The Python client's models, generated from the contract (settings: [tool.datamodel-codegen] in
+# clients/python/pyproject.toml), then formatted with the repository's ruff settings. The suite checks
+# that the committed file is what this makes.
+client-models: $(STAMP)
+	cd clients/python && ../../$(BIN)/datamodel-codegen
+	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
+	$(BIN)/ruff check --fix --quiet clients/python/export_api_client/models.py
+	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
 
 # Contract fuzzing (issue 6): schemathesis against `make run`'s server, every operation of the contract
 # and of docs/admin-api.openapi.yaml, FUZZ_EXAMPLES examples per operation and generation mode (the

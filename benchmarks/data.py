@@ -106,7 +106,8 @@ def _entry_template(company_id: UUID) -> AccountingEntry:
 
 def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str, list[str]]:
     """A pending job of `item_count` items (job items and their accounting entries, from which export items
-    are projected when read) for a company whose Pleo account is mapped (its unfinished job); its id and entry ids."""
+    are projected when read), the company's unfinished job, for a company whose Pleo account is mapped;
+    its id and entry ids."""
     settings = get_settings()
     company = UUID(company_id)
     job_id = uuid.uuid4()

@@ -2,9 +2,9 @@
 
 Each demo company gets realistic accounting entries of every kind (export_api_local/accounting_entries.py)
 and its accounting settings (admin API), then export jobs (v1 create) taken through their lifecycle with
-events and item results (v3). A company has one unfinished export at a time, so its closed jobs come
-first and its one open job last; the first company's open job is pending, the next one's in progress,
-and so on, so that every job status exists:
+events and item results (v3). A company has one unfinished export at a time, so its closed jobs come first
+and its one open job last; the first company's open job is pending, the next one's in progress, and so on,
+so that every job status exists:
 
 | job                   | items | what happened                                            |
 |-----------------------|-------|----------------------------------------------------------|

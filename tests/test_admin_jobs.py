@@ -24,11 +24,10 @@ def pages_of(api: ApiClient, query: dict[str, str]) -> list[dict[str, Any]]:
 def test_lists_every_companys_jobs_newest_first(api: ApiClient) -> None:
     first = Company.create(api, entries=6)
     second = Company.create(api, entries=6)
-    # One unfinished export per company: the first company's first job is closed before its second.
-    made = [first.create_job(first.entry_ids[:2])]
-    assert first.event(made[0]["id"], "started") == 202
+    made = [first.create_job(first.entry_ids[:2]), second.create_job(second.entry_ids[:3])]
+    # One unfinished export per company: the first company's first job ends before its second.
     assert first.event(made[0]["id"], "failed") == 202
-    made += [second.create_job(second.entry_ids[:3]), first.create_job()]
+    made.append(first.create_job())
 
     newest_first = pages_of(api, {"sorting_keys": "createdAt", "sorting_order": "DESC", "limit": "2"})
     assert [job["id"] for job in newest_first] == [job["id"] for job in reversed(made)]

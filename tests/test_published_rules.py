@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.api import ApiClient
 from tests.support.checks import assert_error
-from tests.support.data import Company, failed, item_update, successful
+from tests.support.data import Company, accounting_settings, failed, item_update, successful
 
 V3_ONLY_REASONS = ("vendor_unknown", "account_unknown", "tax_code_unknown", "tag_unknown")
 
@@ -140,3 +140,18 @@ def test_unknown_body_fields_are_ignored(company: Company) -> None:
     body = company.update_items(job_id, [{**successful(company.entry_ids[0]), "note": "ignored"}])
     assert body["errors"] == []
     assert "note" not in body["data"][0]
+
+
+def test_v3_creates_jobs_only_for_companies_with_contra_accounts(api: ApiClient) -> None:
+    unmapped = Company.create(api, entries=2, contra_accounts_mapped=False)
+    body = {"companyId": unmapped.company_id, "accountingEntryIds": unmapped.entry_ids}
+    refused = assert_error(api.post("/v3/export-jobs", unmapped.identity, body), 400, "MISSING_CONTRA_ACCOUNTS")
+    assert "contra" in refused["message"].lower()
+    assert api.get("/v3/export-jobs", unmapped.identity, {"limit": "0"}).body["pagination"]["total"] == 0
+    # v2 has no contra accounts: the same company creates its job there.
+    assert api.post("/v2/export-jobs", unmapped.identity, body).status == 201
+    # Mapped, v3 creates too (once the company's unfinished job is closed).
+    unmapped.put_settings(accounting_settings(unmapped.company_id))
+    (job,) = api.get("/v3/export-jobs", unmapped.identity).data
+    assert unmapped.event(job["id"], "failed") == 202
+    assert api.post("/v3/export-jobs", unmapped.identity, body).status == 201

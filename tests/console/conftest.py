@@ -61,6 +61,7 @@ def _open(request: urllib.request.Request) -> Page:
 
 
 def bearer(companies: list[str], scopes: list[str]) -> str:
+    # Admin tokens are minted for the admin audience (the admin authorizer takes no other).
     token = signer(admin="admin" in scopes).mint("console-tests", companies, scopes, ttl=timedelta(minutes=5))
     return f"Bearer {token}"
 

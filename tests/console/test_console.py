@@ -146,12 +146,11 @@ def test_pages_need_an_admin_credential(console: Console, admin: str, company: C
         assert refused.status == 401, path
         assert 'action="/console/sign-in"' in refused.text
         assert console.get(path, "Bearer not-a-token").status == 401, path
-        # An Export API token is no admin credential at all (its own audience): as the admin API, 401.
+        # A company's token is for the Export API's audience, not the admin one: no admin credential at all.
         assert console.get(path, company_token).status == 401, path
     for path in data:
         assert console.get(path, admin).status == 200, path
         assert console.get(path).status == 401, path
-        # An Export API token is no admin credential at all (its own audience): as the admin API, 401.
         assert console.get(path, company_token).status == 401, path
     assert console.get(f"/console/jobs/{uuid.uuid4()}", admin).status == 404
     assert console.get("/console/jobs/not-a-job", admin).status == 400
@@ -162,7 +161,7 @@ def test_signing_in_keeps_the_token_in_a_cookie(console: Console, admin: str) ->
     refused = console.post_form("/console/sign-in", "token=wrong&next=/console")
     assert refused.status == 401
     not_admin = bearer([str(uuid.uuid4())], ["export-jobs:read"]).removeprefix("Bearer ")
-    assert console.post_form("/console/sign-in", f"token={not_admin}").status == 401
+    assert console.post_form("/console/sign-in", f"token={not_admin}").status == 401  # not the admin audience
 
     signed_in = console.post_form("/console/sign-in", f"token={token}&next=https://elsewhere.example/")
     assert signed_in.status == 303

@@ -17,8 +17,8 @@ def test_offset_is_capped_at_1000_and_the_400_says_to_use_cursors(api: ApiClient
 
 
 def test_a_cursor_is_bound_to_the_company(api: ApiClient, company: Company, other_company: Company) -> None:
-    # One unfinished export per company: the first job is closed before the second is made.
-    company.create_closed_job(company.entry_ids[:2])
+    # One unfinished export per company: each job is closed before the next.
+    company.close(company.create_job(company.entry_ids[:2])["id"])
     company.create_job(company.entry_ids[2:4])
     other_company.create_job(other_company.entry_ids[:2])
     first = api.get("/v3/export-jobs", company.identity, query={"limit": "1"})

@@ -77,11 +77,15 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     ) -> Response:
         raw = await json_body(request)
         body = validate(_CREATE_JOB, raw)
+        # v3 serves export items only for companies whose accounts have contra accounts: nor creates jobs.
+        precondition = (
+            services.accounting_settings.require_contra_accounts if version.export_items.needs_contra_accounts else None
+        )
         outcome = services.idempotency.run(
             caller,
             "createExportJob",
             idempotent_request(request, idempotency_key, raw),
-            lambda: services.jobs.create(caller, body),
+            lambda: services.jobs.create(caller, body, precondition),
             _JOB,
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: caller.company(body.company_id, parameter="companyId"),

@@ -7,9 +7,11 @@ Keys (each partition holds one kind of record, so a page is a plain key-range Qu
 - accounting settings: `pk = SETTINGS#<companyId>`, `sk = accounting` (repositories/accounting_settings.py)
 GSI `byJobStatus` (`jobStatus = <jobId>#<status>`, `sk`) lists a job's items in one status. Every job
 item also carries `companyEntry = <companyId>#<accountingEntryId>` and `jobCreatedAt` (its job's
-`createdAt`, as the jobs table writes it), the keys of an index finding the jobs that hold an entry.
+`createdAt`, as the jobs table writes it), the keys of the `byCompanyEntry` index that finds the jobs
+holding an entry (repositories/entry_job_items.py).
 """
 
+import contextvars
 import random
 import time
 from collections.abc import Collection, Sequence
@@ -244,8 +246,11 @@ class ItemsRepository:
                 self._write_chunk(chunk)
             return
         with ThreadPoolExecutor(max_workers=min(_WRITE_WORKERS, len(chunks))) as pool:
-            # list(): a worker's error is raised here, after every worker has finished.
-            list(pool.map(self._write_chunk, chunks))
+            # Each call in a copy of the caller's context (the request's log keys, trace segment, meters).
+            calls = [pool.submit(contextvars.copy_context().run, self._write_chunk, chunk) for chunk in chunks]
+            # A worker's error is raised here, after every call has finished.
+            for call in calls:
+                call.result()
 
     def _write_chunk(self, chunk: Sequence[dict[str, Any]]) -> None:
         # The resource's client takes and gives plain Python values (as in transactions.py), and is thread-safe.

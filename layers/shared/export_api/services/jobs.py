@@ -1,6 +1,6 @@
 """Export jobs: reading them for a caller, creating them, and their items."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -85,9 +85,14 @@ class ExportJobsService:
         page = self.jobs.list(company, statuses, request)
         return page, self.jobs.count(company, statuses)
 
-    def create(self, caller: Caller, request: CreateExportJob) -> ExportJob:
+    def create(
+        self, caller: Caller, request: CreateExportJob, precondition: Callable[[UUID], object] | None = None
+    ) -> ExportJob:
+        """`precondition` is what the version asks of the company before a job (v3: contra accounts mapped)."""
         caller.require(Scope.EXPORT_JOBS_WRITE)
         company = caller.company(request.company_id, parameter="companyId")
+        if precondition is not None:
+            precondition(company)
         entry_ids = request.accounting_entry_ids
         duplicates = (
             sorted({e for e in entry_ids if entry_ids.count(e) > 1}) if len(set(entry_ids)) < len(entry_ids) else []

@@ -1,0 +1,3 @@
+from export_api_connector.cli import main
+
+raise SystemExit(main())
