@@ -8,10 +8,10 @@ so that every job status exists:
 
 | job                   | items | what happened                                            |
 |-----------------------|-------|----------------------------------------------------------|
-| completed             | 13 %  | started, every item successful, `completed`              |
-| completed_with_errors | 10 %  | started, some items failed, `completed_with_errors`      |
-| failed                |  7 %  | started, a few items exported, then `failed`             |
-| pending (1st company) | 40 %  | created, waiting to be claimed (the walk-through's job)  |
+| completed             |  6 %  | started, every item successful, `completed`              |
+| completed_with_errors |  5 %  | started, some items failed, `completed_with_errors`      |
+| failed                |  4 %  | started, a few items exported, then `failed`             |
+| pending (1st company) | 20 %  | created, waiting to be claimed (the walk-through's job)  |
 | in_progress (2nd)     | 10 %  | started, a third of the items exported                   |
 
 The rest of the entries belong to no job: `pendingAccountingEntryIds` in demo.json, ready for a new
@@ -35,12 +35,13 @@ COMPANY_SCOPES = ("export-jobs:read", "export-jobs:write", "export-items:read")
 PUT_BATCH = 100
 # (status, share of the company's entries): the closed jobs, in order of creation.
 JOB_LAYOUT: tuple[tuple[str, float], ...] = (
-    ("completed", 0.13),
-    ("completed_with_errors", 0.10),
-    ("failed", 0.07),
+    ("completed", 0.06),
+    ("completed_with_errors", 0.05),
+    ("failed", 0.04),
 )
-# Each company's one unfinished job, made last, in turn: the first company's is pending.
-OPEN_JOBS: tuple[tuple[str, float], ...] = (("pending", 0.40), ("in_progress", 0.10))
+# Each company's one unfinished job, made last, in turn: the first company's is pending. With the default
+# 1,000 entries a company, at least 650 are left in no job, ready for the next one (pendingAccountingEntryIds).
+OPEN_JOBS: tuple[tuple[str, float], ...] = (("pending", 0.20), ("in_progress", 0.10))
 MIN_ENTRIES = (len(JOB_LAYOUT) + 1) * 2 + 2
 
 
@@ -119,7 +120,7 @@ class DemoCompany:
         }
 
 
-def _layout(company_index: int) -> tuple[tuple[str, float], ...]:
+def job_layout(company_index: int) -> tuple[tuple[str, float], ...]:
     return (*JOB_LAYOUT, OPEN_JOBS[company_index % len(OPEN_JOBS)])
 
 
@@ -161,7 +162,7 @@ class DemoLoader:
         company = DemoCompany(company_id, entry_ids)
         client = LocalClient(self.gateway, self.credentials.company_tokens[company_id])
         cursor = 0
-        for status, share in _layout(index):
+        for status, share in job_layout(index):
             size = max(2, int(len(entry_ids) * share))
             job_entries = entry_ids[cursor : cursor + size]
             cursor += size

@@ -27,13 +27,15 @@ import boto3
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from export_api_local.config import LocalConfig
+from export_api_local.demo import OPEN_JOBS, job_layout
 from tests.local.server import running_server, server_output
 
 REQUEST_TIMEOUT = 10.0
 PAGE_SIZE = 30
 PUT_BATCH = 100
-# Enough entries that the oldest pending demo job (40% of them) needs two PUT batches.
-DEMO_ENTRIES = 260
+# Enough entries that the oldest pending demo job (20% of them) needs two PUT batches.
+DEMO_ENTRIES = 600
 
 
 @dataclass
@@ -225,7 +227,8 @@ def test_a_v3_job_is_readable_the_moment_it_is_created(server: Server) -> None:
 def test_the_demo_data_has_every_job_status(server: Server) -> None:
     statuses: set[str] = set()
     for company in server.demo["companies"]:
-        assert company["pendingAccountingEntryIds"]
+        # Most entries are in no job, ready for a new one (one unfinished export per company).
+        assert len(company["pendingAccountingEntryIds"]) >= 0.6 * DEMO_ENTRIES
         assert company["apiKey"]
         # One unfinished export per company.
         assert len(company["jobs"].get("pending", []) + company["jobs"].get("in_progress", [])) == 1
@@ -354,3 +357,10 @@ def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:
     assert "Export API stopped." in server_output(server.log)
     with pytest.raises(urllib.error.URLError, match="Connection refused"):
         urllib.request.urlopen(server.base_url + "/health", timeout=2)
+
+
+def test_make_runs_demo_leaves_500_entries_per_company_in_no_job() -> None:
+    entries = LocalConfig().demo_entries_per_company
+    for company_index in range(len(OPEN_JOBS)):
+        in_jobs = sum(max(2, int(entries * share)) for _, share in job_layout(company_index))
+        assert entries - in_jobs >= 500
