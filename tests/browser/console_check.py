@@ -224,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         base = str(demo["baseUrl"])
         company = demo["companies"][0]
         finished = company["jobs"]["completed_with_errors"][0]
-        running = company["jobs"]["in_progress"][0]
+        # One unfinished export per company: the second demo company's open job is the running one.
+        running = next(c["jobs"]["in_progress"][0] for c in demo["companies"] if "in_progress" in c["jobs"])
         with chromium(args.chromium) as tools:
             for domain in ("Page", "Runtime", "Log", "Network"):
                 tools.send(f"{domain}.enable")
