@@ -188,3 +188,21 @@ def test_finishing_a_batch_twice_applies_it_once(job: tuple[Company, str], crash
     record, statuses = _raw(job_id)
     assert set(statuses.values()) == {"successful"}
     _counters_match(record, statuses)
+
+
+def test_export_items_of_a_job_with_a_cut_batch_are_served_without_finishing_it(
+    job: tuple[Company, str], crash_on_transaction: Any
+) -> None:
+    """ExportItemsFunction may only read: the cut batch changes neither the job's status nor its entries, so
+    export items are served as they are and the batch is left to the next reader that may write."""
+    company, job_id = job
+    crash_on_transaction(2)
+    with pytest.raises(Crash):
+        _put(company, job_id, [successful(e) for e in company.entry_ids])
+    response = company.api.get("/v3/export-items", company.identity, {"job_id": job_id, "limit": "100"})
+    assert response.status == 200, response.body
+    assert sorted(i["accountingEntryId"] for i in response.data) == sorted(company.entry_ids)
+    record, _ = _raw(job_id)
+    assert len(record["pendingItemChanges"]["changes"]) == 1
+    assert {i["status"] for i in company.items(job_id)} == {"successful"}
+    assert "pendingItemChanges" not in _raw(job_id)[0]

@@ -34,7 +34,7 @@ class ExportItemsService:
         caller.require(Scope.EXPORT_ITEMS_READ)
         if job_id is None:
             raise RequiredParameterMissing("Parameter job_id is required: export items are listed per export job.")
-        job = self.jobs.get(caller, job_id)
+        job = self.jobs.get(caller, job_id, finish_pending=False)
         if not job.status.is_open:
             # Documented for v2 (SEED); one core, so every version answers the same (notes.md §2).
             raise ExportJobStatusUnprocessable()

@@ -46,10 +46,10 @@ class ExportJobsService:
         self.workflow = workflow
         self.job_expires_in_seconds = job_expires_in_seconds
 
-    def _read(self, job_id: UUID) -> ExportJob | None:
+    def _read(self, job_id: UUID, finish_pending: bool = True) -> ExportJob | None:
         bind_job(job_id)
         job = self.jobs.get(job_id)
-        if job is not None and job.pending_item_changes:
+        if finish_pending and job is not None and job.pending_item_changes:
             # An item batch's writer died between its transactions: finish the batch before anyone acts
             # on the job, so nobody sees half of it (ItemsRepository.replace_job_items).
             self.items.complete_pending(job.id, job.pending_item_changes)
@@ -62,9 +62,13 @@ class ExportJobsService:
             raise ExportNotFound()
         return job
 
-    def get(self, caller: Caller, job_id: UUID) -> ExportJob:
-        """The job, if it is the caller's: another company's job is as unknown as a missing one."""
-        job = self._read(job_id)
+    def get(self, caller: Caller, job_id: UUID, finish_pending: bool = True) -> ExportJob:
+        """The job, if it is the caller's: another company's job is as unknown as a missing one.
+
+        `finish_pending=False` for readers that use neither item statuses nor counters (export items): a
+        half-applied item batch changes neither the job's status nor which entries it holds, and such a
+        reader (ExportItemsFunction) has no write access to finish it."""
+        job = self._read(job_id, finish_pending)
         if job is None or not caller.can_access(job.company_id):
             raise ExportNotFound()
         return job
