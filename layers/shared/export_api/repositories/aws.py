@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBServiceResource
     from mypy_boto3_dynamodb.service_resource import Table
 
-# boto3 is imported on first use, not with this module: the authorizer verifies a bearer token without
-# it, and importing it (~100-300 ms) would count against every cold start of the authorizer.
+# boto3 is imported on first use, not with this module: tests and local tooling import the functions before
+# their emulator is up. On Lambda the init creates what every request uses (export_api.startup).
 
 
 @cache
