@@ -2,6 +2,7 @@
 
 python -m benchmarks            # the full run (a few minutes)
 python -m benchmarks --quick    # tiny sizes, seconds: checks the code, not the figures
+python -m benchmarks --only coldstart   # one section (repeat --only for more); its JSON is written too
 """
 
 import argparse
@@ -15,7 +16,7 @@ from benchmarks.config import FULL, QUICK, set_environment
 set_environment()
 
 from benchmarks.report import RESULTS, render, write  # noqa: E402
-from benchmarks.runner import run_all  # noqa: E402
+from benchmarks.runner import SECTIONS, run_all  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,10 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the code runs")
     parser.add_argument("--results", type=Path, default=RESULTS, help="directory of the JSON results")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument(
+        "--only", action="append", choices=SECTIONS, metavar="SECTION", help=f"one section: {', '.join(SECTIONS)}"
+    )
     args = parser.parse_args(argv)
+    only = tuple(args.only or SECTIONS)
     # The functions log and emit EMF metrics on stdout: keep it for the table.
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        rows, document = run_all(QUICK if args.quick else FULL, progress=sys.stderr)
+        rows, document = run_all(QUICK if args.quick else FULL, progress=sys.stderr, only=only)
     print(render(rows))
     if not args.no_write:
         print(f"\nwritten to {write(document, args.results)}")

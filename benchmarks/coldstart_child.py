@@ -1,6 +1,6 @@
 """Runs in a fresh interpreter: import one handler module, serve its first request, then a second.
 
-    python coldstart_child.py MODULE ATTRIBUTE < {"event": ..., "second": ..., "function": ...}
+    python coldstart_child.py MODULE ATTRIBUTE < {"event": ..., "second": ..., "function": ..., "snapstart": bool}
 
 Prints the timings as JSON. Imports nothing but the standard library before the handler module, so the
 import time is the handler's own.
@@ -41,6 +41,19 @@ def main() -> None:
     before_import, before_import_cpu = time.perf_counter(), time.process_time()
     handler = getattr(importlib.import_module(module_name), attribute)
     imported, imported_cpu = time.perf_counter(), time.process_time()
+    before_snapshot_cpu = after_restore_cpu = 0.0
+    if spec.get("snapstart"):
+        # As Lambda does with SnapStart: the before-snapshot hooks end the init (what the snapshot holds);
+        # a restore runs the after-restore hooks, then the first request. Measured apart from the import.
+        runtime = importlib.import_module("snapshot_restore_py")
+        for hook in runtime.before:
+            hook()
+        after_before = time.process_time()
+        before_snapshot_cpu = (after_before - imported_cpu) * 1000
+        for hook in runtime.after:
+            hook()
+        after_restore_cpu = (time.process_time() - after_before) * 1000
+        imported, imported_cpu = time.perf_counter(), time.process_time()
     first = handler(spec["event"], context)
     served, served_cpu = time.perf_counter(), time.process_time()
     second = handler(spec.get("second") or spec["event"], context)
@@ -55,6 +68,8 @@ def main() -> None:
                 # CPU time of the process (every thread): what the work costs, whatever else the machine runs.
                 "import_cpu_ms": (imported_cpu - before_import_cpu) * 1000,
                 "first_cpu_ms": (served_cpu - imported_cpu) * 1000,
+                "before_snapshot_cpu_ms": before_snapshot_cpu,
+                "after_restore_cpu_ms": after_restore_cpu,
                 "status": _status(first),
                 "second_status": _status(second),
                 "modules": len(sys.modules),

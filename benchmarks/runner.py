@@ -14,8 +14,13 @@ from benchmarks.emulator import faster_moto
 from benchmarks.meter import Meter, moto_lookups
 from benchmarks.report import Row, document
 
+#: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
+SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "package")
 
-def run_all(sizes: Sizes, progress: IO[str] | None = None) -> tuple[list[Row], dict[str, Any]]:
+
+def run_all(
+    sizes: Sizes, progress: IO[str] | None = None, only: tuple[str, ...] = SECTIONS
+) -> tuple[list[Row], dict[str, Any]]:
     started = time.perf_counter()
     rows: list[Row] = []
 
@@ -31,15 +36,21 @@ def run_all(sizes: Sizes, progress: IO[str] | None = None) -> tuple[list[Row], d
         try:
             # Each section on tables of its own: moto's Query walks the whole table, so data left by one
             # section would slow the next one's requests (their counts would not change).
-            sections: tuple[tuple[str, Callable[[], list[Row]]], ...] = (
-                ("1 requests and capacity per operation", lambda: access.run(meter, sizes)),
-                ("1 the same, lifecycle on Step Functions", lambda: workflow.run(meter, sizes)),
-                ("4 warm request overhead", lambda: warm.run(sizes)),
-                ("3 cold start", lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions)),
-                ("2 scaling (big data seeded into moto)", lambda: scaling.run(meter, sizes)),
-                ("6 webhooks: requests per event, deliveries per second", lambda: webhooks.run(meter, sizes)),
+            sections: tuple[tuple[str, str, Callable[[], list[Row]]], ...] = (
+                ("requests", "1 requests and capacity per operation", lambda: access.run(meter, sizes)),
+                ("workflow", "1 the same, lifecycle on Step Functions", lambda: workflow.run(meter, sizes)),
+                ("warm", "4 warm request overhead", lambda: warm.run(sizes)),
+                ("coldstart", "3 cold start", lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions)),
+                ("scaling", "2 scaling (big data seeded into moto)", lambda: scaling.run(meter, sizes)),
+                (
+                    "webhooks",
+                    "6 webhooks: requests per event, deliveries per second",
+                    lambda: webhooks.run(meter, sizes),
+                ),
             )
-            for name, section in sections:
+            for key, name, section in sections:
+                if key not in only:
+                    continue
                 step(name)
                 access.create_tables()
                 try:
@@ -48,7 +59,7 @@ def run_all(sizes: Sizes, progress: IO[str] | None = None) -> tuple[list[Row], d
                     access.drop_tables()
         finally:
             meter.uninstall()
-    if sizes.package:
+    if sizes.package and "package" in only:
         step("5 package size")
         rows += package.run()
     step("done")

@@ -153,6 +153,10 @@ def _substitution(value: Any, function_arns: Mapping[str, str], parameters: Mapp
         if attribute == "Arn" and logical_id in function_arns:
             return function_arns[logical_id]
     if isinstance(value, dict) and "Ref" in value:
+        logical_id, _, attribute = str(value["Ref"]).partition(".")
+        if attribute == "Alias" and logical_id in function_arns:
+            # The published alias (AutoPublishAlias): the emulator publishes no versions, the function serves.
+            return function_arns[logical_id]
         if value["Ref"] in parameters:
             return parameters[value["Ref"]]
         if value["Ref"] in function_arns:

@@ -93,8 +93,10 @@ def _authorizer_function(api_logical_id: str, event_auth: dict[str, Any] | None)
     name = (event_auth or {}).get("Authorizer", auth.get("DefaultAuthorizer"))
     if not name or name == "NONE":
         return None
-    target = auth["Authorizers"][name]["FunctionArn"]["Fn::GetAtt"]
-    # !GetAtt Function.Arn loads as "Function.Arn"; the long form as ["Function", "Arn"].
+    arn = auth["Authorizers"][name]["FunctionArn"]
+    # !Ref Function.Alias (the published alias) loads as {"Ref": "Function.Alias"}; !GetAtt Function.Arn
+    # as {"Fn::GetAtt": "Function.Arn"}, its long form as ["Function", "Arn"].
+    target = arn["Ref"] if "Ref" in arn else arn["Fn::GetAtt"]
     return str(target.split(".")[0] if isinstance(target, str) else target[0])
 
 

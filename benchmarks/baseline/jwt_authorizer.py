@@ -1,14 +1,27 @@
-"""The cold start baseline of AuthorizerFunction: verify a bearer JWT with PyJWT and answer the policy,
-with no framework and nothing else imported. Runs in a fresh interpreter (benchmarks/coldstart.py)."""
+"""The cold start baseline of AuthorizerFunction: verify an ES256 bearer JWT with PyJWT against the public
+key set read from Secrets Manager (JWT_PUBLIC_KEYS_ARN, one GetSecretValue, as the real authorizer does)
+and answer the policy, with no framework, settings, logging or metrics. Runs in a fresh interpreter
+(benchmarks/coldstart.py)."""
 
+import json
 import os
 from typing import Any
 
+import boto3
 import jwt
 
-SECRET = os.environ.get("JWT_SECRET", "")
+KEYS_ARN = os.environ.get("JWT_PUBLIC_KEYS_ARN", "")
 ISSUER = os.environ.get("JWT_ISSUER", "https://export-api.local/")
 AUDIENCE = os.environ.get("JWT_AUDIENCE", "export-api")
+_SECRETS = boto3.client("secretsmanager")
+_keys: dict[str, Any] = {}
+
+
+def _public_key(kid: str) -> Any:
+    if not _keys:
+        document = json.loads(_SECRETS.get_secret_value(SecretId=KEYS_ARN)["SecretString"])
+        _keys.update({key["kid"]: jwt.PyJWK.from_dict(key, algorithm="ES256").key for key in document["keys"]})
+    return _keys.get(kid)
 
 
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
@@ -17,7 +30,8 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     if scheme.lower() != "bearer":
         raise Exception("Unauthorized")
     try:
-        claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+        key = _public_key(str(jwt.get_unverified_header(token).get("kid", "")))
+        claims = jwt.decode(token, key, algorithms=["ES256"], audience=AUDIENCE, issuer=ISSUER)
     except jwt.PyJWTError:
         raise Exception("Unauthorized") from None
     api, _, rest = str(event.get("methodArn", "")).partition("/")

@@ -18,6 +18,6 @@ def _export_api(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     return authorize(event, get_authentication(), None, logger)
 
 
-# On the path of every uncached request: tracing it does not import botocore at init (its calls,
-# the key set and API keys, are not subsegments of their own).
+# On the path of every uncached request: botocore is not patched for tracing (its calls, the key set
+# and API keys, are not subsegments of their own).
 handler = instrument(_export_api, "authorizer", correlation_paths.API_GATEWAY_REST, trace_aws_calls=False)

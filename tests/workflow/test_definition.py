@@ -27,7 +27,8 @@ def test_template_declares_the_state_machine_and_its_rights() -> None:
     assert properties["Type"] == "STANDARD"
     assert (ROOT / properties["DefinitionUri"]).is_file()
     assert properties["DefinitionSubstitutions"] == {
-        "JobWorkflowFunctionArn": {"Fn::GetAtt": "JobWorkflowFunction.Arn"}
+        # The published alias: a SnapStart snapshot serves published versions only.
+        "JobWorkflowFunctionArn": {"Ref": "JobWorkflowFunction.Alias"}
     }
     # The state machine may invoke the workflow function, and no other function.
     policies = properties["Policies"]

@@ -154,8 +154,8 @@ def instrument(
 
     `correlation_id_path` is a JMESPath into the event (`correlation_paths.API_GATEWAY_REST` for
     API Gateway proxy events and REQUEST authorizers). Use it for every handler, the workflow's too:
-    `handler = instrument(run_step, service="job-workflow")`. `trace_aws_calls=False` keeps botocore
-    out of the init of a function that imports it only when it needs it (the authorizer).
+    `handler = instrument(run_step, service="job-workflow")`. `trace_aws_calls=False` leaves botocore
+    unpatched: no subsegment per AWS call (the authorizer).
     """
     logger = get_logger(service)
     tracer = get_tracer(service, trace_aws_calls)

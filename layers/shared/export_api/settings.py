@@ -9,17 +9,22 @@ Secrets and table names have no default here: a function that lacks one fails cl
 import os
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
-from pydantic_settings import BaseSettings
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 
 class MissingConfiguration(RuntimeError):
     """A setting the code needs is not configured: a deployment error, never a default."""
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
+    """Each field from the environment variable of its name in upper case; keyword arguments win.
+
+    Plain pydantic, not pydantic-settings: reading a few variables does not need its sources (dotenv,
+    secrets directories, CLI), whose import alone costs the authorizer's cold start tens of milliseconds.
+    """
+
     jobs_table_name: str | None = Field(default=None, min_length=3)
     items_table_name: str | None = Field(default=None, min_length=3)
     # Idempotency-Key records (services/idempotency.py): the first answer to a key, replayed for this long.
@@ -78,6 +83,13 @@ class Settings(BaseSettings):
     # A token whose `exp - iat` exceeds this is refused, whoever signed it.
     jwt_max_lifetime_seconds: int = Field(default=86_400, ge=60)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, values: Any) -> Any:
+        given = dict(values) if isinstance(values, dict) else {}
+        environment = {name: os.environ[name.upper()] for name in cls.model_fields if name.upper() in os.environ}
+        return {**environment, **given}
+
     def required(self, name: str) -> str:
         """The value of setting `name`, which must be configured (environment variable NAME)."""
         value = getattr(self, name)
@@ -91,6 +103,11 @@ class Settings(BaseSettings):
 
 def on_lambda() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def in_lambda_init() -> bool:
+    """Whether this process is a Lambda execution environment's (Lambda sets this for its init phase)."""
+    return bool(os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"))
 
 
 @lru_cache(maxsize=1)

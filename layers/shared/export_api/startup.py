@@ -4,12 +4,21 @@ Every function module calls `require_configuration` at import with the settings 
 (`AWS_LAMBDA_FUNCTION_NAME` set) a missing one logs one ERROR line naming the variables and raises,
 so the init fails (and every invocation with it) instead of running with a guessed table or secret.
 Elsewhere (tests, local tooling) nothing is checked here: the first use of a missing setting raises.
+
+In a Lambda execution environment's init (`AWS_LAMBDA_INITIALIZATION_TYPE` set: Lambda sets it for
+on-demand, provisioned-concurrency and SnapStart inits) it also creates the AWS clients that nearly every
+request of the function uses (the DynamoDB tables; the authorizer's key set reader), so that work is done
+at init rather than on the first caller's request, and registers the SnapStart hooks (snapstart.py), which
+create the rest before a snapshot. Tests and local tooling create clients on first use, once their
+emulator is up.
 """
 
 from collections.abc import Iterable
 
+from export_api import snapstart
 from export_api.observability import get_logger
-from export_api.settings import MissingConfiguration, get_settings, on_lambda
+from export_api.repositories import aws
+from export_api.settings import MissingConfiguration, Settings, get_settings, in_lambda_init, on_lambda
 
 # What each kind of function reads from its environment (template.yaml declares them).
 TABLES = ("jobs_table_name", "items_table_name")
@@ -22,12 +31,41 @@ WEBHOOKS = ("webhooks_table_name",)
 WEBHOOK_QUEUE = ("webhook_queue_url",)
 WEBHOOK_DELIVERY = ("webhook_queue_url", "webhook_dead_letter_queue_url")
 
+# The settings whose clients every init creates: (nearly) every request of a function that has them uses
+# them (every page request reads the cursor key). The others (idempotency records, Step Functions, API key
+# records) serve some requests only: an on-demand init leaves them to the first request that needs them; a
+# SnapStart snapshot holds them (snapstart.before_snapshot).
+AT_INIT = frozenset({"jobs_table_name", "items_table_name", "cursor_secret_arn", "jwt_public_keys_arn"})
+
 
 def require_configuration(service: str, *needs: Iterable[str]) -> None:
-    if not on_lambda():
-        return
-    missing = get_settings().missing(name for group in needs for name in group)
-    if missing:
-        message = f"Refusing to start: missing configuration {', '.join(missing)} (see template.yaml)"
-        get_logger(service).error(message, extra={"missing_configuration": missing})
-        raise MissingConfiguration(message)
+    names = [name for group in needs for name in group]
+    if on_lambda():
+        missing = get_settings().missing(names)
+        if missing:
+            message = f"Refusing to start: missing configuration {', '.join(missing)} (see template.yaml)"
+            get_logger(service).error(message, extra={"missing_configuration": missing})
+            raise MissingConfiguration(message)
+    if in_lambda_init():
+        create_clients(get_settings(), [name for name in names if name in AT_INIT])
+        snapstart.register(names)
+
+
+def create_clients(settings: Settings, names: Iterable[str]) -> None:
+    """The AWS clients (and DynamoDB tables) behind the settings `names`, created now (no request is sent)."""
+    for name in names:
+        value = getattr(settings, name)
+        if not value:
+            continue
+        if name.endswith("_table_name"):
+            aws.table(str(value))
+        elif name.endswith("_arn") and name != "state_machine_arn":
+            aws.secrets_provider()
+        elif name == "state_machine_arn":
+            # Imported here: it loads boto3 and the workflow models, which the authorizer does not need.
+            from export_api.repositories import stepfunctions
+
+            stepfunctions.client()
+        if name == "idempotency_table_name":
+            # Powertools' idempotency layer goes through the process's DynamoDB client, not the resource.
+            aws.client("dynamodb")

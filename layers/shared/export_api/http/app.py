@@ -1,7 +1,7 @@
 """A FastAPI app per Lambda function, wrapped by Mangum, with the contract's error shape."""
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, FastAPI
@@ -30,6 +30,36 @@ def create_app(title: str, routers: Iterable[APIRouter]) -> FastAPI:
     return app
 
 
+# A request no route serves, as API Gateway would send it: it walks (and so builds) every route.
+_PRIMING_EVENT: dict[str, Any] = {
+    "resource": "/{proxy+}",
+    "path": "/__prime__",
+    "httpMethod": "GET",
+    "headers": {},
+    "multiValueHeaders": {},
+    "queryStringParameters": None,
+    "multiValueQueryStringParameters": None,
+    "pathParameters": None,
+    "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": "GET", "path": "/__prime__", "stage": "prime"},
+    "body": None,
+    "isBase64Encoded": False,
+}
+
+
+def prime(adapter: Mangum) -> None:
+    """Do at init what the first request would do: serve one request that no route matches.
+
+    FastAPI builds an included router's routes (their dependencies and validators) when a request first
+    walks them, and Starlette its middleware stack on its first request. A request for no route walks
+    every route and answers the contract's 404 (no AWS call, nothing logged), so all of that is done at
+    init: within Lambda's init phase (and in a SnapStart snapshot), not on the first caller's request.
+    """
+    # No Lambda context: nothing on the path of an unrouted request reads it.
+    response = adapter(_PRIMING_EVENT, cast(Any, None))
+    if response.get("statusCode") != 404:
+        raise RuntimeError(f"priming request answered {response.get('statusCode')}, not 404")
+
+
 def lambda_handler(app: FastAPI, service: str) -> LambdaHandler:
     """The Lambda entry point: Mangum adapting API Gateway REST proxy events to the app.
 
@@ -39,6 +69,7 @@ def lambda_handler(app: FastAPI, service: str) -> LambdaHandler:
     """
     # Lifespan "off": Mangum would run startup per invocation; clients are created once per process instead.
     adapter = Mangum(app, lifespan="off", api_gateway_base_path=get_settings().api_base_path)
+    prime(adapter)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response: dict[str, Any] = adapter(event, context)

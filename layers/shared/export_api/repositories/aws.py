@@ -1,6 +1,7 @@
 """AWS clients, created once per process on first use (not at import, so moto and
 AWS_ENDPOINT_URL are honoured), with botocore's standard retry mode configured in one place."""
 
+import sys
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -10,8 +11,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBServiceResource
     from mypy_boto3_dynamodb.service_resource import Table
 
-# boto3 is imported on first use, not with this module: the authorizer verifies a bearer token without
-# it, and importing it (~100-300 ms) would count against every cold start of the authorizer.
+# boto3 is imported on first use, not with this module: tests and local tooling import the functions before
+# their emulator is up. On Lambda the init creates what every request uses (export_api.startup).
 
 
 @cache
@@ -42,15 +43,31 @@ def client(service: str) -> Any:
 
 @cache
 def secrets_provider() -> "SecretsProvider":
-    """Powertools' Secrets Manager provider: its cache of values lives as long as it does."""
+    """Powertools' Secrets Manager provider: its cache of values lives as long as it does.
+
+    Given the process's client: left to itself it makes a boto3 session of its own, which loads the
+    endpoint and service models again (~70 ms of JSON parsing on a cold start).
+    """
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    return SecretsProvider(boto_config=retry_config())
+    return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+def forget_secrets() -> None:
+    """Drop the secret values read so far (they are read again on next use); the clients stay."""
+    if secrets_provider.cache_info().currsize:
+        secrets_provider().clear_cache()  # type: ignore[no-untyped-call]
 
 
 def reset_clients() -> None:
-    """Forget cached clients and cached secrets (tests switch emulators between sessions)."""
+    """Forget cached clients and cached secrets (tests switch emulators between sessions; a SnapStart
+    restore needs new connections and credentials)."""
+    forget_secrets()
     secrets_provider.cache_clear()
     dynamodb.cache_clear()
     table.cache_clear()
     client.cache_clear()
+    # Its own client (repositories/stepfunctions.py), if that module was ever loaded.
+    stepfunctions = sys.modules.get("export_api.repositories.stepfunctions")
+    if stepfunctions is not None:
+        stepfunctions.client.cache_clear()

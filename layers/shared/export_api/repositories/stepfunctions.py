@@ -47,7 +47,7 @@ class ExecutionNotFound(Exception):
 
 
 @cache
-def _client() -> Any:
+def client() -> Any:
     # Created on first use, so moto's mock and AWS_ENDPOINT_URL apply (see repositories/aws.py).
     return boto3.client("stepfunctions", config=_CONFIG)
 
@@ -88,7 +88,7 @@ class StepFunctionsRepository:
     def start_execution(self, name: str, execution_input: Mapping[str, Any]) -> str:
         """Start the execution `name`; one that already exists counts as started (one per job)."""
         try:
-            response = _client().start_execution(
+            response = client().start_execution(
                 stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
             )
         except ClientError as error:
@@ -102,14 +102,14 @@ class StepFunctionsRepository:
     def send_task_success(self, token: str, output: Mapping[str, Any]) -> None:
         """Complete a waiting task. Raises TaskTokenGone or ExecutionsUnavailable."""
         try:
-            _client().send_task_success(taskToken=token, output=json.dumps(output))
+            client().send_task_success(taskToken=token, output=json.dumps(output))
         except (ClientError, BotoCoreError) as error:
             _reraise(error)
 
     def describe_execution(self, name: str) -> dict[str, Any]:
         """Raises ExecutionNotFound."""
         try:
-            response: dict[str, Any] = _client().describe_execution(executionArn=self.execution_arn(name))
+            response: dict[str, Any] = client().describe_execution(executionArn=self.execution_arn(name))
         except (ClientError, BotoCoreError) as error:
             _reraise(error)
         return response
@@ -120,7 +120,7 @@ class StepFunctionsRepository:
         request: dict[str, Any] = {"executionArn": self.execution_arn(name), "maxResults": 1000}
         try:
             while True:
-                response = _client().get_execution_history(**request)
+                response = client().get_execution_history(**request)
                 events.extend(response.get("events", []))
                 if not response.get("nextToken"):
                     return events

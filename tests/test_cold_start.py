@@ -1,0 +1,163 @@
+"""Cold start (issue 15): what a function does at init, and the SnapStart hooks.
+
+In a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE` set) a function builds its routes and creates the AWS
+clients every request uses; with Lambda's Python runtime it registers the SnapStart hooks, which create
+the other clients before the snapshot, hold no secret in it, and re-seed randomness and make new clients
+after each restore. Each case runs in a fresh interpreter (the import is what is under test), with a
+stand-in for the runtime's `snapshot_restore_py` where the hooks are wanted. No AWS request is sent.
+The time this saves is measured by the benchmarks (`python -m benchmarks --only coldstart`), not here.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from export_api.http.app import create_app, prime
+from fastapi import APIRouter
+from mangum import Mangum
+
+from export_api_local.template import ROOT
+
+ENVIRONMENT = {
+    "JOBS_TABLE_NAME": "cold-jobs",
+    "ITEMS_TABLE_NAME": "cold-items",
+    "IDEMPOTENCY_TABLE_NAME": "cold-idempotency",
+    "CREDENTIALS_TABLE_NAME": "cold-credentials",
+    "CURSOR_SECRET_ARN": "cold-cursor",
+    "JWT_PUBLIC_KEYS_ARN": "cold-keys",
+    "STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:123456789012:stateMachine:cold",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "cold",
+    "AWS_SECRET_ACCESS_KEY": "cold",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+# The fake runtime module: remembers the hooks registered with it.
+RUNTIME = """
+before, after = [], []
+
+def register_before_snapshot(hook, *args, **kwargs):
+    before.append(hook)
+    return hook
+
+def register_after_restore(hook, *args, **kwargs):
+    after.append(hook)
+    return hook
+"""
+
+# Imports a function and reports which clients exist, and what the hooks do when run as Lambda would.
+PROBE = """
+import json, random, sys
+from export_api.repositories import aws
+from export_api import snapstart
+import {module} as function
+
+def clients():
+    sfn = sys.modules.get("export_api.repositories.stepfunctions")
+    return {{
+        "tables": aws.table.cache_info().currsize,
+        "resource": aws.dynamodb.cache_info().currsize,
+        "clients": aws.client.cache_info().currsize,
+        "secrets": aws.secrets_provider.cache_info().currsize,
+        "stepfunctions": sfn.client.cache_info().currsize if sfn else 0,
+    }}
+
+report = {{"at_init": clients(), "needs": list(snapstart.needs())}}
+try:
+    import snapshot_restore_py as runtime
+except ImportError:
+    runtime = None
+report["registered"] = runtime is not None and len(runtime.before) == 1 and len(runtime.after) == 1
+if report["registered"]:
+    for hook in runtime.before:
+        hook()
+    report["in_snapshot"] = clients()
+    before_resource = aws.dynamodb()
+    state = random.getstate()
+    random.setstate(state)
+    from_snapshot = random.random()
+    random.setstate(state)
+    for hook in runtime.after:
+        hook()
+    report["reseeded"] = random.random() != from_snapshot
+    report["new_clients"] = aws.dynamodb() is not before_resource
+    report["after_restore"] = clients()
+print("REPORT " + json.dumps(report))
+"""
+
+
+def _start(module: str, tmp_path: Path, *, init: str | None, runtime: bool = False) -> dict[str, Any]:
+    paths = [str(ROOT), str(ROOT / "layers" / "shared")]
+    if runtime:
+        (tmp_path / "snapshot_restore_py.py").write_text(RUNTIME)
+        paths.insert(0, str(tmp_path))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST", "COV_"))}
+    env.update(ENVIRONMENT, PYTHONPATH=os.pathsep.join(paths))
+    if init:
+        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(module=module)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("REPORT ")]
+    report: dict[str, Any] = json.loads(line.removeprefix("REPORT "))
+    return report
+
+
+def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> None:
+    # Tests and local tooling create clients on first use, once their emulator is up.
+    report = _start("functions.export_jobs.app", tmp_path, init=None, runtime=True)
+    assert report["at_init"] == {"tables": 0, "resource": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
+    assert report["registered"] is False
+
+
+def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
+    report = _start("functions.export_jobs.app", tmp_path, init="on-demand")
+    # Jobs and items tables, the cursor key reader; not the idempotency client nor Step Functions'.
+    assert report["at_init"] == {"tables": 2, "resource": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
+    assert report["registered"] is False  # not Lambda's Python runtime: no hooks, nothing else changes
+
+
+def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:
+    # A bearer token needs the key set, never DynamoDB (API keys do, on their first use).
+    report = _start("functions.authorizer.app", tmp_path, init="on-demand")
+    assert report["at_init"] == {"tables": 0, "resource": 0, "clients": 1, "secrets": 1, "stepfunctions": 0}
+
+
+def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: Path) -> None:
+    report = _start("functions.export_jobs.app", tmp_path, init="snap-start", runtime=True)
+    assert report["registered"] is True
+    assert set(report["needs"]) == {
+        "jobs_table_name",
+        "items_table_name",
+        "idempotency_table_name",
+        "cursor_secret_arn",
+        "state_machine_arn",
+    }
+    # Before the snapshot: every client the function may use (secrets manager + idempotency's DynamoDB client).
+    assert report["in_snapshot"] == {"tables": 3, "resource": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
+    # After a restore: randomness re-seeded, and new clients in place of the snapshot's.
+    assert report["reseeded"] is True
+    assert report["new_clients"] is True
+    assert report["after_restore"] == report["in_snapshot"]
+
+
+def test_priming_refuses_an_app_that_answers_every_path() -> None:
+    # Priming sends a request no route should serve: an app that answers it would run real work at init.
+    router = APIRouter()
+
+    @router.get("/{anything:path}")
+    def catch_all(anything: str) -> dict[str, str]:
+        return {"path": anything}
+
+    with pytest.raises(RuntimeError, match="priming request answered 200"):
+        prime(Mangum(create_app("catch-all", [router]), lifespan="off"))
