@@ -5,6 +5,7 @@ moto's DynamoDB is made atomic per request by the test harness (tests/support/mo
 DynamoDB is; the service's own code holds no lock.
 """
 
+import copy
 import random
 import uuid
 from collections import Counter
@@ -13,6 +14,8 @@ from typing import Any
 
 import boto3
 import pytest
+from export_api.repositories import aws
+from export_api.repositories.items import BY_JOB_STATUS_INDEX
 
 from export_api_local import moto_dynamodb
 from tests.support.api import ApiClient, Response
@@ -21,6 +24,7 @@ from tests.support.concurrency import run_concurrently
 from tests.support.data import Company, failed, item_update, successful
 
 CLOSING_EVENTS = ("completed", "completed_with_errors", "failed")
+ITEMS_TABLE = "test-items"
 # Powertools warns when an invocation published no metric; its filter is not thread-safe.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
@@ -137,6 +141,41 @@ def test_concurrent_puts_and_a_closing_event_leave_no_update_after_close(api: Ap
     # The failed job is finalized after every accepted PUT: nothing is left pending or in progress.
     items = company.items(job_id)
     assert not [i for i in items if i["status"] in ("pending", "in_progress")]
+    assert_counters_match_a_recount(company, job_id)
+
+
+def test_an_item_seen_in_both_unfinished_partitions_of_the_index_is_abandoned_once(company: Company) -> None:
+    """The status index is eventually consistent and its two unfinished partitions are read one after
+    the other, so an item that moved from pending to in_progress in between is seen in both. The
+    `failed` event still abandons every item, once (DynamoDB's BatchGetItem refuses a key named twice)."""
+    job_id = company.create_job(company.entry_ids[:5])["id"]
+    assert company.event(job_id, "started") == 202
+    company.update_items(job_id, [item_update(company.entry_ids[0], "in_progress")])
+    events = aws.table(ITEMS_TABLE).meta.client.meta.events
+    last_pending: list[Any] = []
+
+    def note_partition(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if params.get("IndexName") == BY_JOB_STATUS_INDEX:
+            context["partition"] = str(params["ExpressionAttributeValues"][":js"]).rsplit("#", 1)[-1]
+
+    def stale_index(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # The pending partition still lists an item the in_progress partition lists too.
+        if context.get("partition") == "pending" and parsed.get("Items"):
+            last_pending[:] = copy.deepcopy(parsed["Items"][:1])
+        if context.get("partition") == "in_progress" and last_pending:
+            # A copy as sent: boto3 decodes the answer in place after this hook.
+            parsed["Items"] = [*parsed["Items"], *copy.deepcopy(last_pending)]
+
+    events.register("before-parameter-build.dynamodb.Query", note_partition)
+    events.register("after-call.dynamodb.Query", stale_index)
+    try:
+        assert company.event(job_id, "failed") == 202
+    finally:
+        events.unregister("before-parameter-build.dynamodb.Query", note_partition)
+        events.unregister("after-call.dynamodb.Query", stale_index)
+
+    assert last_pending, "the index read was not made stale: the test did not exercise the race"
+    assert Counter(i["status"] for i in company.items(job_id)) == {"abandoned": 5}
     assert_counters_match_a_recount(company, job_id)
 
 

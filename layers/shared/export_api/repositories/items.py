@@ -150,6 +150,8 @@ class ItemsRepository:
         return aws.table(self.table_name)
 
     def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        # BatchGetItem refuses a request naming one key twice: ask for each key once.
+        keys = list({(k["pk"], k["sk"]): k for k in keys}.values())
         ddb = aws.dynamodb()
         records: list[dict[str, Any]] = []
         for start in range(0, len(keys), _BATCH_GET_LIMIT):
@@ -391,7 +393,9 @@ class ItemsRepository:
 
     def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:
         """Up to `limit` of the job's `pending`/`in_progress` items, read by index (no scan)."""
-        found: list[ExportJobItem] = []
+        # An item moved from pending to in_progress between the two reads, or still in its old partition
+        # of the eventually consistent index, is seen twice: it is counted once.
+        found: dict[UUID, ExportJobItem] = {}
         for status in (ExportJobItemStatus.PENDING, ExportJobItemStatus.IN_PROGRESS):
             response = self._table.query(
                 IndexName=BY_JOB_STATUS_INDEX,
@@ -399,7 +403,9 @@ class ItemsRepository:
                 ExpressionAttributeValues={":js": f"{job_id}#{status.value}"},
                 Limit=limit - len(found),
             )
-            found.extend(_job_item(r) for r in response["Items"])
+            for record in response["Items"]:
+                item = _job_item(record)
+                found.setdefault(item.accounting_entry_id, item)
             if len(found) >= limit:
                 break
-        return found
+        return list(found.values())
