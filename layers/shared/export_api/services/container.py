@@ -1,119 +1,215 @@
-"""Builds the services once per process, from settings."""
+"""The services of one process, each built from settings on first use.
 
-from dataclasses import dataclass
-from functools import cache
+A function's routes use a few of them: building (and importing) only those keeps every other
+function's code out of its cold start (webhook delivery alone brings httpx; the admin services, the
+subscriptions API and the workflow's steps bring their own models). Imports are therefore made where a
+service is first built.
+"""
 
-from export_api.repositories.accounting_settings import AccountingSettingsRepository
-from export_api.repositories.entry_job_items import EntryJobItemsRepository
-from export_api.repositories.items import ItemsRepository
-from export_api.repositories.jobs import JobsRepository
-from export_api.repositories.stepfunctions import StepFunctionsRepository
-from export_api.repositories.webhook_queue import WebhookQueue
-from export_api.repositories.webhooks import WebhooksRepository
-from export_api.services.accounting_entries import AccountingEntriesService
-from export_api.services.accounting_settings import AccountingSettingsService
-from export_api.services.admin_jobs import AdminJobsService
-from export_api.services.entry_job_items import EntryJobItemsService
-from export_api.services.events import ExportJobEventsService
-from export_api.services.export_items import ExportItemsService
-from export_api.services.health import HealthService
-from export_api.services.idempotency import IdempotencyService
-from export_api.services.job_executions import JobExecutionsService
-from export_api.services.job_items import JobItemsService
-from export_api.services.job_lifecycle import JobLifecycleService
-from export_api.services.jobs import ExportJobsService
-from export_api.services.subscriptions import SubscriptionsService
-from export_api.services.webhook_delivery import WebhookDeliveryService
-from export_api.services.webhook_events import WebhookEventPublisher
-from export_api.services.workflow import InlineJobWorkflow, JobWorkflow, StepFunctionsJobWorkflow
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
+
 from export_api.settings import Settings, get_settings
 
-
-@dataclass(frozen=True)
-class Services:
-    settings: Settings
-    jobs: ExportJobsService
-    job_items: JobItemsService
-    # v3: job items found by accounting entry, across the company's jobs.
-    entry_job_items: EntryJobItemsService
-    events: ExportJobEventsService
-    export_items: ExportItemsService
-    accounting_entries: AccountingEntriesService
-    # Pleo accounts and contra accounts; `require_contra_accounts` is v3's rule.
-    accounting_settings: AccountingSettingsService
-    health: HealthService
-    # The steps of a job's lifecycle execution (JobWorkflowFunction).
-    lifecycle: JobLifecycleService
-    executions: JobExecutionsService
-    # Operators' view of every company's jobs (admin API).
-    admin_jobs: AdminJobsService
-    # Idempotency-Key on POST and PUT: the first answer to a key, replayed.
-    idempotency: IdempotencyService
-    # Webhooks: the subscriptions API, the job events published to subscribers (None when no delivery
-    # queue is configured), and the delivery of one queued message.
-    subscriptions: SubscriptionsService
-    webhook_events: WebhookEventPublisher | None
-    webhook_delivery: WebhookDeliveryService | None
+if TYPE_CHECKING:
+    from export_api.repositories.items import ItemsRepository
+    from export_api.repositories.jobs import JobsRepository
+    from export_api.repositories.webhook_queue import WebhookQueue
+    from export_api.repositories.webhooks import WebhooksRepository
+    from export_api.services.accounting_entries import AccountingEntriesService
+    from export_api.services.accounting_settings import AccountingSettingsService
+    from export_api.services.admin_jobs import AdminJobsService
+    from export_api.services.entry_job_items import EntryJobItemsService
+    from export_api.services.events import ExportJobEventsService
+    from export_api.services.export_items import ExportItemsService
+    from export_api.services.health import HealthService
+    from export_api.services.idempotency import IdempotencyService
+    from export_api.services.job_executions import JobExecutionsService
+    from export_api.services.job_items import JobItemsService
+    from export_api.services.job_lifecycle import JobLifecycleService
+    from export_api.services.jobs import ExportJobsService
+    from export_api.services.subscriptions import SubscriptionsService
+    from export_api.services.webhook_delivery import WebhookDeliveryService
+    from export_api.services.webhook_events import WebhookEventPublisher
+    from export_api.services.workflow import JobWorkflow
 
 
 def build_workflow(
     settings: Settings,
-    jobs: JobsRepository,
-    job_items: JobItemsService,
-    publisher: WebhookEventPublisher | None = None,
-) -> JobWorkflow:
+    jobs: "JobsRepository",
+    job_items: "JobItemsService",
+    publisher: "WebhookEventPublisher | None" = None,
+) -> "JobWorkflow":
     """A Step Functions execution per job when a state machine is configured, else inline. Either
     announces the job's transitions to webhook subscribers (the state machine in its Publish states)."""
+    from export_api.services.workflow import InlineJobWorkflow, StepFunctionsJobWorkflow
+
     if settings.state_machine_arn:
+        from export_api.repositories.stepfunctions import StepFunctionsRepository
+
         return StepFunctionsJobWorkflow(
             StepFunctionsRepository(settings.state_machine_arn), jobs, settings.job_stuck_timeout_seconds
         )
     return InlineJobWorkflow(job_items, publisher)
 
 
-def build_services(settings: Settings, workflow: JobWorkflow | None = None) -> Services:
-    jobs_repository = JobsRepository(settings.required("jobs_table_name"))
-    items_repository = ItemsRepository(settings.required("items_table_name"), jobs_repository)
-    job_items = JobItemsService(items_repository)
-    webhooks = WebhooksRepository(settings.webhooks_table_name)
-    queue = (
-        WebhookQueue(settings.webhook_queue_url, settings.webhook_dead_letter_queue_url)
-        if settings.webhook_queue_url
-        else None
-    )
-    subscriptions = SubscriptionsService(webhooks, settings, queue)
-    publisher = WebhookEventPublisher(webhooks, queue) if queue else None
-    jobs = ExportJobsService(
-        jobs_repository,
-        items_repository,
-        job_items,
-        workflow or build_workflow(settings, jobs_repository, job_items, publisher),
-        settings.job_expires_in_seconds,
-    )
-    accounting_settings = AccountingSettingsService(AccountingSettingsRepository(settings.required("items_table_name")))
-    return Services(
-        settings=settings,
-        jobs=jobs,
-        job_items=job_items,
-        entry_job_items=EntryJobItemsService(EntryJobItemsRepository(settings.required("items_table_name"))),
-        events=ExportJobEventsService(jobs),
-        export_items=ExportItemsService(jobs, items_repository, accounting_settings),
-        accounting_entries=AccountingEntriesService(items_repository),
-        accounting_settings=accounting_settings,
-        health=HealthService(settings),
-        lifecycle=JobLifecycleService(
-            jobs_repository,
-            items_repository,
-            StepFunctionsRepository(settings.state_machine_arn),
-            publisher=publisher,
-        ),
-        executions=JobExecutionsService(jobs),
-        admin_jobs=AdminJobsService(jobs),
-        idempotency=IdempotencyService(settings.idempotency_table_name, settings.idempotency_expires_after_seconds),
-        subscriptions=subscriptions,
-        webhook_events=publisher,
-        webhook_delivery=WebhookDeliveryService(webhooks, queue, subscriptions, settings) if queue else None,
-    )
+class Services:
+    """Every service of the process; each is built on first use and then kept."""
+
+    def __init__(self, settings: Settings, workflow: "JobWorkflow | None" = None) -> None:
+        self.settings = settings
+        self._workflow = workflow
+
+    # Repositories shared by several services ------------------------------------------------------
+
+    @cached_property
+    def jobs_repository(self) -> "JobsRepository":
+        from export_api.repositories.jobs import JobsRepository
+
+        return JobsRepository(self.settings.required("jobs_table_name"))
+
+    @cached_property
+    def items_repository(self) -> "ItemsRepository":
+        from export_api.repositories.items import ItemsRepository
+
+        return ItemsRepository(self.settings.required("items_table_name"), self.jobs_repository)
+
+    @cached_property
+    def webhooks_repository(self) -> "WebhooksRepository":
+        from export_api.repositories.webhooks import WebhooksRepository
+
+        return WebhooksRepository(self.settings.webhooks_table_name)
+
+    @cached_property
+    def webhook_queue(self) -> "WebhookQueue | None":
+        if not self.settings.webhook_queue_url:
+            return None
+        from export_api.repositories.webhook_queue import WebhookQueue
+
+        return WebhookQueue(self.settings.webhook_queue_url, self.settings.webhook_dead_letter_queue_url)
+
+    # The Export API ------------------------------------------------------------------------------
+
+    @cached_property
+    def jobs(self) -> "ExportJobsService":
+        from export_api.services.jobs import ExportJobsService
+
+        workflow = self._workflow or build_workflow(
+            self.settings, self.jobs_repository, self.job_items, self.webhook_events
+        )
+        return ExportJobsService(
+            self.jobs_repository, self.items_repository, self.job_items, workflow, self.settings.job_expires_in_seconds
+        )
+
+    @cached_property
+    def job_items(self) -> "JobItemsService":
+        from export_api.services.job_items import JobItemsService
+
+        return JobItemsService(self.items_repository)
+
+    @cached_property
+    def entry_job_items(self) -> "EntryJobItemsService":
+        """v3: job items found by accounting entry, across the company's jobs."""
+        from export_api.repositories.entry_job_items import EntryJobItemsRepository
+        from export_api.services.entry_job_items import EntryJobItemsService
+
+        return EntryJobItemsService(EntryJobItemsRepository(self.settings.required("items_table_name")))
+
+    @cached_property
+    def events(self) -> "ExportJobEventsService":
+        from export_api.services.events import ExportJobEventsService
+
+        return ExportJobEventsService(self.jobs)
+
+    @cached_property
+    def export_items(self) -> "ExportItemsService":
+        from export_api.services.export_items import ExportItemsService
+
+        return ExportItemsService(self.jobs, self.items_repository, self.accounting_settings)
+
+    @cached_property
+    def accounting_entries(self) -> "AccountingEntriesService":
+        from export_api.services.accounting_entries import AccountingEntriesService
+
+        return AccountingEntriesService(self.items_repository)
+
+    @cached_property
+    def accounting_settings(self) -> "AccountingSettingsService":
+        """Pleo accounts and contra accounts; `require_contra_accounts` is v3's rule."""
+        from export_api.repositories.accounting_settings import AccountingSettingsRepository
+        from export_api.services.accounting_settings import AccountingSettingsService
+
+        return AccountingSettingsService(AccountingSettingsRepository(self.settings.required("items_table_name")))
+
+    @cached_property
+    def idempotency(self) -> "IdempotencyService":
+        """Idempotency-Key on POST and PUT: the first answer to a key, replayed."""
+        from export_api.services.idempotency import IdempotencyService
+
+        return IdempotencyService(self.settings.idempotency_table_name, self.settings.idempotency_expires_after_seconds)
+
+    @cached_property
+    def health(self) -> "HealthService":
+        from export_api.services.health import HealthService
+
+        return HealthService(self.settings)
+
+    # The job's lifecycle execution (JobWorkflowFunction) and the operators' view ---------------------
+
+    @cached_property
+    def lifecycle(self) -> "JobLifecycleService":
+        from export_api.repositories.stepfunctions import StepFunctionsRepository
+        from export_api.services.job_lifecycle import JobLifecycleService
+
+        return JobLifecycleService(
+            self.jobs_repository,
+            self.items_repository,
+            StepFunctionsRepository(self.settings.state_machine_arn),
+            publisher=self.webhook_events,
+        )
+
+    @cached_property
+    def executions(self) -> "JobExecutionsService":
+        from export_api.services.job_executions import JobExecutionsService
+
+        return JobExecutionsService(self.jobs)
+
+    @cached_property
+    def admin_jobs(self) -> "AdminJobsService":
+        """Operators' view of every company's jobs (admin API)."""
+        from export_api.services.admin_jobs import AdminJobsService
+
+        return AdminJobsService(self.jobs)
+
+    # Webhooks ------------------------------------------------------------------------------------
+
+    @cached_property
+    def subscriptions(self) -> "SubscriptionsService":
+        from export_api.services.subscriptions import SubscriptionsService
+
+        return SubscriptionsService(self.webhooks_repository, self.settings, self.webhook_queue)
+
+    @cached_property
+    def webhook_events(self) -> "WebhookEventPublisher | None":
+        """The job events published to subscribers; None when no delivery queue is configured."""
+        if self.webhook_queue is None:
+            return None
+        from export_api.services.webhook_events import WebhookEventPublisher
+
+        return WebhookEventPublisher(self.webhooks_repository, self.webhook_queue)
+
+    @cached_property
+    def webhook_delivery(self) -> "WebhookDeliveryService | None":
+        """The delivery of one queued message; None when no delivery queue is configured."""
+        if self.webhook_queue is None:
+            return None
+        from export_api.services.webhook_delivery import WebhookDeliveryService
+
+        return WebhookDeliveryService(self.webhooks_repository, self.webhook_queue, self.subscriptions, self.settings)
+
+
+def build_services(settings: Settings, workflow: "JobWorkflow | None" = None) -> Services:
+    return Services(settings, workflow)
 
 
 @cache

@@ -7,7 +7,7 @@ neither duplicate items nor undo what a client did meanwhile.
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from export_api.errors import ExportApiError
@@ -35,7 +35,10 @@ from export_api.repositories.stepfunctions import TaskTokenGone
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService
 from export_api.services.lifecycle import expires_at, next_status, seconds_left, times_out_at, transition_changes
-from export_api.services.webhook_events import JobEventPublisher
+
+if TYPE_CHECKING:
+    # A protocol, for annotations only: its module (webhook messages and their models) is not imported.
+    from export_api.services.webhook_events import JobEventPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ class JobLifecycleService:
         items: ItemsRepository,
         callbacks: TaskCallbacks,
         abandon_batches_per_call: int | None = None,
-        publisher: JobEventPublisher | None = None,
+        publisher: "JobEventPublisher | None" = None,
     ) -> None:
         self.jobs = jobs
         self.items = items

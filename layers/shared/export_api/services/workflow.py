@@ -9,7 +9,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from export_api.errors import ExportApiError, NotFound
 from export_api.models.jobs import ExportJob
@@ -23,7 +23,10 @@ from export_api.repositories.stepfunctions import (
 )
 from export_api.services.job_items import JobItemsService
 from export_api.services.job_lifecycle import deadline_of
-from export_api.services.webhook_events import JobEventPublisher
+
+if TYPE_CHECKING:
+    # A protocol, for annotations only: its module (webhook messages and their models) is not imported.
+    from export_api.services.webhook_events import JobEventPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ class InlineJobWorkflow:
     """Finalizes a closed job at once, in the calling process. Nothing runs between requests here, so
     no job expires or times out (docs/workflow.md, "Without Step Functions")."""
 
-    def __init__(self, job_items: JobItemsService, publisher: JobEventPublisher | None = None) -> None:
+    def __init__(self, job_items: JobItemsService, publisher: "JobEventPublisher | None" = None) -> None:
         self.job_items = job_items
         self.publisher = publisher
 
