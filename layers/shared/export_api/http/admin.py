@@ -12,7 +12,7 @@ from export_api.admin_api.accounting_settings import AccountingSettingsModel, Ac
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
-from export_api.http.params import PageParams, page_params
+from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller, Scope
@@ -60,7 +60,11 @@ def admin_router() -> APIRouter:
         body = {"data": [body_of(e) for e in outcome.value]}
         return answered(ContractJSONResponse(body, status_code=201), outcome)
 
-    @router.get("/admin/companies/{companyId}/accounting-entries", operation_id="listAccountingEntries")
+    @router.get(
+        "/admin/companies/{companyId}/accounting-entries",
+        operation_id="listAccountingEntries",
+        openapi_extra=PAGE_QUERY,
+    )
     def list_accounting_entries(
         company_id: CompanyId,
         caller: Annotated[Caller, Depends(get_caller)],

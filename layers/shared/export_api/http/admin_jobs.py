@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from export_api.http.caller import get_caller
-from export_api.http.params import PageParams, page_params
+from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
@@ -33,7 +33,7 @@ def admin_job_body(job: ExportJob) -> dict[str, Any]:
 def admin_jobs_router() -> APIRouter:
     router = APIRouter(tags=["Admin"])
 
-    @router.get("/admin/export-jobs", operation_id="listAllExportJobs")
+    @router.get("/admin/export-jobs", operation_id="listAllExportJobs", openapi_extra=PAGE_QUERY)
     def list_all_export_jobs(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
@@ -57,7 +57,7 @@ def admin_jobs_router() -> APIRouter:
     ) -> Response:
         return ContractJSONResponse({"data": admin_job_body(services.admin_jobs.get(caller, job_id))})
 
-    @router.get("/admin/export-jobs/{jobId}/items", operation_id="listAnyExportJobItems")
+    @router.get("/admin/export-jobs/{jobId}/items", operation_id="listAnyExportJobItems", openapi_extra=PAGE_QUERY)
     def list_any_export_job_items(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from export_api.http.caller import get_caller
 from export_api.http.links import public_base_url
-from export_api.http.params import PageParams, page_params
+from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
@@ -20,8 +20,10 @@ EXPORT_ITEM_SORTING_KEYS = ("accountingEntryId",)
 
 def export_items_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export Items ({version.name})"])
+    # Imported (and its models built) with the routes, at init, not by the first request.
+    projection = version.export_items
 
-    @router.get("/export-items", operation_id=version.operation_id("getExportItems"))
+    @router.get("/export-items", operation_id=version.operation_id("getExportItems"), openapi_extra=PAGE_QUERY)
     def list_export_items(
         http_request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
@@ -32,7 +34,7 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
         filters = {"job_id": [str(job_id)]} if job_id else {}
         request = paging.request(ListQuery("export-items", filters, EXPORT_ITEM_SORTING_KEYS), services.settings)
         base_url = public_base_url(http_request, services.settings)
-        page, total = services.export_items.list(caller, job_id, request, version.export_items, base_url)
+        page, total = services.export_items.list(caller, job_id, request, projection, base_url)
         return paginated(page.items, page, request, services.settings, total)
 
     return router

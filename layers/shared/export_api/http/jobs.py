@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
-from export_api.http.params import PageParams, page_params
+from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller, Scope
@@ -48,7 +48,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export API ({version.name})"])
     job_filters = _job_filters_with_status if version.has_job_status_filter else _job_filters
 
-    @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"))
+    @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"), openapi_extra=PAGE_QUERY)
     def list_export_jobs(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
@@ -102,7 +102,9 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         job = services.jobs.read(caller, job_id)
         return ContractJSONResponse({"data": version.job_body(job)})
 
-    @router.get("/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"))
+    @router.get(
+        "/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"), openapi_extra=PAGE_QUERY
+    )
     def list_export_job_items(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
@@ -158,7 +160,12 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
         item = services.entry_job_items.get(caller, company_id, accounting_entry_id)
         return ContractJSONResponse({"data": version.job_item_body(item)})
 
-    @router.post("/export-job-items:search", operation_id=version.operation_id("searchExportJobItems"), deprecated=True)
+    @router.post(
+        "/export-job-items:search",
+        operation_id=version.operation_id("searchExportJobItems"),
+        deprecated=True,
+        openapi_extra=PAGE_QUERY,
+    )
     async def search_export_job_items(
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],

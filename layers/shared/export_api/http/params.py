@@ -1,9 +1,11 @@
 """Query parameters shared by every list: the contract's pagination parameters (notes.md §5)."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from export_api.http.caller import get_caller
 from export_api.models.caller import Caller
@@ -40,18 +42,63 @@ class PageParams:
         )
 
 
-def page_params(
-    caller: Annotated[Caller, Depends(get_caller)],
-    before: Annotated[
-        str | None, Query(pattern=CURSOR_PATTERN.pattern, description="Cursor: the page before this one.")
-    ] = None,
-    after: Annotated[
-        str | None, Query(pattern=CURSOR_PATTERN.pattern, description="Cursor: the page after this one.")
-    ] = None,
-    offset: Annotated[int | None, Query(ge=0, le=_INT64_MAX)] = None,
-    limit: Annotated[int | None, Query(ge=0, le=_INT32_MAX)] = None,
-    sorting_keys: Annotated[list[str] | None, Query()] = None,
-    sorting_order: Annotated[list[PageOrder] | None, Query()] = None,
-) -> PageParams:
+class _PageQuery(BaseModel):
+    """The pagination parameters of every list, validated as FastAPI validates query parameters."""
+
+    before: Annotated[str | None, Field(pattern=CURSOR_PATTERN.pattern)] = None
+    after: Annotated[str | None, Field(pattern=CURSOR_PATTERN.pattern)] = None
+    offset: Annotated[int | None, Field(ge=0, le=_INT64_MAX)] = None
+    limit: Annotated[int | None, Field(ge=0, le=_INT32_MAX)] = None
+    sorting_keys: list[str] = []
+    sorting_order: list[PageOrder] = []
+
+
+_REPEATABLE = frozenset({"sorting_keys", "sorting_order"})
+
+#: The same parameters in a route's own OpenAPI description (`openapi_extra` of every paged route): they
+#: are read by `page_params`, not declared, so FastAPI would not list them.
+PAGE_QUERY: dict[str, Any] = {
+    "parameters": [
+        {"name": "before", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "after", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
+        {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
+        {
+            "name": "sorting_keys",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "array", "items": {"type": "string"}},
+        },
+        {
+            "name": "sorting_order",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "array", "items": {"type": "string"}},
+        },
+    ]
+}
+
+
+def page_params(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> PageParams:
+    """`before`, `after`, `offset`, `limit`, `sorting_keys`, `sorting_order` (notes.md §5).
+
+    Read from the query with one model built once, not declared as a route's parameters: FastAPI builds
+    a validator per declared parameter per route, which across a function's list routes was a large part
+    of its cold start (docs/cold-start.md). Errors are reported exactly as for declared parameters.
+    """
+    query = request.query_params
+    given = {
+        name: query.getlist(name) if name in _REPEATABLE else query[name]
+        for name in _PageQuery.model_fields
+        if name in query
+    }
+    try:
+        page = _PageQuery.model_validate(given)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
     companies = tuple(sorted(str(c) for c in caller.company_ids))
-    return PageParams(before, after, offset, limit, sorting_keys or [], sorting_order or [], companies)
+    return PageParams(
+        page.before, page.after, page.offset, page.limit, page.sorting_keys, page.sorting_order, companies
+    )

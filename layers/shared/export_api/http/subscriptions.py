@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
 from export_api.http.caller import get_caller
-from export_api.http.params import PageParams, page_params
+from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
@@ -52,7 +52,7 @@ def subscription_body(subscription: Subscription) -> dict[str, Any]:
 def subscriptions_router() -> APIRouter:
     router = APIRouter(prefix="/v1/subscriptions", tags=["Subscriptions"])
 
-    @router.get("", operation_id="getSubscriptions")
+    @router.get("", operation_id="getSubscriptions", openapi_extra=PAGE_QUERY)
     def get_subscriptions(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(get_services)],
@@ -111,7 +111,7 @@ def subscriptions_router() -> APIRouter:
         services.subscriptions.delete(caller, subscription_id)
         return Response(status_code=204)
 
-    @router.get("/{id}/activities", operation_id="getSubscriptionActivities")
+    @router.get("/{id}/activities", operation_id="getSubscriptionActivities", openapi_extra=PAGE_QUERY)
     def get_subscription_activities(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
@@ -144,7 +144,7 @@ def subscriptions_router() -> APIRouter:
         secret = services.subscriptions.rotate_secret(caller, subscription_id)
         return ContractJSONResponse({"data": {"secretKey": secret}})
 
-    @router.get("/{id}/deliveries", operation_id="getSubscriptionDeliveries")
+    @router.get("/{id}/deliveries", operation_id="getSubscriptionDeliveries", openapi_extra=PAGE_QUERY)
     def get_subscription_deliveries(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],

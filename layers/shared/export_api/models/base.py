@@ -25,7 +25,7 @@ Uuid = Annotated[UUID, BeforeValidator(_uuid_text)]
 class ContractModel(BaseModel):
     """A model whose JSON form is camelCase in every version (notes.md §6)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
 class RequestModel(ContractModel):

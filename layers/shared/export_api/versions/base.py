@@ -1,5 +1,7 @@
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from export_api.models import jobs as domain
@@ -16,8 +18,10 @@ class VersionAdapter:
     #: Appended to the contract's operationIds (`getExportJobsList` + `V2`).
     operation_suffix: str
     deprecated: bool
-    #: The export item of this version: its contract model and how an accounting entry becomes one.
-    export_items: ExportItemProjection
+    #: The module of this version's export item (`PROJECTION`: its contract model and how an accounting
+    #: entry becomes one). Imported on first use: export items are served by ExportItemsFunction alone, and
+    #: their models are most of a version's, which the other functions' cold starts need not build.
+    export_items_module: str
     #: How a job and a job item of the domain look in this version (`ExportJob` or `ExportJobV3`, ...).
     job: Callable[[domain.ExportJob], ContractModel]
     job_item: Callable[[domain.ExportJobItem], ContractModel]
@@ -29,6 +33,11 @@ class VersionAdapter:
     create_status_code: int
     #: v2/v3 answer events with 202; v0/v1 document only a `default` response.
     event_status_code: int
+
+    @cached_property
+    def export_items(self) -> ExportItemProjection:
+        projection: ExportItemProjection = importlib.import_module(self.export_items_module).PROJECTION
+        return projection
 
     @property
     def prefix(self) -> str:

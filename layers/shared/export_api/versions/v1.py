@@ -1,14 +1,13 @@
 """v1: deprecated; export items without `bookkeeping`."""
 
 from export_api.versions.base import VersionAdapter
-from export_api.versions.items import v1 as items
 from export_api.versions.jobs import ExportJob, ExportJobItem, UpdateExportJobItem
 
 ADAPTER = VersionAdapter(
     name="v1",
     operation_suffix="V1",
     deprecated=True,
-    export_items=items.PROJECTION,
+    export_items_module="export_api.versions.items.v1",
     job=ExportJob.of,
     job_item=ExportJobItem.of,
     item_update=UpdateExportJobItem,

@@ -1,14 +1,13 @@
 """v2: export items gain `bookkeeping`; a created job answers 201 and an event 202."""
 
 from export_api.versions.base import VersionAdapter
-from export_api.versions.items import v2 as items
 from export_api.versions.jobs import ExportJob, ExportJobItem, UpdateExportJobItem
 
 ADAPTER = VersionAdapter(
     name="v2",
     operation_suffix="V2",
     deprecated=False,
-    export_items=items.PROJECTION,
+    export_items_module="export_api.versions.items.v2",
     job=ExportJob.of,
     job_item=ExportJobItem.of,
     item_update=UpdateExportJobItem,

@@ -1,14 +1,13 @@
 """v3: its own job shapes (`ExportJobV3`, ...), 18 item failure reasons, no deprecated `status` filter."""
 
 from export_api.versions.base import VersionAdapter
-from export_api.versions.items import v3 as items
 from export_api.versions.jobs import ExportJobItemV3, ExportJobV3, UpdateExportJobItemV3
 
 ADAPTER = VersionAdapter(
     name="v3",
     operation_suffix="V3",
     deprecated=False,
-    export_items=items.PROJECTION,
+    export_items_module="export_api.versions.items.v3",
     job=ExportJobV3.of,
     job_item=ExportJobItemV3.of,
     item_update=UpdateExportJobItemV3,
