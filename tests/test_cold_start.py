@@ -66,7 +66,14 @@ def clients():
         "stepfunctions": sfn.client.cache_info().currsize if sfn else 0,
     }}
 
-report = {{"at_init": clients(), "needs": list(snapstart.needs())}}
+container = sys.modules.get("export_api.services.container")
+built = sorted(vars(container.get_services())) if container and container.get_services.cache_info().currsize else []
+report = {{
+    "at_init": clients(),
+    "needs": list(snapstart.needs()),
+    "services": [name for name in built if not name.startswith("_") and name != "settings"],
+    "httpx": "httpx" in sys.modules,
+}}
 try:
     import snapshot_restore_py as runtime
 except ImportError:
@@ -118,6 +125,7 @@ def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> N
     report = _start("functions.export_jobs.app", tmp_path, init=None, runtime=True)
     assert report["at_init"] == {"tables": 0, "resource": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
     assert report["registered"] is False
+    assert report["services"] == []
 
 
 def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
@@ -125,6 +133,26 @@ def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) ->
     # Jobs and items tables, the cursor key reader; not the idempotency client nor Step Functions'.
     assert report["at_init"] == {"tables": 2, "resource": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
     assert report["registered"] is False  # not Lambda's Python runtime: no hooks, nothing else changes
+
+
+@pytest.mark.parametrize(
+    ("module", "services"),
+    [
+        ("functions.export_jobs.app", {"jobs", "entry_job_items", "accounting_settings", "idempotency"}),
+        ("functions.export_items.app", {"export_items"}),
+        ("functions.export_job_events.app", {"events", "idempotency"}),
+    ],
+)
+def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
+    tmp_path: Path, module: str, services: set[str]
+) -> None:
+    """Built at init, the first request finds them ready; another function's services are neither built
+    nor imported (webhook delivery alone needs httpx)."""
+    report = _start(module, tmp_path, init="on-demand")
+    built = set(report["services"])
+    assert services <= built
+    assert not built & {"subscriptions", "webhook_delivery", "admin_jobs", "lifecycle", "executions"}
+    assert report["httpx"] is False
 
 
 def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:

@@ -6,12 +6,13 @@ from typing import Any
 from export_api.models.workflow import WorkflowStep
 from export_api.observability import bind_job, get_logger, instrument
 from export_api.services.container import get_services
-from export_api.startup import TABLES, WEBHOOK_QUEUE, WEBHOOKS, require_configuration
+from export_api.startup import TABLES, WEBHOOK_QUEUE, WEBHOOKS, prepare_services, require_configuration
 from pydantic import TypeAdapter
 
 logger = get_logger("job-workflow")
 # Webhooks too: a workflow that could not announce its jobs would lose events silently.
 require_configuration("job-workflow", TABLES, WEBHOOKS, WEBHOOK_QUEUE)
+prepare_services("lifecycle")
 _STEP: TypeAdapter[WorkflowStep] = TypeAdapter(WorkflowStep)
 
 

@@ -10,9 +10,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from export_api.observability import get_logger, instrument
 from export_api.services.container import get_services
 from export_api.services.webhook_delivery import QueuedMessage
-from export_api.startup import TABLES, WEBHOOK_DELIVERY, WEBHOOKS, require_configuration
+from export_api.startup import TABLES, WEBHOOK_DELIVERY, WEBHOOKS, prepare_services, require_configuration
 
 require_configuration("webhook-delivery", TABLES, WEBHOOKS, WEBHOOK_DELIVERY)
+prepare_services("webhook_delivery")
 
 logger = get_logger("webhook-delivery")
 # A batch whose records all wait for a retry is not an error of the function: no whole-batch raise.

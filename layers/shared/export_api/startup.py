@@ -69,3 +69,15 @@ def create_clients(settings: Settings, names: Iterable[str]) -> None:
         if name == "idempotency_table_name":
             # Powertools' idempotency layer goes through the process's DynamoDB client, not the resource.
             aws.client("dynamodb")
+
+
+def prepare_services(*names: str) -> None:
+    """In a Lambda init, build the services the function's requests use (their modules imported, their
+    repositories made), so that the first request finds them ready: `Services` builds each on first use,
+    so that a function never builds (nor imports) another function's."""
+    if in_lambda_init():
+        from export_api.services.container import get_services
+
+        services = get_services()
+        for name in names:
+            getattr(services, name)
