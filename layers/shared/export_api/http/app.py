@@ -52,10 +52,11 @@ _PRIMING_EVENT: dict[str, Any] = {
 def prime(adapter: Mangum) -> None:
     """Do at init what the first request would do: serve one request that no route matches.
 
-    FastAPI builds an included router's routes (their dependencies and validators) when a request first
-    walks them, and Starlette its middleware stack on its first request. A request for no route walks
-    every route and answers the contract's 404 (no AWS call, nothing logged), so all of that is done at
-    init: within Lambda's init phase (and in a SnapStart snapshot), not on the first caller's request.
+    Starlette builds its middleware stack on its first request, and a router included with
+    `include_router` would have its routes built when a request first walks them. A request for no route
+    walks every route and answers the contract's 404 (no AWS call, nothing logged), so whatever is left to
+    build is built at init: within Lambda's init phase (and in a SnapStart snapshot), not on the first
+    caller's request.
     """
     # No Lambda context: nothing on the path of an unrouted request reads it.
     response = adapter(_PRIMING_EVENT, cast(Any, None))
