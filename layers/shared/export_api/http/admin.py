@@ -14,10 +14,11 @@ from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller, Scope
 from export_api.pagination import ListQuery
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 
 ENTRY_SORTING_KEYS = ("accountingEntryId",)
 _ENTRIES = TypeAdapter(list[AccountingEntryModel])
@@ -39,7 +40,7 @@ def admin_router() -> APIRouter:
         company_id: CompanyId,
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw = require_array(await json_body(request))
@@ -68,7 +69,7 @@ def admin_router() -> APIRouter:
     def list_accounting_entries(
         company_id: CompanyId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
     ) -> Response:
         query = ListQuery("accounting-entries", {"companyId": [str(company_id)]}, ENTRY_SORTING_KEYS)
@@ -83,7 +84,7 @@ def admin_router() -> APIRouter:
         company_id: CompanyId,
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw = await json_body(request)
@@ -104,7 +105,7 @@ def admin_router() -> APIRouter:
     def get_accounting_settings(
         company_id: CompanyId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         settings = services.accounting_settings.get(caller, company_id)
         return ContractJSONResponse({"data": body_of(AccountingSettingsResponse.of(settings))})
@@ -118,7 +119,7 @@ def admin_router() -> APIRouter:
         subscription_id: Annotated[Uuid, Path(alias="subscriptionId")],
         message_id: Annotated[str, Path(alias="messageId", pattern=r"^msg_[0-9a-f]{32}$")],
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         message = services.subscriptions.redeliver(caller, subscription_id, message_id)
         body = {
@@ -127,7 +128,7 @@ def admin_router() -> APIRouter:
         return ContractJSONResponse(body, status_code=202)
 
     @router.get("/health", operation_id="getHealth")
-    def health(services: Annotated[Services, Depends(get_services)]) -> Response:
+    def health(services: Annotated[Services, Depends(current_services)]) -> Response:
         problems = services.health.check()
         body = {"status": "ok" if not problems else "unavailable", "problems": problems}
         return ContractJSONResponse(body, status_code=200 if not problems else 503)

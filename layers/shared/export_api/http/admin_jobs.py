@@ -12,12 +12,13 @@ from fastapi.responses import Response
 from export_api.http.caller import get_caller
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob
 from export_api.pagination import ListQuery
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 
 JOB_SORTING_KEYS = ("createdAt",)
 ITEM_SORTING_KEYS = ("accountingEntryId",)
@@ -36,7 +37,7 @@ def admin_jobs_router() -> APIRouter:
     @router.get("/admin/export-jobs", operation_id="listAllExportJobs", openapi_extra=PAGE_QUERY)
     def list_all_export_jobs(
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         statuses: Annotated[list[ExportJobStatus] | None, Query()] = None,
         company_id: Annotated[Uuid | None, Query()] = None,
@@ -53,7 +54,7 @@ def admin_jobs_router() -> APIRouter:
     def get_any_export_job(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         return ContractJSONResponse({"data": admin_job_body(services.admin_jobs.get(caller, job_id))})
 
@@ -61,7 +62,7 @@ def admin_jobs_router() -> APIRouter:
     def list_any_export_job_items(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[ExportJobItemStatus | None, Query()] = None,
     ) -> Response:

@@ -31,5 +31,5 @@ def caller_from_event(event: dict[str, Any]) -> Caller:
     return Caller(principal_id=str(principal), company_ids=companies, scopes=scopes)
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
     return caller_from_event(request.scope.get("aws.event") or {})

@@ -9,9 +9,10 @@ from pydantic import TypeAdapter
 from export_api.http.body import json_body, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.services import current_services
 from export_api.models.caller import Caller, Scope
 from export_api.models.jobs import CreateExportJobEvent, ExportJob
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 from export_api.versions.base import VersionAdapter
 
 _EVENT = TypeAdapter(CreateExportJobEvent)
@@ -25,7 +26,7 @@ def export_job_events_router(version: VersionAdapter) -> APIRouter:
     async def create_export_job_event(
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw = await json_body(request)

@@ -10,9 +10,10 @@ from pydantic import TypeAdapter
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.responses import ContractJSONResponse, body_of
+from export_api.http.services import current_services
 from export_api.models.caller import Caller, Scope
 from export_api.models.workflow import ReconcileOutcome
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 
 JobId = Annotated[UUID, Path(alias="jobId")]
 _OUTCOME = TypeAdapter(ReconcileOutcome)
@@ -25,7 +26,7 @@ def job_executions_router() -> APIRouter:
     def get_execution(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         return ContractJSONResponse(body_of(services.executions.trace(caller, job_id)))
 
@@ -34,7 +35,7 @@ def job_executions_router() -> APIRouter:
         job_id: JobId,
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         outcome = services.idempotency.run(

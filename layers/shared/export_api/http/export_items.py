@@ -9,10 +9,11 @@ from export_api.http.caller import get_caller
 from export_api.http.links import public_base_url
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import paginated
+from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.pagination import ListQuery
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 from export_api.versions.base import VersionAdapter
 
 EXPORT_ITEM_SORTING_KEYS = ("accountingEntryId",)
@@ -27,7 +28,7 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
     def list_export_items(
         http_request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         job_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:

@@ -11,12 +11,13 @@ from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, paginated
+from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
 from export_api.pagination import ListQuery
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter
 from export_api.versions.jobs import SearchExportJobItemsRequest
@@ -32,7 +33,7 @@ JobId = Annotated[Uuid, Path(alias="jobId", description="Export Job ID")]
 StatusesQuery = Annotated[list[ExportJobStatus] | None, Query()]
 
 
-def _job_filters_with_status(
+async def _job_filters_with_status(
     status: Annotated[ExportJobStatus | None, Query(deprecated=True)] = None,
     statuses: StatusesQuery = None,
 ) -> set[ExportJobStatus]:
@@ -40,7 +41,7 @@ def _job_filters_with_status(
     return set(statuses or []) | ({status} if status else set())
 
 
-def _job_filters(statuses: StatusesQuery = None) -> set[ExportJobStatus]:
+async def _job_filters(statuses: StatusesQuery = None) -> set[ExportJobStatus]:
     return set(statuses or [])
 
 
@@ -51,7 +52,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"), openapi_extra=PAGE_QUERY)
     def list_export_jobs(
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
         paging: Annotated[PageParams, Depends(page_params)],
         company_id: Annotated[Uuid | None, Query()] = None,
@@ -72,7 +73,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     async def create_export_job(
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw = await json_body(request)
@@ -97,7 +98,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     def get_export_job(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         job = services.jobs.read(caller, job_id)
         return ContractJSONResponse({"data": version.job_body(job)})
@@ -108,7 +109,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     def list_export_job_items(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[ExportJobItemStatus | None, Query()] = None,
     ) -> Response:
@@ -125,7 +126,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         job_id: JobId,
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw_items = require_array(await json_body(request))
@@ -153,7 +154,7 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
     @router.get("/export-job-items", operation_id=version.operation_id("getExportJobItemByAccountingEntryId"))
     def get_export_job_item_by_accounting_entry_id(
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         company_id: Annotated[Uuid | None, Query()] = None,
         accounting_entry_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
@@ -169,7 +170,7 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
     async def search_export_job_items(
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:

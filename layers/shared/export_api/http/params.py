@@ -79,7 +79,7 @@ PAGE_QUERY: dict[str, Any] = {
 }
 
 
-def page_params(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> PageParams:
+async def page_params(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> PageParams:
     """`before`, `after`, `offset`, `limit`, `sorting_keys`, `sorting_order` (notes.md §5).
 
     Read from the query with one model built once, not declared as a route's parameters: FastAPI builds

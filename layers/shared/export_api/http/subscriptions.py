@@ -11,6 +11,7 @@ from export_api.http.body import json_body, validate
 from export_api.http.caller import get_caller
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.models.webhooks import (
@@ -22,7 +23,7 @@ from export_api.models.webhooks import (
     WebhookEventType,
 )
 from export_api.pagination import ListQuery
-from export_api.services.container import Services, get_services
+from export_api.services.container import Services
 
 _REQUEST = TypeAdapter(SubscriptionRequest)
 SubscriptionId = Annotated[Uuid, Path(alias="id", description="The subscription's id")]
@@ -55,7 +56,7 @@ def subscriptions_router() -> APIRouter:
     @router.get("", operation_id="getSubscriptions", openapi_extra=PAGE_QUERY)
     def get_subscriptions(
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[SubscriptionStatus | None, Query()] = None,
         event_types: Annotated[list[WebhookEventType] | None, Query()] = None,
@@ -76,7 +77,7 @@ def subscriptions_router() -> APIRouter:
     async def create_subscription(
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
         body = validate(_REQUEST, await json_body(request))
@@ -87,7 +88,7 @@ def subscriptions_router() -> APIRouter:
     def get_subscription_by_id(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         return ContractJSONResponse({"data": subscription_body(services.subscriptions.get(caller, subscription_id))})
 
@@ -96,7 +97,7 @@ def subscriptions_router() -> APIRouter:
         subscription_id: SubscriptionId,
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         body = validate(_REQUEST, await json_body(request))
         subscription = services.subscriptions.update(caller, subscription_id, body)
@@ -106,7 +107,7 @@ def subscriptions_router() -> APIRouter:
     def delete_subscription(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         services.subscriptions.delete(caller, subscription_id)
         return Response(status_code=204)
@@ -115,7 +116,7 @@ def subscriptions_router() -> APIRouter:
     def get_subscription_activities(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
         operation_types: Annotated[list[ActivityOperationType] | None, Query()] = None,
     ) -> Response:
@@ -131,7 +132,7 @@ def subscriptions_router() -> APIRouter:
     def get_subscription_secret(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         return ContractJSONResponse({"data": {"secretKey": services.subscriptions.secret(caller, subscription_id)}})
 
@@ -139,7 +140,7 @@ def subscriptions_router() -> APIRouter:
     def rotate_subscription_secret(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
     ) -> Response:
         secret = services.subscriptions.rotate_secret(caller, subscription_id)
         return ContractJSONResponse({"data": {"secretKey": secret}})
@@ -148,7 +149,7 @@ def subscriptions_router() -> APIRouter:
     def get_subscription_deliveries(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(get_services)],
+        services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
     ) -> Response:
         filters = {"subscriptionId": [str(subscription_id)]}
