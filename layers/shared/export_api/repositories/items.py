@@ -11,18 +11,19 @@ item also carries `companyEntry = <companyId>#<accountingEntryId>` and `jobCreat
 holding an entry (repositories/entry_job_items.py).
 """
 
+from __future__ import annotations
+
 import contextvars
 import random
 import time
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict
 
-from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJobItem
 from export_api.pagination import Page, PageRequest
@@ -36,6 +37,11 @@ from export_api.repositories.transactions import (
     counter_update,
     transact,
 )
+
+if TYPE_CHECKING:
+    # The entry's domain model is imported where entries are read (to_domain): a function that never
+    # reads one (job events, job creation) does not build it at its cold start.
+    from export_api.models.accounting_entries import AccountingEntry
 
 BY_JOB_STATUS_INDEX = "byJobStatus"
 ENTRY_FORMAT = 1
@@ -112,10 +118,12 @@ class AccountingEntryRecord(BaseModel):
     entry: str
 
     @classmethod
-    def of(cls, pk: str, entry: AccountingEntry) -> "AccountingEntryRecord":
+    def of(cls, pk: str, entry: AccountingEntry) -> AccountingEntryRecord:
         return cls(pk=pk, sk=str(entry.accounting_entry_id), entry=entry.model_dump_json())
 
     def to_domain(self) -> AccountingEntry:
+        from export_api.models.accounting_entries import AccountingEntry
+
         if self.format != ENTRY_FORMAT:
             raise ValueError(f"Accounting entry record {self.pk}/{self.sk} has unknown format {self.format}.")
         return AccountingEntry.model_validate_json(self.entry)

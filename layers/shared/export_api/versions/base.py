@@ -2,12 +2,14 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from export_api.models import jobs as domain
 from export_api.models.base import ContractModel
-from export_api.versions.items.base import ExportItemProjection
 from export_api.versions.jobs import UpdateExportJobItemV3, wire
+
+if TYPE_CHECKING:
+    from export_api.versions.items.base import ExportItemProjection
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class VersionAdapter:
     event_status_code: int
 
     @cached_property
-    def export_items(self) -> ExportItemProjection:
+    def export_items(self) -> "ExportItemProjection":
         projection: ExportItemProjection = importlib.import_module(self.export_items_module).PROJECTION
         return projection
 
