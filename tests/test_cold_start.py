@@ -138,9 +138,9 @@ def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("module", "services"),
     [
-        ("functions.export_jobs.app", {"jobs", "entry_job_items", "accounting_settings", "idempotency"}),
+        ("functions.export_jobs.app", {"jobs", "entry_job_items", "accounting_settings", "idempotency", "workflow"}),
         ("functions.export_items.app", {"export_items"}),
-        ("functions.export_job_events.app", {"events", "idempotency"}),
+        ("functions.export_job_events.app", {"events", "idempotency", "workflow"}),
     ],
 )
 def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
@@ -153,6 +153,8 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert services <= built
     assert not built & {"subscriptions", "webhook_delivery", "admin_jobs", "lifecycle", "executions"}
     assert report["httpx"] is False
+    # Reading export items needs no workflow: its steps and models are not imported either.
+    assert ("workflow" in built) is (module != "functions.export_items.app")
 
 
 def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:

@@ -7,7 +7,9 @@ from export_api.http.executions import job_executions_router
 from export_api.startup import CURSORS, IDEMPOTENCY, TABLES, WORKFLOW, prepare_services, require_configuration
 
 require_configuration("admin", TABLES, IDEMPOTENCY, CURSORS, WORKFLOW)
-prepare_services("accounting_entries", "accounting_settings", "health", "admin_jobs", "executions", "idempotency")
+prepare_services(
+    "accounting_entries", "accounting_settings", "health", "admin_jobs", "executions", "idempotency", "workflow"
+)
 
 app = create_app("Export API admin", [admin_router(), admin_jobs_router(), job_executions_router()])
 handler = lambda_handler(app, service="admin")

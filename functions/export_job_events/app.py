@@ -6,7 +6,7 @@ from export_api.startup import IDEMPOTENCY, TABLES, WORKFLOW, prepare_services, 
 from export_api.versions import VERSIONS
 
 require_configuration("export-job-events", TABLES, IDEMPOTENCY, WORKFLOW)
-prepare_services("events", "idempotency")
+prepare_services("events", "idempotency", "workflow")
 
 app = create_app("Export job events", [export_job_events_router(version) for version in VERSIONS])
 handler = lambda_handler(app, service="export-job-events")

@@ -7,7 +7,7 @@ from export_api.startup import CURSORS, IDEMPOTENCY, TABLES, WORKFLOW, prepare_s
 from export_api.versions import VERSIONS, v3
 
 require_configuration("export-jobs", TABLES, IDEMPOTENCY, CURSORS, WORKFLOW)
-prepare_services("jobs", "entry_job_items", "accounting_settings", "idempotency")
+prepare_services("jobs", "entry_job_items", "accounting_settings", "idempotency", "workflow")
 
 app = create_app(
     "Export jobs", [export_jobs_router(version) for version in VERSIONS] + [export_job_items_router(v3.ADAPTER)]

@@ -94,11 +94,19 @@ class Services:
     def jobs(self) -> "ExportJobsService":
         from export_api.services.jobs import ExportJobsService
 
-        workflow = self._workflow or build_workflow(
-            self.settings, self.jobs_repository, self.job_items, self.webhook_events
-        )
         return ExportJobsService(
-            self.jobs_repository, self.items_repository, self.job_items, workflow, self.settings.job_expires_in_seconds
+            self.jobs_repository,
+            self.items_repository,
+            self.job_items,
+            lambda: self.workflow,
+            self.settings.job_expires_in_seconds,
+        )
+
+    @cached_property
+    def workflow(self) -> "JobWorkflow":
+        """What drives each job's lifecycle: its Step Functions execution, or the inline steps."""
+        return self._workflow or build_workflow(
+            self.settings, self.jobs_repository, self.job_items, self.webhook_events
         )
 
     @cached_property

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from export_api.errors import AccountingEntriesNotFound, BadRequest, ExportAlreadyInProgress, ExportNotFound
@@ -21,7 +22,9 @@ from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService, backoff
-from export_api.services.workflow import JobWorkflow
+
+if TYPE_CHECKING:
+    from export_api.services.workflow import JobWorkflow
 
 _MAX_IDS_IN_MESSAGE = 10
 
@@ -37,14 +40,19 @@ class ExportJobsService:
         jobs: JobsRepository,
         items: ItemsRepository,
         job_items: JobItemsService,
-        workflow: JobWorkflow,
+        workflow: "Callable[[], JobWorkflow]",
         job_expires_in_seconds: int,
     ) -> None:
         self.jobs = jobs
         self.items = items
         self.job_items = job_items
-        self.workflow = workflow
+        # Asked for when first needed: reading jobs (export items, job lists) needs no workflow.
+        self._workflow = workflow
         self.job_expires_in_seconds = job_expires_in_seconds
+
+    @property
+    def workflow(self) -> "JobWorkflow":
+        return self._workflow()
 
     def _read(self, job_id: UUID, finish_pending: bool = True) -> ExportJob | None:
         bind_job(job_id)
