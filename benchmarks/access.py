@@ -168,8 +168,10 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
         ),
         Operation(
             "GET /v3/export-items?job_id= (page 1)",
-            3,
-            "1 GetItem (job: owner, status gate, total) + 1 Query (the job's items) + 1 BatchGetItem (their entries)",
+            4,
+            "1 GetItem (job: owner, status gate, total) + 1 GetItem (the company's accounting settings: v3 "
+            "refuses items without contra accounts and shows each account's) + 1 Query (the job's items) "
+            "+ 1 BatchGetItem (their entries)",
             lambda: request("GET", "/v3/export-items", me, {**page, "job_id": job}),
         ),
         Operation(
