@@ -9,7 +9,8 @@ import copy
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -144,6 +145,33 @@ def test_concurrent_puts_and_a_closing_event_leave_no_update_after_close(api: Ap
     assert_counters_match_a_recount(company, job_id)
 
 
+IndexRewrite = Callable[[str, dict[str, Any]], None]
+
+
+@contextmanager
+def status_index_reads(rewrite: IndexRewrite) -> Iterator[None]:
+    """Let `rewrite(partition, answer)` change what the `byJobStatus` index answers (`partition`: the
+    status read), as an eventually consistent index may: boto3 decodes the answer in place afterwards, so
+    what is added must be in DynamoDB's wire form."""
+    events = aws.table(ITEMS_TABLE).meta.client.meta.events
+
+    def note_partition(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if params.get("IndexName") == BY_JOB_STATUS_INDEX:
+            context["partition"] = str(params["ExpressionAttributeValues"][":js"]).rsplit("#", 1)[-1]
+
+    def answer(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if "partition" in context and "Items" in parsed:
+            rewrite(context["partition"], parsed)
+
+    events.register("before-parameter-build.dynamodb.Query", note_partition)
+    events.register("after-call.dynamodb.Query", answer)
+    try:
+        yield
+    finally:
+        events.unregister("before-parameter-build.dynamodb.Query", note_partition)
+        events.unregister("after-call.dynamodb.Query", answer)
+
+
 def test_an_item_seen_in_both_unfinished_partitions_of_the_index_is_abandoned_once(company: Company) -> None:
     """The status index is eventually consistent and its two unfinished partitions are read one after
     the other, so an item that moved from pending to in_progress in between is seen in both. The
@@ -151,31 +179,50 @@ def test_an_item_seen_in_both_unfinished_partitions_of_the_index_is_abandoned_on
     job_id = company.create_job(company.entry_ids[:5])["id"]
     assert company.event(job_id, "started") == 202
     company.update_items(job_id, [item_update(company.entry_ids[0], "in_progress")])
-    events = aws.table(ITEMS_TABLE).meta.client.meta.events
     last_pending: list[Any] = []
 
-    def note_partition(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if params.get("IndexName") == BY_JOB_STATUS_INDEX:
-            context["partition"] = str(params["ExpressionAttributeValues"][":js"]).rsplit("#", 1)[-1]
-
-    def stale_index(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        # The pending partition still lists an item the in_progress partition lists too.
-        if context.get("partition") == "pending" and parsed.get("Items"):
+    def seen_twice(partition: str, parsed: dict[str, Any]) -> None:
+        if partition == "pending" and parsed["Items"]:
             last_pending[:] = copy.deepcopy(parsed["Items"][:1])
-        if context.get("partition") == "in_progress" and last_pending:
-            # A copy as sent: boto3 decodes the answer in place after this hook.
+        if partition == "in_progress" and last_pending:
             parsed["Items"] = [*parsed["Items"], *copy.deepcopy(last_pending)]
 
-    events.register("before-parameter-build.dynamodb.Query", note_partition)
-    events.register("after-call.dynamodb.Query", stale_index)
-    try:
+    with status_index_reads(seen_twice):
         assert company.event(job_id, "failed") == 202
-    finally:
-        events.unregister("before-parameter-build.dynamodb.Query", note_partition)
-        events.unregister("after-call.dynamodb.Query", stale_index)
 
     assert last_pending, "the index read was not made stale: the test did not exercise the race"
     assert Counter(i["status"] for i in company.items(job_id)) == {"abandoned": 5}
+    assert_counters_match_a_recount(company, job_id)
+
+
+def test_an_item_the_index_still_shows_unfinished_keeps_its_result(company: Company) -> None:
+    """Abandoning writes the status alone, conditioned on the status the index showed. An index copy
+    that is behind (an item reported `successful` still listed as pending) cancels that write: a
+    consistent read then abandons only what is really unfinished, and the reported item keeps its
+    status, `externalId` and place in the counters."""
+    job_id = company.create_job(company.entry_ids[:5])["id"]
+    assert company.event(job_id, "started") == 202
+    done = company.entry_ids[0]
+    company.update_items(job_id, [successful(done, external_id="ERP-KEPT")])
+    stale_copies: list[int] = []
+
+    def behind(partition: str, parsed: dict[str, Any]) -> None:
+        if partition != "pending" or not parsed["Items"]:
+            return
+        # The reported item as the index showed it before the update: pending.
+        copy_of_done = copy.deepcopy(parsed["Items"][0])
+        copy_of_done["sk"] = copy_of_done["accountingEntryId"] = {"S": done}
+        parsed["Items"] = [copy_of_done, *parsed["Items"]]
+        stale_copies.append(1)
+
+    with status_index_reads(behind):
+        assert company.event(job_id, "failed") == 202
+
+    assert stale_copies, "the index read was not made stale: the test did not exercise it"
+    items = {i["accountingEntryId"]: i for i in company.items(job_id)}
+    assert items[done]["status"] == "successful"
+    assert items[done]["externalId"] == "ERP-KEPT"
+    assert Counter(i["status"] for i in items.values()) == {"abandoned": 4, "successful": 1}
     assert_counters_match_a_recount(company, job_id)
 
 

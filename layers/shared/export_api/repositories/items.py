@@ -337,6 +337,47 @@ class ItemsRepository:
         if journal is not None:
             self._apply_journal(job_id, journal)
 
+    def abandon_job_items(self, job_id: UUID, seen: Sequence[ExportJobItem]) -> None:
+        """Mark up to 99 items of a failed job `abandoned`, with the job's counters, all or nothing.
+
+        Only the status changes (the item's other fields are left as stored), each item conditioned on the
+        status it was `seen` with: the copies the status index returns may be behind, so a stale one
+        cancels the write (TransactionConflict) instead of being counted twice or written back.
+        """
+        if not seen:
+            return
+        if len(seen) > _CHUNK:
+            raise ValueError(f"At most {_CHUNK} items are abandoned in one transaction, not {len(seen)}")
+        abandoned = ExportJobItemStatus.ABANDONED
+        deltas: dict[ExportJobItemStatus, int] = {abandoned: len(seen)}
+        for item in seen:
+            deltas[item.status] = deltas.get(item.status, 0) - 1
+        failed = (ExportJobStatus.FAILED, ExportJobStatus.FAILED)
+        action = self.jobs.item_counts_update(job_id, deltas, failed)
+        action["Update"]["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
+        writes = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": {"pk": f"ITEMS#{job_id}", "sk": str(item.accounting_entry_id)},
+                    "UpdateExpression": "SET #status = :abandoned, jobStatus = :jobStatus",
+                    "ConditionExpression": "#status = :seen",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":abandoned": abandoned.value,
+                        ":jobStatus": f"{job_id}#{abandoned.value}",
+                        ":seen": item.status.value,
+                    },
+                }
+            }
+            for item in seen
+        ]
+        try:
+            transact([*writes, action])
+        except TransactionConflict:
+            self.complete_pending(job_id)
+            raise
+
     def complete_pending(self, job_id: UUID, journal: dict[str, Any] | None = None) -> bool:
         """Apply the rest of a batch whose first transaction committed; True if there was one."""
         if journal is None:

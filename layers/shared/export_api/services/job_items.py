@@ -131,20 +131,19 @@ class JobItemsService:
         unfinished = self.items.unfinished_items(job.id, MAX_TRANSACTION_ACTIONS - 1)
         if not unfinished:
             return True
-        # The index is eventually consistent: re-read each item and keep only the still-unfinished.
-        fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
-        changes = [
-            (item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED}))
-            for item in fresh.values()
-            if item.status.is_unfinished
-        ]
         try:
-            self.items.replace_job_items(
-                job.id, changes, while_job_status=(ExportJobStatus.FAILED, ExportJobStatus.FAILED)
-            )
+            # Each item is conditioned on the status the index showed: no read of the items themselves.
+            self.items.abandon_job_items(job.id, unfinished)
         except TransactionConflict:
-            return False  # a concurrent writer moved some of them: the next pass reads again
-        record_items_updated(new.status for _, new in changes)
+            # The index is eventually consistent: a copy was behind (or an item moved meanwhile). Abandon
+            # what a consistent read finds unfinished; a concurrent writer makes the next pass read again.
+            fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
+            unfinished = [item for item in fresh.values() if item.status.is_unfinished]
+            try:
+                self.items.abandon_job_items(job.id, unfinished)
+            except TransactionConflict:
+                return False
+        record_items_updated(ExportJobItemStatus.ABANDONED for _ in unfinished)
         return False
 
 
