@@ -62,13 +62,18 @@ _BATCH_WRITE_LIMIT = 25
 _WRITE_WORKERS = 16
 
 
+def _job_status_key(job_id: UUID, status: ExportJobItemStatus) -> str:
+    """The `byJobStatus` index's key of a job's items in one status."""
+    return f"{job_id}#{status.value}"
+
+
 def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
     if item.company_id is None or item.job_created_at is None:
         raise ValueError(f"Job item {item.accounting_entry_id} of job {item.export_job_id} lacks its job's company")
     record = item.model_dump(mode="json", by_alias=True, exclude_none=True)
     record["pk"] = f"ITEMS#{item.export_job_id}"
     record["sk"] = str(item.accounting_entry_id)
-    record["jobStatus"] = f"{item.export_job_id}#{item.status.value}"
+    record["jobStatus"] = _job_status_key(item.export_job_id, item.status)
     record["companyEntry"] = f"{item.company_id}#{item.accounting_entry_id}"
     record["jobCreatedAt"] = timestamp_text(item.job_created_at)
     return record
@@ -293,7 +298,7 @@ class ItemsRepository:
                 self._table,
                 index=BY_JOB_STATUS_INDEX,
                 hash_attr="jobStatus",
-                hash_values=[f"{job_id}#{status.value}"],
+                hash_values=[_job_status_key(job_id, status)],
                 range_attr="sk",
                 request=request,
             )
@@ -322,20 +327,24 @@ class ItemsRepository:
         first, rest = changes[:_CHUNK], changes[_CHUNK:]
         journal = _journal(rest) if rest else None
         action = self.jobs.item_counts_update(job_id, _deltas(first), while_job_status, companies, touched_at)
-        update = action["Update"]
-        update["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
         if journal is not None:
+            update = action["Update"]
             add_assignment(update, f"{PENDING_CHANGES} = :journal")
             update["ExpressionAttributeValues"][":journal"] = journal
+        self._transact_counted(job_id, self._item_writes(first), action)
+        if journal is not None:
+            self._apply_journal(job_id, journal)
+
+    def _transact_counted(self, job_id: UUID, writes: Sequence[dict[str, Any]], counters: dict[str, Any]) -> None:
+        """Item writes with the job's counters action, refused while another batch's rest is pending."""
+        counters["Update"]["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
         try:
-            transact([*self._item_writes(first), action])
+            transact([*writes, counters])
         except TransactionConflict:
             # Perhaps another batch's rest is pending (its writer died): finish it, so the caller's
             # re-read and retry can succeed.
             self.complete_pending(job_id)
             raise
-        if journal is not None:
-            self._apply_journal(job_id, journal)
 
     def abandon_job_items(self, job_id: UUID, seen: Sequence[ExportJobItem]) -> None:
         """Mark up to 99 items of a failed job `abandoned`, with the job's counters, all or nothing.
@@ -349,12 +358,10 @@ class ItemsRepository:
         if len(seen) > _CHUNK:
             raise ValueError(f"At most {_CHUNK} items are abandoned in one transaction, not {len(seen)}")
         abandoned = ExportJobItemStatus.ABANDONED
-        deltas: dict[ExportJobItemStatus, int] = {abandoned: len(seen)}
-        for item in seen:
-            deltas[item.status] = deltas.get(item.status, 0) - 1
-        failed = (ExportJobStatus.FAILED, ExportJobStatus.FAILED)
-        action = self.jobs.item_counts_update(job_id, deltas, failed)
-        action["Update"]["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
+        changes = [(item, item.model_copy(update={"status": abandoned})) for item in seen]
+        action = self.jobs.item_counts_update(
+            job_id, _deltas(changes), (ExportJobStatus.FAILED, ExportJobStatus.FAILED)
+        )
         writes = [
             {
                 "Update": {
@@ -365,18 +372,14 @@ class ItemsRepository:
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
                         ":abandoned": abandoned.value,
-                        ":jobStatus": f"{job_id}#{abandoned.value}",
+                        ":jobStatus": _job_status_key(job_id, abandoned),
                         ":seen": item.status.value,
                     },
                 }
             }
             for item in seen
         ]
-        try:
-            transact([*writes, action])
-        except TransactionConflict:
-            self.complete_pending(job_id)
-            raise
+        self._transact_counted(job_id, writes, action)
 
     def complete_pending(self, job_id: UUID, journal: dict[str, Any] | None = None) -> bool:
         """Apply the rest of a batch whose first transaction committed; True if there was one."""
@@ -449,7 +452,7 @@ class ItemsRepository:
             response = self._table.query(
                 IndexName=BY_JOB_STATUS_INDEX,
                 KeyConditionExpression="jobStatus = :js",
-                ExpressionAttributeValues={":js": f"{job_id}#{status.value}"},
+                ExpressionAttributeValues={":js": _job_status_key(job_id, status)},
                 Limit=limit - len(found),
             )
             for record in response["Items"]:
