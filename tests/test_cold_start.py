@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from export_api.http.app import create_app, prime
 from fastapi import APIRouter
+from fastapi.exceptions import FastAPIError
 from mangum import Mangum
 
 from export_api_local.template import ROOT
@@ -60,7 +61,7 @@ def clients():
     sfn = sys.modules.get("export_api.repositories.stepfunctions")
     return {{
         "tables": aws.table.cache_info().currsize,
-        "resource": aws.dynamodb.cache_info().currsize,
+        "document_client": aws.dynamodb.cache_info().currsize,
         "clients": aws.client.cache_info().currsize,
         "secrets": aws.secrets_provider.cache_info().currsize,
         "stepfunctions": sfn.client.cache_info().currsize if sfn else 0,
@@ -73,6 +74,8 @@ report = {{
     "needs": list(snapstart.needs()),
     "services": [name for name in built if not name.startswith("_") and name != "settings"],
     "httpx": "httpx" in sys.modules,
+    "pydantic_v1": "pydantic.v1" in sys.modules,
+    "anyio_backend": "anyio._backends._asyncio" in sys.modules,
 }}
 try:
     import snapshot_restore_py as runtime
@@ -83,7 +86,7 @@ if report["registered"]:
     for hook in runtime.before:
         hook()
     report["in_snapshot"] = clients()
-    before_resource = aws.dynamodb()
+    before_client = aws.dynamodb()
     state = random.getstate()
     random.setstate(state)
     from_snapshot = random.random()
@@ -91,7 +94,7 @@ if report["registered"]:
     for hook in runtime.after:
         hook()
     report["reseeded"] = random.random() != from_snapshot
-    report["new_clients"] = aws.dynamodb() is not before_resource
+    report["new_clients"] = aws.dynamodb() is not before_client
     report["after_restore"] = clients()
 print("REPORT " + json.dumps(report))
 """
@@ -123,7 +126,7 @@ def _start(module: str, tmp_path: Path, *, init: str | None, runtime: bool = Fal
 def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> None:
     # Tests and local tooling create clients on first use, once their emulator is up.
     report = _start("functions.export_jobs.app", tmp_path, init=None, runtime=True)
-    assert report["at_init"] == {"tables": 0, "resource": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
+    assert report["at_init"] == {"tables": 0, "document_client": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
     assert report["registered"] is False
     assert report["services"] == []
 
@@ -131,7 +134,7 @@ def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> N
 def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
     report = _start("functions.export_jobs.app", tmp_path, init="on-demand")
     # Jobs and items tables, the cursor key reader; not the idempotency client nor Step Functions'.
-    assert report["at_init"] == {"tables": 2, "resource": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
+    assert report["at_init"] == {"tables": 2, "document_client": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
     assert report["registered"] is False  # not Lambda's Python runtime: no hooks, nothing else changes
 
 
@@ -153,14 +156,19 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert services <= built
     assert not built & {"subscriptions", "webhook_delivery", "admin_jobs", "lifecycle", "executions"}
     assert report["httpx"] is False
+    # No route of ours has a pydantic v1 model, so FastAPI's check for them does not import pydantic.v1.
+    assert report["pydantic_v1"] is False
     # Reading export items needs no workflow: its steps and models are not imported either.
     assert ("workflow" in built) is (module != "functions.export_items.app")
+    # Plain-function routes run in anyio's worker threads, made ready at init; the job events function's
+    # routes are all coroutines, so it never needs them.
+    assert report["anyio_backend"] is (module != "functions.export_job_events.app")
 
 
 def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:
     # A bearer token needs the key set, never DynamoDB (API keys do, on their first use).
     report = _start("functions.authorizer.app", tmp_path, init="on-demand")
-    assert report["at_init"] == {"tables": 0, "resource": 0, "clients": 1, "secrets": 1, "stepfunctions": 0}
+    assert report["at_init"] == {"tables": 0, "document_client": 0, "clients": 1, "secrets": 1, "stepfunctions": 0}
 
 
 def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: Path) -> None:
@@ -174,7 +182,7 @@ def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: P
         "state_machine_arn",
     }
     # Before the snapshot: every client the function may use (secrets manager + idempotency's DynamoDB client).
-    assert report["in_snapshot"] == {"tables": 3, "resource": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
+    assert report["in_snapshot"] == {"tables": 3, "document_client": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
     # After a restore: randomness re-seeded, and new clients in place of the snapshot's.
     assert report["reseeded"] is True
     assert report["new_clients"] is True
@@ -191,3 +199,18 @@ def test_priming_refuses_an_app_that_answers_every_path() -> None:
 
     with pytest.raises(RuntimeError, match="priming request answered 200"):
         prime(Mangum(create_app("catch-all", [router]), lifespan="off"))
+
+
+def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
+    """The check for v1 models skips importing pydantic.v1 only while nothing has imported it."""
+    from pydantic import v1
+
+    class LegacyBody(v1.BaseModel):
+        name: str
+
+    router = APIRouter()
+    with pytest.raises(FastAPIError, match=r"pydantic\.v1 models are no longer supported"):
+
+        @router.post("/legacy")
+        def legacy(body: LegacyBody) -> None:
+            del body

@@ -153,7 +153,7 @@ def status_index_reads(rewrite: IndexRewrite) -> Iterator[None]:
     """Let `rewrite(partition, answer)` change what the `byJobStatus` index answers (`partition`: the
     status read), as an eventually consistent index may: boto3 decodes the answer in place afterwards, so
     what is added must be in DynamoDB's wire form."""
-    events = aws.table(ITEMS_TABLE).meta.client.meta.events
+    events = aws.dynamodb().meta.events
 
     def note_partition(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if params.get("IndexName") == BY_JOB_STATUS_INDEX:

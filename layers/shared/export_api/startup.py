@@ -67,7 +67,7 @@ def create_clients(settings: Settings, names: Iterable[str]) -> None:
 
             stepfunctions.client()
         if name == "idempotency_table_name":
-            # Powertools' idempotency layer goes through the process's DynamoDB client, not the resource.
+            # Powertools' idempotency layer goes through the plain DynamoDB client (wire form), not the document client.
             aws.client("dynamodb")
 
 

@@ -1,10 +1,14 @@
 """A FastAPI app per Lambda function, wrapped by Mangum, with the contract's error shape."""
 
+import asyncio
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
+from anyio import to_thread
 from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from mangum import Mangum
 
 from export_api.http.errors import install_error_handlers
@@ -62,6 +66,21 @@ def prime(adapter: Mangum) -> None:
     response = adapter(_PRIMING_EVENT, cast(Any, None))
     if response.get("statusCode") != 404:
         raise RuntimeError(f"priming request answered {response.get('statusCode')}, not 404")
+    if _runs_routes_in_threads(adapter.app):
+        # A route that is a plain function runs in one of anyio's worker threads; the first such call
+        # imports anyio's asyncio backend and starts the worker (~5 ms). Done on the loop Mangum serves on.
+        asyncio.get_event_loop().run_until_complete(to_thread.run_sync(_nothing))
+
+
+def _runs_routes_in_threads(app: Any) -> bool:
+    return any(
+        isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint)
+        for route in getattr(app, "routes", ())
+    )
+
+
+def _nothing() -> None:
+    return None
 
 
 def lambda_handler(app: FastAPI, service: str) -> LambdaHandler:

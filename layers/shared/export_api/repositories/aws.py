@@ -1,5 +1,11 @@
 """AWS clients, created once per process on first use (not at import, so moto and
-AWS_ENDPOINT_URL are honoured), with botocore's standard retry mode configured in one place."""
+AWS_ENDPOINT_URL are honoured), with botocore's standard retry mode configured in one place.
+
+DynamoDB is read and written through a *document client*: a plain boto3 client given boto3's own
+DynamoDB transformations (Python values and `boto3.dynamodb.conditions` in, Python values out), as the
+Table resource does it. Not the resource itself: `boto3.resource` lists every service's data directory and
+builds resource classes, ~30 ms of a cold start for nothing the repositories use.
+"""
 
 import sys
 from functools import cache
@@ -8,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from botocore.config import Config
-    from mypy_boto3_dynamodb import DynamoDBServiceResource
-    from mypy_boto3_dynamodb.service_resource import Table
 
 # boto3 is imported on first use, not with this module: tests and local tooling import the functions before
 # their emulator is up. On Lambda the init creates what every request uses (export_api.startup).
@@ -23,15 +27,52 @@ def retry_config() -> "Config":
 
 
 @cache
-def dynamodb() -> "DynamoDBServiceResource":
+def dynamodb() -> Any:
+    """The DynamoDB document client (its own client: the plain one, `client("dynamodb")`, which Powertools'
+    idempotency layer uses, keeps DynamoDB's wire form)."""
     import boto3
+    from boto3.dynamodb.transform import TransformationInjector, copy_dynamodb_params
 
-    return boto3.resource("dynamodb", config=retry_config())
+    document_client: Any = boto3.client("dynamodb", config=retry_config())
+    injector = TransformationInjector()
+    events = document_client.meta.events
+    # The handlers the Table resource registers on its client: the caller's parameters are copied first,
+    # so that serializing them never changes a dict the caller keeps (a retried transaction's actions).
+    events.register("provide-client-params.dynamodb", copy_dynamodb_params, unique_id="export-api-copy-params")
+    events.register(
+        "before-parameter-build.dynamodb", injector.inject_condition_expressions, unique_id="export-api-conditions"
+    )
+    events.register(
+        "before-parameter-build.dynamodb", injector.inject_attribute_value_input, unique_id="export-api-values-in"
+    )
+    events.register("after-call.dynamodb", injector.inject_attribute_value_output, unique_id="export-api-values-out")
+    return document_client
+
+
+class Table:
+    """One table through the document client: the calls of boto3's Table resource the repositories make,
+    each given the table's name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        return dict(dynamodb().get_item(TableName=self.name, **kwargs))
+
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        return dict(dynamodb().put_item(TableName=self.name, **kwargs))
+
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        return dict(dynamodb().update_item(TableName=self.name, **kwargs))
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        return dict(dynamodb().query(TableName=self.name, **kwargs))
 
 
 @cache
-def table(name: str) -> "Table":
-    return dynamodb().Table(name)
+def table(name: str) -> Table:
+    dynamodb()  # the client comes with its first table: a Lambda init creates the tables it uses
+    return Table(name)
 
 
 @cache

@@ -62,6 +62,6 @@ class CredentialsRepository:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":at": at.isoformat()},
             )
-        except aws.dynamodb().meta.client.exceptions.ConditionalCheckFailedException:
+        except aws.dynamodb().exceptions.ConditionalCheckFailedException:
             return False
         return True

@@ -268,8 +268,8 @@ class ItemsRepository:
                 call.result()
 
     def _write_chunk(self, chunk: Sequence[dict[str, Any]]) -> None:
-        # The resource's client takes and gives plain Python values (as in transactions.py), and is thread-safe.
-        client: Any = aws.dynamodb().meta.client
+        # The document client takes and gives plain Python values (repositories/aws.py), and is thread-safe.
+        client: Any = aws.dynamodb()
         pending: list[dict[str, Any]] = list(chunk)
         for attempt in range(_UNPROCESSED_ATTEMPTS):
             response = client.batch_write_item(RequestItems={self.table_name: pending})

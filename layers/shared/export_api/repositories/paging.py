@@ -6,20 +6,18 @@ several statuses) are read side by side and merged, each read bounded by the pag
 """
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from boto3.dynamodb.conditions import ConditionBase, Key
 
 from export_api.pagination import Page, PageRequest
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+from export_api.repositories.aws import Table
 
 Record = dict[str, Any]
 
 
 def _read_partition(
-    table: "Table",
+    table: Table,
     index: str | None,
     hash_attr: str,
     hash_value: str,
@@ -47,7 +45,7 @@ def _read_partition(
 
 
 def query_page(
-    table: "Table",
+    table: Table,
     *,
     hash_attr: str,
     hash_values: Sequence[str],

@@ -20,9 +20,8 @@ class TransactionConflict(Exception):
 
 
 def transact(actions: Sequence[dict[str, Any]]) -> None:
-    ddb_client = aws.dynamodb().meta.client
     try:
-        ddb_client.transact_write_items(TransactItems=list(actions))  # type: ignore[arg-type]
+        aws.dynamodb().transact_write_items(TransactItems=list(actions))
     except ClientError as error:
         if error.response["Error"]["Code"] != "TransactionCanceledException":
             raise
