@@ -54,7 +54,7 @@ class Sizes:
     item_page: int = 50
     job_page: int = 5
     #: Fresh processes per function (and as many for the baseline).
-    cold_runs: int = 5
+    cold_runs: int = 9
     cold_functions: tuple[str, ...] = FUNCTIONS
     warm_requests: int = 300
     #: Webhook messages delivered to measure WebhookDeliveryFunction's rate (section 6).

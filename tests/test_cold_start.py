@@ -53,9 +53,27 @@ def register_after_restore(hook, *args, **kwargs):
 # Imports a function and reports which clients exist, and what the hooks do when run as Lambda would.
 PROBE = """
 import json, random, sys
+import boto3
+from botocore.awsrequest import AWSResponse
 from export_api.repositories import aws
 from export_api import snapstart
+
+# Secrets Manager answers here (status {secret_status}), before any request is sent.
+cursor_key_reads = []
+
+def answer_secret(params, **_):
+    secret_id = json.loads(params["body"])["SecretId"]
+    cursor_key_reads.append(secret_id)
+    if {secret_status} != 200:
+        return AWSResponse("https://secrets", {secret_status}, {{}}, None), {{"Error": {{"Code": "AccessDenied"}}}}
+    return AWSResponse("https://secrets", 200, {{}}, None), {{"Name": secret_id, "SecretString": "k" * 32}}
+
+boto3.setup_default_session()
+boto3.DEFAULT_SESSION.events.register("before-call.secrets-manager.GetSecretValue", answer_secret)
 import {module} as function
+
+def export_item_versions():
+    return sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("export_api.versions.items.v"))
 
 def clients():
     sfn = sys.modules.get("export_api.repositories.stepfunctions")
@@ -76,6 +94,8 @@ report = {{
     "httpx": "httpx" in sys.modules,
     "pydantic_v1": "pydantic.v1" in sys.modules,
     "anyio_backend": "anyio._backends._asyncio" in sys.modules,
+    "export_item_versions": export_item_versions(),
+    "cursor_key_reads": list(cursor_key_reads),
 }}
 try:
     import snapshot_restore_py as runtime
@@ -86,6 +106,8 @@ if report["registered"]:
     for hook in runtime.before:
         hook()
     report["in_snapshot"] = clients()
+    report["export_item_versions_in_snapshot"] = export_item_versions()
+    report["cursor_key_reads_in_snapshot"] = list(cursor_key_reads)
     before_client = aws.dynamodb()
     state = random.getstate()
     random.setstate(state)
@@ -100,7 +122,9 @@ print("REPORT " + json.dumps(report))
 """
 
 
-def _start(module: str, tmp_path: Path, *, init: str | None, runtime: bool = False) -> dict[str, Any]:
+def _start(
+    module: str, tmp_path: Path, *, init: str | None, runtime: bool = False, secret_status: int = 200
+) -> dict[str, Any]:
     paths = [str(ROOT), str(ROOT / "layers" / "shared")]
     if runtime:
         (tmp_path / "snapshot_restore_py.py").write_text(RUNTIME)
@@ -110,7 +134,7 @@ def _start(module: str, tmp_path: Path, *, init: str | None, runtime: bool = Fal
     if init:
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(module=module)],
+        [sys.executable, "-c", PROBE.format(module=module, secret_status=secret_status)],
         env=env,
         capture_output=True,
         text=True,
@@ -129,6 +153,7 @@ def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> N
     assert report["at_init"] == {"tables": 0, "document_client": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
     assert report["registered"] is False
     assert report["services"] == []
+    assert report["cursor_key_reads"] == []
 
 
 def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
@@ -136,6 +161,15 @@ def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) ->
     # Jobs and items tables, the cursor key reader; not the idempotency client nor Step Functions'.
     assert report["at_init"] == {"tables": 2, "document_client": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
     assert report["registered"] is False  # not Lambda's Python runtime: no hooks, nothing else changes
+    # Every page request signs cursors with the cursor key: it is read at init, once.
+    assert report["cursor_key_reads"] == ["cold-cursor"]
+
+
+def test_an_init_that_cannot_read_the_cursor_key_still_starts(tmp_path: Path) -> None:
+    # The first request reads it again and answers its own error; the init does not fail for it.
+    report = _start("functions.export_items.app", tmp_path, init="on-demand", secret_status=400)
+    assert report["cursor_key_reads"] == ["cold-cursor"]
+    assert report["export_item_versions"] == ["v1", "v2", "v3"]
 
 
 @pytest.mark.parametrize(
@@ -163,6 +197,9 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     # Plain-function routes run in anyio's worker threads, made ready at init; the job events function's
     # routes are all coroutines, so it never needs them.
     assert report["anyio_backend"] is (module != "functions.export_job_events.app")
+    # The export items function builds the current version's export item models at init (v3 reuses shapes
+    # of v1 and v2); v0's are built by its first request. No other function builds any.
+    assert report["export_item_versions"] == (["v1", "v2", "v3"] if module == "functions.export_items.app" else [])
 
 
 def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:
@@ -183,6 +220,8 @@ def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: P
     }
     # Before the snapshot: every client the function may use (secrets manager + idempotency's DynamoDB client).
     assert report["in_snapshot"] == {"tables": 3, "document_client": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
+    # No secret in the snapshot: the cursor key is read by the first request after a restore.
+    assert report["cursor_key_reads_in_snapshot"] == []
     # After a restore: randomness re-seeded, and new clients in place of the snapshot's.
     assert report["reseeded"] is True
     assert report["new_clients"] is True
@@ -214,3 +253,9 @@ def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
         @router.post("/legacy")
         def legacy(body: LegacyBody) -> None:
             del body
+
+
+def test_a_snapshot_holds_every_versions_export_item_models(tmp_path: Path) -> None:
+    report = _start("functions.export_items.app", tmp_path, init="snap-start", runtime=True)
+    assert report["export_item_versions"] == ["v1", "v2", "v3"]
+    assert report["export_item_versions_in_snapshot"] == ["v0", "v1", "v2", "v3"]

@@ -6,8 +6,10 @@ and validators, the clients every request uses: export_api.startup, export_api.h
 the snapshot hold the rest and make it safe to resume many times:
 
 - before the snapshot: every AWS client the function may use is created (the snapshot holds them, so no
-  request pays for them), the secret values a priming step may have cached are dropped (no secret is in
-  the snapshot: each is read again, once, by the first request that needs it), and garbage is collected.
+  request pays for them), what an on-demand init leaves to first use is done (`also_before_snapshot`: a
+  deprecated version's export item models), the secret values a priming step may have cached are dropped
+  (no secret is in the snapshot: each is read again, once, by the first request that needs it), and
+  garbage is collected.
 - after each restore: `random` is re-seeded (every environment resumed from one snapshot would draw the
   same numbers; `secrets`, `uuid4` and `os.urandom` read the kernel and need nothing), and the AWS clients
   are created again: their connections were opened in another environment, and their credentials were
@@ -19,10 +21,17 @@ registered, and the functions start as they always did.
 
 import gc
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _names: list[str] = []
 _registered: list[bool] = []
+_also_before_snapshot: list[Callable[[], None]] = []
+
+
+def also_before_snapshot(work: Callable[[], None]) -> None:
+    """Work an on-demand init leaves to first use, which a snapshot should hold done (a deprecated
+    version's models)."""
+    _also_before_snapshot.append(work)
 
 
 def needs() -> tuple[str, ...]:
@@ -36,6 +45,8 @@ def before_snapshot() -> None:
     from export_api.startup import create_clients
 
     create_clients(get_settings(), _names)
+    for work in _also_before_snapshot:
+        work()
     aws.forget_secrets()
     gc.collect()
 

@@ -13,11 +13,13 @@ create the rest before a snapshot. Tests and local tooling create clients on fir
 emulator is up.
 """
 
+import os
 from collections.abc import Iterable
 
 from export_api import snapstart
 from export_api.observability import get_logger
 from export_api.repositories import aws
+from export_api.repositories.secrets import read_secret
 from export_api.settings import MissingConfiguration, Settings, get_settings, in_lambda_init, on_lambda
 
 # What each kind of function reads from its environment (template.yaml declares them).
@@ -49,6 +51,25 @@ def require_configuration(service: str, *needs: Iterable[str]) -> None:
     if in_lambda_init():
         create_clients(get_settings(), [name for name in names if name in AT_INIT])
         snapstart.register(names)
+        if not snapstart_init() and "cursor_secret_arn" in names:
+            read_cursor_key(service)
+
+
+def snapstart_init() -> bool:
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
+def read_cursor_key(service: str) -> None:
+    """Read the cursor key (every page request signs its cursors with it) into Powertools' cache now, so
+    the first request does not wait for Secrets Manager. Not into a SnapStart snapshot, which holds no
+    secret. Should it fail, the init goes on: the first request reads it again and answers its own error."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    settings = get_settings()
+    try:
+        read_secret(settings.required("cursor_secret_arn"), settings.secrets_max_age_seconds)
+    except GetParameterError as error:
+        get_logger(service).warning("Cursor key not read at init; the first request reads it", exc_info=error)
 
 
 def create_clients(settings: Settings, names: Iterable[str]) -> None:

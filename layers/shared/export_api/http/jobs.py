@@ -79,9 +79,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         raw = await json_body(request)
         body = validate(_CREATE_JOB, raw)
         # v3 serves export items only for companies whose accounts have contra accounts: nor creates jobs.
-        precondition = (
-            services.accounting_settings.require_contra_accounts if version.export_items.needs_contra_accounts else None
-        )
+        precondition = services.accounting_settings.require_contra_accounts if version.needs_contra_accounts else None
         outcome = services.idempotency.run(
             caller,
             "createExportJob",

@@ -14,7 +14,8 @@ from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
 from export_api.services.accounting_settings import AccountingSettingsService
 from export_api.services.jobs import ExportJobsService
-from export_api.versions.items.base import ExportItemProjection, ProjectionContext
+from export_api.versions.base import VersionAdapter
+from export_api.versions.items.base import ProjectionContext
 
 
 class ExportItemsService:
@@ -28,7 +29,7 @@ class ExportItemsService:
         caller: Caller,
         job_id: UUID | None,
         request: PageRequest,
-        projection: ExportItemProjection,
+        version: VersionAdapter,
         base_url: str,
     ) -> tuple[Page[dict[str, Any]], int]:
         caller.require(Scope.EXPORT_ITEMS_READ)
@@ -41,7 +42,7 @@ class ExportItemsService:
         context = ProjectionContext(
             job_id=job.id, vendor_based_bookkeeping=job.vendor_based_bookkeeping, base_url=base_url
         )
-        if projection.needs_contra_accounts:
+        if version.needs_contra_accounts:
             context = replace(context, accounting_settings=self.settings.require_contra_accounts(job.company_id))
         page = self.items.list_job_items(job.id, None, request)
         entry_ids = [item.accounting_entry_id for item in page.items]
@@ -50,6 +51,7 @@ class ExportItemsService:
         if lost:
             # Entries are never deleted (the admin API only creates and replaces them).
             raise RuntimeError(f"Export job {job.id}: accounting entries {lost[:5]} are not stored.")
+        projection = version.export_items
         items = [projection.body(entries[e], context) for e in entry_ids]
         return Page(
             items=items,

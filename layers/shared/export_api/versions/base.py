@@ -22,7 +22,8 @@ class VersionAdapter:
     deprecated: bool
     #: The module of this version's export item (`PROJECTION`: its contract model and how an accounting
     #: entry becomes one). Imported on first use: export items are served by ExportItemsFunction alone, and
-    #: their models are most of a version's, which the other functions' cold starts need not build.
+    #: their models are most of a version's, which the other functions' cold starts need not build; that
+    #: function's init builds the current version's, a deprecated version's are built by its first request.
     export_items_module: str
     #: How a job and a job item of the domain look in this version (`ExportJob` or `ExportJobV3`, ...).
     job: Callable[[domain.ExportJob], ContractModel]
@@ -35,11 +36,17 @@ class VersionAdapter:
     create_status_code: int
     #: v2/v3 answer events with 202; v0/v1 document only a `default` response.
     event_status_code: int
+    #: The version refuses export items, and job creation, until every Pleo account has a contra account (v3).
+    needs_contra_accounts: bool = False
 
     @cached_property
     def export_items(self) -> "ExportItemProjection":
         projection: ExportItemProjection = importlib.import_module(self.export_items_module).PROJECTION
         return projection
+
+    def build_export_items(self) -> None:
+        """Import this version's export item module (and so build its models) now, not at first use."""
+        importlib.import_module(self.export_items_module)
 
     @property
     def prefix(self) -> str:

@@ -14,4 +14,5 @@ ADAPTER = VersionAdapter(
     has_job_status_filter=False,
     create_status_code=201,
     event_status_code=202,
+    needs_contra_accounts=True,
 )

@@ -29,8 +29,6 @@ class ExportItemProjection:
 
     schema: type[BaseModel]
     project: Callable[[AccountingEntry, ProjectionContext], BaseModel]
-    #: The version refuses export items until every Pleo account has a contra account (v3).
-    needs_contra_accounts: bool = False
 
     def body(self, entry: AccountingEntry, context: ProjectionContext) -> dict[str, Any]:
         """The item's JSON: absent optional fields are left out, never `null` (docs/decisions.md)."""

@@ -140,4 +140,4 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
     )
 
 
-PROJECTION = ExportItemProjection(schema=ExportItemV3, project=export_item, needs_contra_accounts=True)
+PROJECTION = ExportItemProjection(schema=ExportItemV3, project=export_item)
