@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO
 from uuid import UUID
 
-from export_api.models.workflow import ReconcileAction
+from export_api.models.executions import ReconcileAction
 from export_api.services.container import build_services
 from export_api.settings import Settings
 

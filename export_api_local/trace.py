@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 import boto3
-from export_api.models.workflow import ExecutionEvent, JobExecution
+from export_api.models.executions import ExecutionEvent, JobExecution
 from export_api.repositories.stepfunctions import ExecutionNotFound, StepFunctionsRepository
 
 _STATE_MACHINE_HINTS = ("export-job-lifecycle", "exportjoblifecycle")

@@ -96,6 +96,8 @@ report = {{
     "anyio_backend": "anyio._backends._asyncio" in sys.modules,
     "export_item_versions": export_item_versions(),
     "cursor_key_reads": list(cursor_key_reads),
+    "admin_entry_models": "export_api.admin_api.accounting_entries" in sys.modules,
+    "job_shapes": "export_api.versions.jobs" in sys.modules,
 }}
 try:
     import snapshot_restore_py as runtime
@@ -108,6 +110,7 @@ if report["registered"]:
     report["in_snapshot"] = clients()
     report["export_item_versions_in_snapshot"] = export_item_versions()
     report["cursor_key_reads_in_snapshot"] = list(cursor_key_reads)
+    report["admin_entry_models_in_snapshot"] = "export_api.admin_api.accounting_entries" in sys.modules
     before_client = aws.dynamodb()
     state = random.getstate()
     random.setstate(state)
@@ -200,6 +203,8 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     # The export items function builds the current version's export item models at init (v3 reuses shapes
     # of v1 and v2); v0's are built by its first request. No other function builds any.
     assert report["export_item_versions"] == (["v1", "v2", "v3"] if module == "functions.export_items.app" else [])
+    # Export items never show a job: the versions' job shapes are not built there.
+    assert report["job_shapes"] is (module != "functions.export_items.app")
 
 
 def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:
@@ -259,3 +264,12 @@ def test_a_snapshot_holds_every_versions_export_item_models(tmp_path: Path) -> N
     report = _start("functions.export_items.app", tmp_path, init="snap-start", runtime=True)
     assert report["export_item_versions"] == ["v1", "v2", "v3"]
     assert report["export_item_versions_in_snapshot"] == ["v0", "v1", "v2", "v3"]
+
+
+def test_the_admin_init_leaves_the_entry_models_to_the_requests_that_use_them(tmp_path: Path) -> None:
+    # Health, settings, jobs and executions never read an entry; a snapshot holds the models built.
+    on_demand = _start("functions.admin.app", tmp_path, init="on-demand")
+    assert on_demand["admin_entry_models"] is False
+    snapped = _start("functions.admin.app", tmp_path, init="snap-start", runtime=True)
+    assert snapped["admin_entry_models"] is False
+    assert snapped["admin_entry_models_in_snapshot"] is True

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable
 
 _names: list[str] = []
 _registered: list[bool] = []
-_also_before_snapshot: list[Callable[[], None]] = []
+_also_before_snapshot: list[Callable[[], object]] = []
 
 
-def also_before_snapshot(work: Callable[[], None]) -> None:
+def also_before_snapshot(work: Callable[[], object]) -> None:
     """Work an on-demand init leaves to first use, which a snapshot should hold done (a deprecated
     version's models)."""
     _also_before_snapshot.append(work)

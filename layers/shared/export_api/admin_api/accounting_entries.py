@@ -11,8 +11,9 @@ from collections import Counter
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, TypeAdapter, model_validator
 
+from export_api.admin_api.fields import Code, Text, ThreeLetterCurrency
 from export_api.models import accounting_entries as domain
 from export_api.models.accounting_entries import (
     BookkeepingMethod,
@@ -52,17 +53,8 @@ def _country(value: object) -> object:
     return value
 
 
-def _three_letter_currency(value: object) -> object:
-    if isinstance(value, str) and (value not in CURRENCIES or len(value) != 3):
-        raise ValueError(f"'{value[:12]}' is not a 3-letter ISO 4217 currency code (e.g. DKK)")
-    return value
-
-
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
-Code = Annotated[str, Field(min_length=1, max_length=200)]
 Currency = Annotated[str, BeforeValidator(_currency)]
 Country = Annotated[str, BeforeValidator(_country)]
-ThreeLetterCurrency = Annotated[str, BeforeValidator(_three_letter_currency)]
 MinorUnits = Annotated[int, BeforeValidator(_minor_units), Field(ge=-_MAX_MINOR_UNITS, le=_MAX_MINOR_UNITS)]
 TaxRate = Annotated[
     Decimal,
@@ -373,3 +365,7 @@ class AccountingEntryModel(RequestModel):
             else None,
             pleo_account_id=entry.pleo_account_id,
         )
+
+
+#: The ingest body: a list of entries.
+ENTRIES = TypeAdapter(list[AccountingEntryModel])

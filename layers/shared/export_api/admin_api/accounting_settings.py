@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from export_api.admin_api.accounting_entries import Code, Text, ThreeLetterCurrency
+from export_api.admin_api.fields import Code, Text, ThreeLetterCurrency
 from export_api.models.accounting_settings import AccountingSettings, ContraAccount, PleoAccount
 from export_api.models.base import RequestModel, Uuid
 

@@ -12,7 +12,7 @@ from export_api.http.idempotency import IdempotencyKey, answered, idempotent_req
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import current_services
 from export_api.models.caller import Caller, Scope
-from export_api.models.workflow import ReconcileOutcome
+from export_api.models.executions import ReconcileOutcome
 from export_api.services.container import Services
 
 JobId = Annotated[UUID, Path(alias="jobId")]

@@ -117,7 +117,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         data = [version.job_item_body(item) for item in page.items]
         return paginated(data, page, request, services.settings, total)
 
-    updates_adapter = TypeAdapter(list[version.item_update])  # type: ignore[name-defined]
+    updates_adapter = TypeAdapter(list[version.jobs.item_update])  # type: ignore[name-defined]
 
     @router.put("/export-jobs/{jobId}/items", operation_id=version.operation_id("updateExportJobItems"))
     async def update_export_job_items(

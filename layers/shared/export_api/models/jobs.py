@@ -139,3 +139,12 @@ class ExportJobItemUpdate(ContractModel):
 
     data: list[ExportJobItem]
     errors: list[ExportJobItemUpdateError]
+
+
+class JobDeadline(ContractModel):
+    """The job's status, and how long the next wait may last (the waits' TimeoutSecondsPath): what
+    resumes a wait (an event's SendTaskSuccess output) and what CheckDeadline returns."""
+
+    status: ExportJobStatus
+    # Seconds until the job's deadline (at least 1); 0 for a closed job, which no wait follows.
+    seconds_left: int = Field(ge=0)

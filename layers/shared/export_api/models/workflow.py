@@ -1,8 +1,8 @@
-"""A job's lifecycle execution as the Step Functions console shows it, and what reconciling did."""
+"""What the Task states of statemachine/export_job.asl.json send JobWorkflowFunction, and what each step
+returns (the wait's resume payload, `JobDeadline`, is the job's: models/jobs.py)."""
 
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -10,59 +10,6 @@ from pydantic import Field
 from export_api.models.base import ContractModel
 from export_api.models.enums import ExportJobStatus
 from export_api.models.jobs import ItemCounts
-
-
-class ExecutionEvent(ContractModel):
-    """One entry of the execution's history (GetExecutionHistory), with the state it belongs to."""
-
-    id: int
-    type: str
-    timestamp: datetime
-    previous_event_id: int | None = None
-    # The state the event belongs to: named by StateEntered/StateExited, implied for task events.
-    state_name: str | None = None
-    # The event's `...EventDetails` object as Step Functions reports it (input, output, error, cause...).
-    details: dict[str, Any] | None = None
-
-
-class JobExecution(ContractModel):
-    """The execution named after a job: status, timings and history."""
-
-    job_id: UUID
-    execution_arn: str
-    state_machine_arn: str
-    status: str
-    start_date: datetime
-    stop_date: datetime | None = None
-    input: Any = None
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    # States entered so far: what Step Functions (STANDARD) bills as state transitions.
-    state_transitions: int
-    # The state the execution is in while RUNNING.
-    current_state: str | None = None
-    events: list[ExecutionEvent]
-
-
-class ReconcileAction(StrEnum):
-    STARTED_EXECUTION = "started_execution"
-    RESUMED_WAIT = "resumed_wait"
-    NOTHING_TO_DO = "nothing_to_do"
-    DIVERGED = "diverged"
-
-
-class ReconcileOutcome(ContractModel):
-    """What reconciling a job with its execution found and did."""
-
-    job_id: UUID
-    job_status: ExportJobStatus
-    execution_status: str | None = None
-    action: ReconcileAction
-    message: str
-
-
-# The steps of statemachine/export_job.asl.json: what each Task state sends JobWorkflowFunction ------
 
 
 class AwaitEventStep(ContractModel):
@@ -99,15 +46,6 @@ WorkflowStep = Annotated[
     AwaitEventStep | CheckDeadlineStep | FinalizeJobStep | PublishEventsStep,
     Field(discriminator="action"),
 ]
-
-
-class JobDeadline(ContractModel):
-    """The job's status, and how long the next wait may last (the waits' TimeoutSecondsPath): what
-    resumes a wait (an event's SendTaskSuccess output) and what CheckDeadline returns."""
-
-    status: ExportJobStatus
-    # Seconds until the job's deadline (at least 1); 0 for a closed job, which no wait follows.
-    seconds_left: int = Field(ge=0)
 
 
 class PublishedEvents(ContractModel):

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from export_api.models.workflow import ExecutionEvent, JobExecution
+from export_api.models.executions import ExecutionEvent, JobExecution
 
 # Callers retry with their own backoff (and a bounded budget: the events API answers within API
 # Gateway's 29 s), so botocore retries only once.

@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from export_api.models.caller import Caller, Scope
-from export_api.models.workflow import JobExecution, ReconcileOutcome
+from export_api.models.executions import JobExecution, ReconcileOutcome
 from export_api.services.jobs import ExportJobsService
 
 

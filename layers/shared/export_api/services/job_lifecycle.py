@@ -16,14 +16,13 @@ from export_api.models.enums import (
     ExportJobFailureReasonType,
     ExportJobStatus,
 )
-from export_api.models.jobs import CreateExportJobEvent, ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob, JobDeadline
 from export_api.models.workflow import (
     AwaitEventStep,
     AwaitOutcome,
     CheckDeadlineStep,
     FinalizeJobStep,
     FinalizeProgress,
-    JobDeadline,
     PublishedEvents,
     PublishEventsStep,
     WorkflowStep,
@@ -34,7 +33,13 @@ from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import TaskTokenGone
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService
-from export_api.services.lifecycle import expires_at, next_status, seconds_left, times_out_at, transition_changes
+from export_api.services.lifecycle import (
+    deadline_of,
+    expires_at,
+    next_status,
+    times_out_at,
+    transition_changes,
+)
 
 if TYPE_CHECKING:
     # A protocol, for annotations only: its module (webhook messages and their models) is not imported.
@@ -65,11 +70,6 @@ class TransientStepError(Exception):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def deadline_of(job: ExportJob, stuck_timeout_seconds: int) -> JobDeadline:
-    """What resumes a wait: the job's status and how long the next wait may last."""
-    return JobDeadline(status=job.status, seconds_left=seconds_left(job, stuck_timeout_seconds, _now()))
 
 
 class JobLifecycleService:

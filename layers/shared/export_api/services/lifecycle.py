@@ -1,12 +1,12 @@
 """The job lifecycle table of notes.md §2, what each transition records, and a job's deadline."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from export_api.errors import InvalidExportJobStatusChange
 from export_api.models.enums import ExportJobEventType, ExportJobStatus
-from export_api.models.jobs import CreateExportJobEvent, ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob, JobDeadline
 
 TRANSITIONS: dict[tuple[ExportJobStatus, ExportJobEventType], ExportJobStatus] = {
     (ExportJobStatus.PENDING, ExportJobEventType.STARTED): ExportJobStatus.IN_PROGRESS,
@@ -65,3 +65,8 @@ def seconds_left(job: ExportJob, stuck_timeout_seconds: int, now: datetime) -> i
     if timeout is not None:
         deadline = min(deadline, timeout)
     return max(1, math.ceil((deadline - now).total_seconds()))
+
+
+def deadline_of(job: ExportJob, stuck_timeout_seconds: int) -> JobDeadline:
+    """What resumes a wait: the job's status and how long the next wait may last."""
+    return JobDeadline(status=job.status, seconds_left=seconds_left(job, stuck_timeout_seconds, datetime.now(UTC)))

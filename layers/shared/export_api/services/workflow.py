@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from export_api.errors import ExportApiError, NotFound
+from export_api.models.executions import JobExecution, ReconcileAction, ReconcileOutcome
 from export_api.models.jobs import ExportJob
-from export_api.models.workflow import JobExecution, ReconcileAction, ReconcileOutcome
 from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.stepfunctions import (
     ExecutionNotFound,
@@ -22,7 +22,7 @@ from export_api.repositories.stepfunctions import (
     TaskTokenGone,
 )
 from export_api.services.job_items import JobItemsService
-from export_api.services.job_lifecycle import deadline_of
+from export_api.services.lifecycle import deadline_of
 
 if TYPE_CHECKING:
     # A protocol, for annotations only: its module (webhook messages and their models) is not imported.

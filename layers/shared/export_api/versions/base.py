@@ -1,15 +1,13 @@
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from export_api.models import jobs as domain
-from export_api.models.base import ContractModel
-from export_api.versions.jobs import UpdateExportJobItemV3, wire
 
 if TYPE_CHECKING:
     from export_api.versions.items.base import ExportItemProjection
+    from export_api.versions.jobs import JobShapes
 
 
 @dataclass(frozen=True)
@@ -25,11 +23,9 @@ class VersionAdapter:
     #: their models are most of a version's, which the other functions' cold starts need not build; that
     #: function's init builds the current version's, a deprecated version's are built by its first request.
     export_items_module: str
-    #: How a job and a job item of the domain look in this version (`ExportJob` or `ExportJobV3`, ...).
-    job: Callable[[domain.ExportJob], ContractModel]
-    job_item: Callable[[domain.ExportJobItem], ContractModel]
-    #: The element of this version's PUT body (`UpdateExportJobItem` or `UpdateExportJobItemV3`).
-    item_update: type[UpdateExportJobItemV3]
+    #: The published name of this version's job schema (`ExportJob` or `ExportJobV3`): its job, job item and
+    #: PUT body shapes (versions/jobs.py), imported on first use: ExportItemsFunction never shows a job.
+    job_schema: str
     #: The deprecated single `status` filter on the job list (removed in v3).
     has_job_status_filter: bool
     #: v2/v3 answer a created job with 201; v0/v1 document only a `default` response.
@@ -44,6 +40,10 @@ class VersionAdapter:
         projection: ExportItemProjection = importlib.import_module(self.export_items_module).PROJECTION
         return projection
 
+    def build_job_shapes(self) -> None:
+        """Import the versions' job shapes (and so build their models) now, not at first use."""
+        importlib.import_module("export_api.versions.jobs")
+
     def build_export_items(self) -> None:
         """Import this version's export item module (and so build its models) now, not at first use."""
         importlib.import_module(self.export_items_module)
@@ -55,15 +55,17 @@ class VersionAdapter:
     def operation_id(self, base: str) -> str:
         return base + self.operation_suffix
 
+    @cached_property
+    def jobs(self) -> "JobShapes":
+        from export_api.versions.jobs import JOB_SHAPES
+
+        return JOB_SHAPES[self.job_schema]
+
     def job_body(self, job: domain.ExportJob) -> dict[str, Any]:
-        return wire(self.job(job))
+        return self.jobs.job_body(job)
 
     def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
-        return wire(self.job_item(item))
+        return self.jobs.job_item_body(item)
 
     def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
-        """`ExportJobItemUpdate` / `ExportJobItemUpdateV3`: partial success of a PUT."""
-        return {
-            "data": [self.job_item_body(item) for item in update.data],
-            "errors": [wire(error) for error in update.errors],
-        }
+        return self.jobs.item_update_body(update)

@@ -5,6 +5,8 @@ and `UpdateExportJobItemV3`, whose status and failure reasons are plain strings 
 item failure reasons include the four "unknown mapping" reasons the older versions lack.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
@@ -146,3 +148,32 @@ class SearchExportJobItemsRequest(ContractRequestModel):
     # More than MAX_SEARCHED_ENTRIES is refused by the service with a message that says so.
     accounting_entry_ids: list[Uuid] = Field(max_length=10_000)
     status: ExportJobItemStatus | None = None
+
+
+@dataclass(frozen=True)
+class JobShapes:
+    """How a job and a job item of the domain look in a version, and the element of its PUT body."""
+
+    job: Callable[[domain.ExportJob], ContractModel]
+    job_item: Callable[[domain.ExportJobItem], ContractModel]
+    item_update: type[UpdateExportJobItemV3]
+
+    def job_body(self, job: domain.ExportJob) -> dict[str, Any]:
+        return wire(self.job(job))
+
+    def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
+        return wire(self.job_item(item))
+
+    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
+        """`ExportJobItemUpdate` / `ExportJobItemUpdateV3`: partial success of a PUT."""
+        return {
+            "data": [self.job_item_body(item) for item in update.data],
+            "errors": [wire(error) for error in update.errors],
+        }
+
+
+#: Each version's shapes, by the published name of its job schema: v0-v2 share `ExportJob`, v3 has its own.
+JOB_SHAPES: dict[str, JobShapes] = {
+    "ExportJob": JobShapes(ExportJob.of, ExportJobItem.of, UpdateExportJobItem),
+    "ExportJobV3": JobShapes(ExportJobV3.of, ExportJobItemV3.of, UpdateExportJobItemV3),
+}
