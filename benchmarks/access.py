@@ -201,9 +201,9 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
         ),
         Operation(
             f"POST /v3/export-job-events (failed, {sizes.put_items} items left)",
-            2 + 2 * math.ceil(sizes.put_items / 99) + 2,
-            "1 GetItem + 1 TransactWriteItems; abandoning (workflow): per 99 items 1 Query (byJobStatus) + "
-            "1 TransactWriteItems, then 1 empty Query per unfinished status",
+            2 + 1 + 2 * math.ceil(sizes.put_items / 99),
+            "1 GetItem + 1 TransactWriteItems; abandoning (workflow): 1 GetItem (the job's counters once it "
+            "failed: how many are left) + per 99 items 1 Query (byJobStatus) + 1 TransactWriteItems",
             lambda: request(
                 "POST", "/v3/export-job-events", third.identity, body={"jobId": failing, "event": "failed"}
             ),

@@ -177,7 +177,7 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
             )
         )
 
-        rows.append(_transitions(sfn, stack.execution_arn(job_id), "completed", 6))
+        rows.append(_transitions(sfn, stack.execution_arn(job_id), "completed", 9))
 
         failing, _, _ = create()
         event(failing, "started")
@@ -189,14 +189,15 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
         rows.append(
             _row(
                 f"workflow: Finalize (failed job, {n} items left)",
-                1 + 2 * batches + 2 + 1,
+                1 + 2 * batches + 1 + 1,
                 {},
-                f"1 GetItem (job) + per 99 items 1 Query (byJobStatus) + 1 TransactWriteItems ({batches}), "
-                "1 empty Query per unfinished status, 1 UpdateItem (finalizedAt)",
+                f"1 GetItem (job, its counters: how many are left) + per 99 items 1 Query (byJobStatus) + "
+                f"1 TransactWriteItems ({batches}), 1 UpdateItem (finalizedAt), 1 GetItem (the counters as "
+                "abandoning left them, for the execution's output)",
                 workflow_part(everything, failed),
             )
         )
-        rows.append(_transitions(sfn, stack.execution_arn(failing), "failed after starting", 6))
+        rows.append(_transitions(sfn, stack.execution_arn(failing), "failed after starting", 9))
         return rows
 
 
@@ -215,6 +216,7 @@ def _transitions(sfn: Any, execution_arn: str, outcome: str, minimum: int) -> Ro
         details={
             "minimum": minimum,
             "states": states,
-            "why": "AwaitStart, JobStatus, AwaitFinish, Finalize, JobOutcome, end",
+            "why": "AwaitStart, JobStatus, AwaitFinish, Finalize, JobOutcome, end; and since webhooks (issue 13) "
+            "PublishCreated, PublishEvents (started), PublishClosed",
         },
     )

@@ -149,19 +149,23 @@ IndexRewrite = Callable[[str, dict[str, Any]], None]
 
 
 @contextmanager
-def status_index_reads(rewrite: IndexRewrite) -> Iterator[None]:
+def status_index_reads(rewrite: IndexRewrite, *, within_limit: bool = False) -> Iterator[None]:
     """Let `rewrite(partition, answer)` change what the `byJobStatus` index answers (`partition`: the
     status read), as an eventually consistent index may: boto3 decodes the answer in place afterwards, so
-    what is added must be in DynamoDB's wire form."""
+    what is added must be in DynamoDB's wire form. `within_limit`: the answer is then cut to the query's
+    `Limit`, as DynamoDB's would be."""
     events = aws.dynamodb().meta.events
 
     def note_partition(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if params.get("IndexName") == BY_JOB_STATUS_INDEX:
             context["partition"] = str(params["ExpressionAttributeValues"][":js"]).rsplit("#", 1)[-1]
+            context["limit"] = params.get("Limit")
 
     def answer(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if "partition" in context and "Items" in parsed:
             rewrite(context["partition"], parsed)
+            if within_limit and context["limit"] is not None:
+                parsed["Items"] = parsed["Items"][: context["limit"]]
 
     events.register("before-parameter-build.dynamodb.Query", note_partition)
     events.register("after-call.dynamodb.Query", answer)
@@ -223,6 +227,35 @@ def test_an_item_the_index_still_shows_unfinished_keeps_its_result(company: Comp
     assert items[done]["status"] == "successful"
     assert items[done]["externalId"] == "ERP-KEPT"
     assert Counter(i["status"] for i in items.values()) == {"abandoned": 4, "successful": 1}
+    assert_counters_match_a_recount(company, job_id)
+
+
+def test_a_stale_index_entry_does_not_hide_an_unfinished_item(company: Company) -> None:
+    """Abandoning asks the index for no more items than the job's counters say are left. A copy that is
+    behind (an item reported `successful`, still listed first as pending) takes one of those places: the
+    next batch asks for as many more as it met stale copies, so the item behind it is abandoned too."""
+    job_id = company.create_job(company.entry_ids[:2])["id"]
+    assert company.event(job_id, "started") == 202
+    done, unfinished = company.entry_ids[0], company.entry_ids[1]
+    company.update_items(job_id, [successful(done, external_id="ERP-KEPT")])
+    limits: list[int] = []
+
+    def behind(partition: str, parsed: dict[str, Any]) -> None:
+        if partition != "pending" or not parsed["Items"]:
+            return
+        copy_of_done = copy.deepcopy(parsed["Items"][0])
+        copy_of_done["sk"] = copy_of_done["accountingEntryId"] = {"S": done}
+        parsed["Items"] = [copy_of_done, *parsed["Items"]]
+        limits.append(len(parsed["Items"]))
+
+    with status_index_reads(behind, within_limit=True):
+        assert company.event(job_id, "failed") == 202
+
+    assert limits, "the index read was not made stale: the test did not exercise it"
+    items = {i["accountingEntryId"]: i for i in company.items(job_id)}
+    assert items[unfinished]["status"] == "abandoned"
+    assert items[done]["status"] == "successful"
+    assert items[done]["externalId"] == "ERP-KEPT"
     assert_counters_match_a_recount(company, job_id)
 
 

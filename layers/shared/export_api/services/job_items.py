@@ -122,29 +122,45 @@ class JobItemsService:
         """On `failed`, every item still `pending`/`in_progress` becomes `abandoned` (notes.md §2)."""
         if job.status is not ExportJobStatus.FAILED:
             return
-        for _ in range(job.number_of_items // (MAX_TRANSACTION_ACTIONS - 1) + WRITE_ATTEMPTS + 1):
-            if self.abandon_next_batch(job):
-                return
+        # Counted now, not taken from `job` (which may have been read before it failed: an item could have
+        # gone back to in_progress meanwhile). A failed job takes no item update, so the count only falls.
+        left = self.items.unfinished_count(job.id)
+        self.abandon_unfinished(job, left, job.number_of_items // (MAX_TRANSACTION_ACTIONS - 1) + WRITE_ATTEMPTS + 1)
 
-    def abandon_next_batch(self, job: ExportJob) -> bool:
-        """Abandon one transaction's worth of a failed job's unfinished items; True when none were left."""
-        unfinished = self.items.unfinished_items(job.id, MAX_TRANSACTION_ACTIONS - 1)
-        if not unfinished:
-            return True
-        try:
-            # Each item is conditioned on the status the index showed: no read of the items themselves.
-            self.items.abandon_job_items(job.id, unfinished)
-        except TransactionConflict:
-            # The index is eventually consistent: a copy was behind (or an item moved meanwhile). Abandon
-            # what a consistent read finds unfinished; a concurrent writer makes the next pass read again.
-            fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
-            unfinished = [item for item in fresh.values() if item.status.is_unfinished]
+    def abandon_unfinished(self, job: ExportJob, left: int, batches: int) -> int:
+        """Abandon up to `batches` transactions of a failed job's unfinished items, of which at most `left`
+        are left (the job's counters, read once it failed); returns how many at most are left, 0 for none.
+
+        The bound saves reads: a batch asks the status index for no more items than are left, and once that
+        many are abandoned no read is needed to know none are. It is never below the truth (another
+        abandoner only lowers the real number), and an index that shows none left ends the work as well.
+        """
+        # Index entries that a consistent read showed finished (the index is eventually consistent): the
+        # next batch asks for that many more, so that a stale entry cannot hide an unfinished item.
+        stale = 0
+        for _ in range(batches):
+            if left <= 0:
+                return 0
+            unfinished = self.items.unfinished_items(job.id, min(MAX_TRANSACTION_ACTIONS - 1, left + stale))
+            if not unfinished:
+                return 0
             try:
+                # Each item is conditioned on the status the index showed: no read of the items themselves.
                 self.items.abandon_job_items(job.id, unfinished)
             except TransactionConflict:
-                return False
-        record_items_updated(ExportJobItemStatus.ABANDONED for _ in unfinished)
-        return False
+                # A copy was behind (or an item moved meanwhile): abandon what a consistent read finds
+                # unfinished; a concurrent writer makes the next batch read again.
+                fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
+                still = [item for item in fresh.values() if item.status.is_unfinished]
+                stale += len(unfinished) - len(still)
+                unfinished = still
+                try:
+                    self.items.abandon_job_items(job.id, unfinished)
+                except TransactionConflict:
+                    continue
+            record_items_updated(ExportJobItemStatus.ABANDONED for _ in unfinished)
+            left = max(0, left - len(unfinished))
+        return left
 
 
 def _updated(current: ExportJobItem, update: UpdateExportJobItem) -> ExportJobItem:

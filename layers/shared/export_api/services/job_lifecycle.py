@@ -208,9 +208,11 @@ class JobLifecycleService:
         )
 
     def _abandon_unfinished(self, job: ExportJob) -> bool:
-        """Abandon up to `abandon_batches_per_call` transactions of unfinished items; True when none are left."""
-        abandoning = JobItemsService(self.items)
-        for _ in range(self.abandon_batches_per_call or ABANDON_BATCHES_PER_CALL):
-            if abandoning.abandon_next_batch(job):
-                return True
-        return not self.items.unfinished_items(job.id, 1)
+        """Abandon up to `abandon_batches_per_call` transactions of unfinished items; True when none are left.
+
+        `job` was read once it failed: its counters bound how many are left. When more are left than one
+        call abandons, the next Finalize reads the job, and its counters, again.
+        """
+        left = job.item_counts.pending + job.item_counts.in_progress
+        batches = self.abandon_batches_per_call or ABANDON_BATCHES_PER_CALL
+        return JobItemsService(self.items).abandon_unfinished(job, left, batches) == 0
