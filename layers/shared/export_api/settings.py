@@ -110,6 +110,11 @@ def in_lambda_init() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"))
 
 
+def in_snapstart_init() -> bool:
+    """Whether this init will be snapshotted (SnapStart): nothing secret may be read into it."""
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

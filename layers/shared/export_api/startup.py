@@ -13,14 +13,20 @@ create the rest before a snapshot. Tests and local tooling create clients on fir
 emulator is up.
 """
 
-import os
 from collections.abc import Iterable
 
 from export_api import snapstart
 from export_api.observability import get_logger
 from export_api.repositories import aws
 from export_api.repositories.secrets import read_secret
-from export_api.settings import MissingConfiguration, Settings, get_settings, in_lambda_init, on_lambda
+from export_api.settings import (
+    MissingConfiguration,
+    Settings,
+    get_settings,
+    in_lambda_init,
+    in_snapstart_init,
+    on_lambda,
+)
 
 # What each kind of function reads from its environment (template.yaml declares them).
 TABLES = ("jobs_table_name", "items_table_name")
@@ -51,12 +57,8 @@ def require_configuration(service: str, *needs: Iterable[str]) -> None:
     if in_lambda_init():
         create_clients(get_settings(), [name for name in names if name in AT_INIT])
         snapstart.register(names)
-        if not snapstart_init() and "cursor_secret_arn" in names:
+        if not in_snapstart_init() and "cursor_secret_arn" in names:
             read_cursor_key(service)
-
-
-def snapstart_init() -> bool:
-    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
 
 
 def read_cursor_key(service: str) -> None:

@@ -43,6 +43,11 @@ class ItemCounts(ContractModel):
     def of(self, status: ExportJobItemStatus) -> int:
         return int(getattr(self, status.value))
 
+    @property
+    def unfinished(self) -> int:
+        """Items still `pending` or `in_progress`: what failing the job abandons."""
+        return self.pending + self.in_progress
+
 
 class ExportJob(ContractModel):
     """`ExportJob`: one job, shared by every version."""

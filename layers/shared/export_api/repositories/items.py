@@ -446,15 +446,8 @@ class ItemsRepository:
     def unfinished_count(self, job_id: UUID) -> int:
         """How many of the job's items are `pending` or `in_progress`, by the job's own counters (a
         consistent read: they move in the transactions that move the items)."""
-        unfinished = (item_counter(ExportJobItemStatus.PENDING), item_counter(ExportJobItemStatus.IN_PROGRESS))
-        record = aws.table(self.jobs.table_name).get_item(
-            Key=job_key(job_id),
-            ConsistentRead=True,
-            ProjectionExpression="#p, #i",
-            ExpressionAttributeNames={"#p": unfinished[0], "#i": unfinished[1]},
-        )
-        counters = record.get("Item", {})
-        return sum(int(counters.get(name, 0)) for name in unfinished)
+        job = self.jobs.get(job_id)
+        return job.item_counts.unfinished if job else 0
 
     def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:
         """Up to `limit` of the job's `pending`/`in_progress` items, read by index (no scan)."""

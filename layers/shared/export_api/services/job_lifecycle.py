@@ -213,6 +213,6 @@ class JobLifecycleService:
         `job` was read once it failed: its counters bound how many are left. When more are left than one
         call abandons, the next Finalize reads the job, and its counters, again.
         """
-        left = job.item_counts.pending + job.item_counts.in_progress
+        left = job.item_counts.unfinished
         batches = self.abandon_batches_per_call or ABANDON_BATCHES_PER_CALL
         return JobItemsService(self.items).abandon_unfinished(job, left, batches) == 0
