@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from export_api.http.caller import get_caller
+from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
-from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob
-from export_api.pagination import ListQuery
 from export_api.services.container import Services
 
 JOB_SORTING_KEYS = ("createdAt",)

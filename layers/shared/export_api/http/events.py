@@ -21,8 +21,6 @@ _JOB = TypeAdapter(ExportJob)
 
 def export_job_events_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export API ({version.name})"])
-    # An event is answered with the job's body: its shapes are built with the routes, at init.
-    version.build_job_shapes()
 
     @router.post("/export-job-events", operation_id=version.operation_id("createExportJobEvent"))
     async def create_export_job_event(

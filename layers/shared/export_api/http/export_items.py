@@ -8,12 +8,11 @@ from fastapi.responses import Response
 from export_api import snapstart
 from export_api.http.caller import get_caller
 from export_api.http.links import public_base_url
+from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
-from export_api.http.responses import paginated
 from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
-from export_api.pagination import ListQuery
 from export_api.services.container import Services
 from export_api.versions.base import VersionAdapter
 

@@ -9,14 +9,14 @@ from pydantic import TypeAdapter
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
-from export_api.http.responses import ContractJSONResponse, paginated
+from export_api.http.responses import ContractJSONResponse
 from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
-from export_api.pagination import ListQuery
 from export_api.services.container import Services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter

@@ -8,9 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from export_api.http.caller import get_caller
+from export_api.http.pages import CURSOR_PATTERN, ListQuery, build_page_request
 from export_api.models.caller import Caller
 from export_api.models.enums import PageOrder
-from export_api.pagination import CURSOR_PATTERN, ListQuery, PageRequest, build_page_request
+from export_api.pagination import PageRequest
 from export_api.settings import Settings
 
 _INT32_MAX = 2**31 - 1

@@ -1,12 +1,8 @@
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi.responses import Response
 from pydantic import BaseModel
-
-from export_api.pagination import Page, PageRequest, page_info
-from export_api.settings import Settings
 
 # The contract's media type for every body (spec: application/json;charset=UTF-8).
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
@@ -28,13 +24,3 @@ def body_of(model: BaseModel) -> dict[str, Any]:
 def error_response(status_code: int, error_type: str, message: str) -> ContractJSONResponse:
     """The contract's `ExceptionInfo` body."""
     return ContractJSONResponse({"type": error_type, "message": message}, status_code=status_code)
-
-
-def paginated(
-    data: Sequence[dict[str, Any]], page: Page[Any], request: PageRequest, settings: Settings, total: int | None
-) -> ContractJSONResponse:
-    """`CursorPaginatedResponse<X>`: the page's data and its `PageInfo`."""
-    info = page_info(page, request, settings, total)
-    # Absent cursors, offset and total are left out: the published PageInfo allows no null (notes.md §0).
-    pagination = info.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return ContractJSONResponse({"data": list(data), "pagination": pagination})

@@ -9,8 +9,9 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
 from export_api.http.caller import get_caller
+from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
-from export_api.http.responses import ContractJSONResponse, body_of, paginated
+from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
@@ -22,7 +23,6 @@ from export_api.models.webhooks import (
     SubscriptionStatus,
     WebhookEventType,
 )
-from export_api.pagination import ListQuery
 from export_api.services.container import Services
 
 _REQUEST = TypeAdapter(SubscriptionRequest)

@@ -24,7 +24,8 @@ class VersionAdapter:
     #: function's init builds the current version's, a deprecated version's are built by its first request.
     export_items_module: str
     #: The published name of this version's job schema (`ExportJob` or `ExportJobV3`): its job, job item and
-    #: PUT body shapes (versions/jobs.py), imported on first use: ExportItemsFunction never shows a job.
+    #: PUT body shapes (versions/jobs.py), imported on first use: ExportItemsFunction never shows a job, and
+    #: ExportJobEventsFunction answers an event with no body.
     job_schema: str
     #: The deprecated single `status` filter on the job list (removed in v3).
     has_job_status_filter: bool
@@ -39,10 +40,6 @@ class VersionAdapter:
     def export_items(self) -> "ExportItemProjection":
         projection: ExportItemProjection = importlib.import_module(self.export_items_module).PROJECTION
         return projection
-
-    def build_job_shapes(self) -> None:
-        """Import the versions' job shapes (and so build their models) now, not at first use."""
-        importlib.import_module("export_api.versions.jobs")
 
     def build_export_items(self) -> None:
         """Import this version's export item module (and so build its models) now, not at first use."""
