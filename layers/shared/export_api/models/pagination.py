@@ -5,15 +5,19 @@ from export_api.models.enums import PageOrder
 
 
 class RequestPagination(ContractModel):
-    """`RequestPagination`: the request's pagination and filters, echoed back."""
+    """`RequestPagination`: the request's pagination and filters, echoed back.
 
-    parameters: dict[str, list[str]] = Field(default_factory=dict)
+    Empty defaults, not `default_factory=dict`: pydantic copies a mutable default for each instance, and
+    a builtin factory makes it read the builtin's text signature (compiling `inspect`'s parser, ~6 ms of a
+    cold start)."""
+
+    parameters: dict[str, list[str]] = Field(default={})
     after: str | None = None
     before: str | None = None
     limit: int | None = None
     offset: int | None = None
-    sorting_keys: list[str] = Field(default_factory=list)
-    sorting_order: list[PageOrder] = Field(default_factory=list)
+    sorting_keys: list[str] = Field(default=[])
+    sorting_order: list[PageOrder] = Field(default=[])
 
 
 class PageInfo(ContractModel):
