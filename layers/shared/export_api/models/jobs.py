@@ -77,10 +77,6 @@ class ExportJob(ContractModel):
     pending_item_changes: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
 
 
-class DataResponseExportJob(ContractModel):
-    data: ExportJob
-
-
 class ExportJobOptions(ContractRequestModel):
     vendor_based_bookkeeping: bool | None = False
 
