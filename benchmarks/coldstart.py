@@ -5,6 +5,11 @@ DynamoDB requests, in the same run, runs interleaved.
 The ratio is of CPU time (import + first request, every thread of the process): on a shared machine the
 wall time of the same work varies with what else runs, the CPU time much less. Wall times are kept too.
 
+Where valgrind is installed, each function's import and first request are also counted in instructions
+executed (cachegrind), once for ours and once for what it is compared with: a figure the machine's load does
+not move, where CPU time on a shared machine moves by a fifth from run to run. Instructions are not time
+(a cache miss costs more than an add), but a ratio of them says the same about our code as the CPU ratio.
+
 Both talk HTTP to a moto server in this process (sharing the in-process backend and its data), as a
 Lambda function talks to DynamoDB over the network. The path of a child is laid out as on Lambda: the
 function's code directory and the layer's directory, nothing else of the project.
@@ -13,6 +18,8 @@ function's code directory and the layer's directory, nothing else of the project
 import json
 import logging
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +52,11 @@ BASELINE = ROOT / "benchmarks" / "baseline"
 SNAPSTART_RUNTIME = ROOT / "benchmarks" / "snapstart_runtime"
 #: Cold start samples per run: ours, the Powertools baseline, the FastAPI floor, ours with SnapStart.
 PER_RUN = 4
+#: Counts the instructions a process executes; None: not installed, those rows are left out.
+VALGRIND = shutil.which("valgrind")
+COUNTER = (str(VALGRIND), "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+#: Instruction counts per function: ours, then what it is compared with (after the timed runs' events).
+COUNTED = 2
 
 Events = tuple[dict[str, Any], dict[str, Any]]
 
@@ -130,6 +142,32 @@ def _child(
     )
 
 
+def _instructions(
+    paths: list[Path], module: str, attribute: str, function: str, events: Events, env: dict[str, str]
+) -> float:
+    """Millions of instructions a fresh interpreter executes to import the handler and serve its first
+    request: a child stopped after its first request, less one stopped before the import (the interpreter's
+    own start), neither paying for the interpreter's shutdown."""
+    counts = []
+    for stop in ("before_import", "after_first"):
+        spec = json.dumps({"event": events[0], "second": events[1], "function": function, "stop": stop})
+        result = subprocess.run(
+            [*COUNTER, sys.executable, str(CHILD), module, attribute],
+            input=spec,
+            capture_output=True,
+            text=True,
+            # The same string hashes in every run: the count does not move with the hash seed.
+            env={**env, "PYTHONPATH": os.pathsep.join(str(p) for p in paths), "PYTHONHASHSEED": "0"},
+            check=False,
+            timeout=900,
+        )
+        found = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+        if result.returncode != 0 or found is None:
+            raise RuntimeError(f"{module}.{attribute} failed under valgrind:\n{result.stderr[-3000:]}")
+        counts.append(int(found.group(1).replace(",", "")))
+    return (counts[1] - counts[0]) / 1e6
+
+
 def import_profile(paths: list[Path], module: str, env: dict[str, str], top: int = 10) -> dict[str, float]:
     """Milliseconds of import (self time, `python -X importtime`) per top-level package, largest first."""
     result = subprocess.run(
@@ -156,7 +194,7 @@ def _targets(runs: int) -> dict[str, Target]:
     me = company.identity
     job = company.create_job(company.entry_ids)
     # A job per run for the events, each of its own company (one unfinished export per company).
-    owners = [Company.through_api(1) for _ in range(PER_RUN * runs)]
+    owners = [Company.through_api(1) for _ in range(PER_RUN * runs + COUNTED)]
     pending = [(owner, owner.create_job(owner.entry_ids)) for owner in owners]
     token = signer().mint("benchmark", [company.company_id], ["export-jobs:read"])
 
@@ -394,6 +432,36 @@ def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
                         },
                     )
                 )
+            if VALGRIND:
+                rows.append(_instructions_row(target, name, env, PER_RUN * runs))
     finally:
         server.stop()
     return rows
+
+
+def _instructions_row(target: Target, name: str, env: dict[str, str], event_index: int) -> Row:
+    """Ours against the framework's floor (the authorizer: against its bare PyJWT baseline), counted."""
+    against, reference_module = (
+        ("the floor", target.floor_module)
+        if target.floor_module
+        else (
+            "its baseline",
+            target.baseline_module,
+        )
+    )
+    ours = _instructions([target.code, LAYER], "app", target.attribute, name, target.events(event_index), env)
+    reference = _instructions(
+        [BASELINE], reference_module, target.baseline_attribute, name, target.events(event_index + 1), env
+    )
+    ratio = ours / reference
+    goal = AUTHORIZER_GOAL if name == "AuthorizerFunction" else FLOOR_GOAL
+    return Row(
+        section=SECTION,
+        case=f"{name}: instructions executed by the import and first request, against {against}",
+        measured=f"{ours:.0f} M",
+        reference=f"{reference:.0f} M",
+        ratio=ratio,
+        goal=f"≤ {goal}",
+        verdict=verdict(ratio <= goal),
+        details={"instructions_millions": ours, "reference_instructions_millions": reference},
+    )

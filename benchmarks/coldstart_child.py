@@ -4,6 +4,10 @@
 
 Prints the timings as JSON. Imports nothing but the standard library before the handler module, so the
 import time is the handler's own.
+
+With `"stop": "before_import"` or `"stop": "after_first"` it exits there, printing nothing: run under an
+instruction counter (benchmarks/coldstart.py, `_instructions`), the difference of the two is what the
+import and the first request execute.
 """
 
 import time
@@ -13,6 +17,7 @@ _STARTED_CPU = time.process_time()
 
 import importlib  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -38,6 +43,10 @@ def main() -> None:
     module_name, attribute = sys.argv[1], sys.argv[2]
     spec = json.loads(sys.stdin.read())
     context = Context(spec["function"])
+    stop = spec.get("stop")
+    if stop == "before_import":
+        # Without the interpreter's shutdown (its own cost, larger the more a process holds).
+        os._exit(0)
     before_import, before_import_cpu = time.perf_counter(), time.process_time()
     handler = getattr(importlib.import_module(module_name), attribute)
     imported, imported_cpu = time.perf_counter(), time.process_time()
@@ -56,6 +65,10 @@ def main() -> None:
         imported, imported_cpu = time.perf_counter(), time.process_time()
     first = handler(spec["event"], context)
     served, served_cpu = time.perf_counter(), time.process_time()
+    if stop == "after_first":
+        if not 200 <= _status(first) < 300:
+            raise SystemExit(f"the first request answered {_status(first)}")
+        os._exit(0)
     second = handler(spec.get("second") or spec["event"], context)
     again = time.perf_counter()
     print(
