@@ -11,7 +11,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, TypeAdapter, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, TypeAdapter, model_validator
 
 from export_api.admin_api.fields import Code, Text, ThreeLetterCurrency
 from export_api.models import accounting_entries as domain
@@ -24,6 +24,7 @@ from export_api.models.accounting_entries import (
 )
 from export_api.models.base import RequestModel, Uuid
 from export_api.models.codes import COUNTRIES, CURRENCIES
+from export_api.models.numbers import AS_JSON_NUMBER
 
 # Money beyond 2^53 minor units is not a JSON number every client reads exactly.
 _MAX_MINOR_UNITS = 2**53
@@ -60,7 +61,7 @@ TaxRate = Annotated[
     Decimal,
     BeforeValidator(_fraction),
     Field(ge=0, le=1, allow_inf_nan=False, max_digits=12, description="A fraction: 25 % is 0.25"),
-    PlainSerializer(float, return_type=float, when_used="json"),
+    AS_JSON_NUMBER,
 ]
 
 

@@ -9,12 +9,13 @@ from pydantic import PlainSerializer
 
 from export_api.models import accounting_entries as domain
 from export_api.models.base import ContractModel
+from export_api.models.numbers import AS_JSON_NUMBER
 from export_api.versions.items.base import ProjectionContext
 
 T = TypeVar("T")
 
 # A tax rate is a fraction and travels as a JSON number (0.25), not as pydantic's decimal string.
-Fraction = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+Fraction = Annotated[Decimal, AS_JSON_NUMBER]
 
 
 def _utc_seconds(moment: datetime) -> str:
