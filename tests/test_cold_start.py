@@ -291,6 +291,39 @@ def test_priming_refuses_an_app_that_answers_every_path() -> None:
         prime(Mangum(create_app("catch-all", [router]), lifespan="off"))
 
 
+def test_every_endpoint_is_described_at_init_as_fastapi_reads_it_from_source() -> None:
+    """FastAPI's own reading (file, line, function: `inspect.getsourcelines`, tokenizing the source) is
+    what the first request to each endpoint would otherwise do; the entries made at init are the same."""
+    from export_api.http.endpoint_context import describe_endpoints
+    from export_api.http.events import export_job_events_router
+    from export_api.http.export_items import export_items_router
+    from export_api.http.jobs import export_jobs_router
+    from export_api.versions import VERSIONS
+    from fastapi import routing
+    from fastapi.routing import APIRoute
+
+    app = create_app(
+        "endpoints",
+        [
+            make(version)
+            for version in VERSIONS
+            for make in (export_jobs_router, export_items_router, export_job_events_router)
+        ],
+    )
+    endpoints = [route.dependant.call for route in app.routes if isinstance(route, APIRoute)]
+    assert len(endpoints) > 20
+    for endpoint in endpoints:
+        routing._endpoint_context_cache.pop(id(endpoint), None)
+    read_from_source = {id(endpoint): routing._extract_endpoint_context(endpoint) for endpoint in endpoints}
+    for endpoint in endpoints:
+        routing._endpoint_context_cache.pop(id(endpoint), None)
+
+    describe_endpoints(app)
+
+    assert {key: routing._endpoint_context_cache.get(key) for key in read_from_source} == read_from_source
+    assert all("file" in context and "line" in context for context in read_from_source.values())
+
+
 def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
     """The check for v1 models skips importing pydantic.v1 only while nothing has imported it."""
     from pydantic import v1

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from mangum import Mangum
 
+from export_api.http.endpoint_context import describe_endpoints
 from export_api.http.errors import install_error_handlers
 from export_api.http.responses import ContractJSONResponse
 from export_api.observability import instrument
@@ -62,6 +63,7 @@ def prime(adapter: Mangum) -> None:
     build is built at init: within Lambda's init phase (and in a SnapStart snapshot), not on the first
     caller's request.
     """
+    describe_endpoints(cast(FastAPI, adapter.app))
     # No Lambda context: nothing on the path of an unrouted request reads it.
     response = adapter(_PRIMING_EVENT, cast(Any, None))
     if response.get("statusCode") != 404:
