@@ -188,7 +188,7 @@ def test_an_init_that_cannot_read_the_cursor_key_still_starts(tmp_path: Path) ->
     # The first request reads it again and answers its own error; the init does not fail for it.
     report = _start("functions.export_items.app", tmp_path, init="on-demand", secret_status=400)
     assert report["cursor_key_reads"] == ["cold-cursor"]
-    assert report["export_item_versions"] == ["v1", "v2", "v3"]
+    assert report["export_item_versions"] == ["v3"]
 
 
 @pytest.mark.parametrize(
@@ -216,9 +216,10 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     # Plain-function routes run in anyio's worker threads, made ready at init; the job events function's
     # routes are all coroutines, so it never needs them.
     assert report["anyio_backend"] is (module != "functions.export_job_events.app")
-    # The export items function builds the current version's export item models at init (v3 reuses shapes
-    # of v1 and v2); v0's are built by its first request. No other function builds any.
-    assert report["export_item_versions"] == (["v1", "v2", "v3"] if module == "functions.export_items.app" else [])
+    # The export items function builds the current version's export item models at init (with the v1 and
+    # v2 shapes it reuses, versions/items/shared.py); an earlier version's are built by its first request.
+    # No other function builds any.
+    assert report["export_item_versions"] == (["v3"] if module == "functions.export_items.app" else [])
     # Export items never show a job, and an event is answered with no body: the versions' job shapes are
     # built only where jobs are shown.
     assert report["job_shapes"] is (module in ("functions.export_jobs.app", "functions.admin.app"))
@@ -341,7 +342,7 @@ def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
 
 def test_a_snapshot_holds_every_versions_export_item_models(tmp_path: Path) -> None:
     report = _start("functions.export_items.app", tmp_path, init="snap-start", runtime=True)
-    assert report["export_item_versions"] == ["v1", "v2", "v3"]
+    assert report["export_item_versions"] == ["v3"]
     assert report["export_item_versions_in_snapshot"] == ["v0", "v1", "v2", "v3"]
 
 

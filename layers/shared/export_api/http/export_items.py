@@ -14,6 +14,7 @@ from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller
 from export_api.services.container import Services
+from export_api.versions import LATEST
 from export_api.versions.base import VersionAdapter
 
 EXPORT_ITEM_SORTING_KEYS = ("accountingEntryId",)
@@ -21,12 +22,12 @@ EXPORT_ITEM_SORTING_KEYS = ("accountingEntryId",)
 
 def export_items_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export Items ({version.name})"])
-    # The current version's export item models are built with the routes, at init; a deprecated version's
+    # The current version's export item models are built with the routes, at init; an earlier version's
     # by its first request (a few ms, once per environment), or before a SnapStart snapshot.
-    if version.deprecated:
-        snapstart.also_before_snapshot(version.build_export_items)
-    else:
+    if version is LATEST:
         version.build_export_items()
+    else:
+        snapstart.also_before_snapshot(version.build_export_items)
 
     @router.get("/export-items", operation_id=version.operation_id("getExportItems"), openapi_extra=PAGE_QUERY)
     def list_export_items(

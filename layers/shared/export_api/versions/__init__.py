@@ -7,5 +7,7 @@ from export_api.versions import v0, v1, v2, v3
 from export_api.versions.base import VersionAdapter
 
 VERSIONS: tuple[VersionAdapter, ...] = (v0.ADAPTER, v1.ADAPTER, v2.ADAPTER, v3.ADAPTER)
+#: The current version: the one integrations are written against today.
+LATEST = VERSIONS[-1]
 
-__all__ = ["VERSIONS", "VersionAdapter"]
+__all__ = ["LATEST", "VERSIONS", "VersionAdapter"]

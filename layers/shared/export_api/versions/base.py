@@ -21,7 +21,7 @@ class VersionAdapter:
     #: The module of this version's export item (`PROJECTION`: its contract model and how an accounting
     #: entry becomes one). Imported on first use: export items are served by ExportItemsFunction alone, and
     #: their models are most of a version's, which the other functions' cold starts need not build; that
-    #: function's init builds the current version's, a deprecated version's are built by its first request.
+    #: function's init builds the current version's (`LATEST`), an earlier version's are built by its first request.
     export_items_module: str
     #: The published name of this version's job schema (`ExportJob` or `ExportJobV3`): its job, job item and
     #: PUT body shapes (versions/jobs.py), imported on first use: ExportItemsFunction never shows a job, and

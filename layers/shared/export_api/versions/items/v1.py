@@ -9,22 +9,16 @@ from pydantic import Field
 from export_api.errors import UnsupportedAccountingEntryType
 from export_api.models.accounting_entries import AccountingEntry, EntryLine
 from export_api.models.base import ContractModel
-from export_api.versions.items import common
+from export_api.versions.items import common, shared
 from export_api.versions.items.base import ExportItemProjection, ProjectionContext
 from export_api.versions.items.common import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
-
-
-class AccountV1(ContractModel):
-    id: UUID
-    name: str
-    code: str | None = None
-    identifier: str | None = None
-
-
-class TagV1(ContractModel):
-    id: UUID
-    code: str
-    group_code: str
+from export_api.versions.items.shared import (
+    AccountV1,
+    ExportItemAdditionalInformationV1,
+    SupplierV1,
+    TagV1,
+    TeamV1,
+)
 
 
 class TaxV1(ContractModel):
@@ -42,28 +36,6 @@ class ExportItemLineV1(ContractModel):
     account: AccountV1 | None = None
     tags: list[TagV1] | None = None
     tax: TaxV1 | None = None
-
-
-class ExportItemAdditionalInformationV1(ContractModel):
-    reconciliation_id: str
-    attendees: list[str] | None = None
-    invoice_information: common.InvoiceInformation | None = None
-    reconciled_entries: list[str] | None = None
-
-
-class SupplierV1(ContractModel):
-    account: str | None = None
-    category_code: str | None = None
-    code: str | None = None
-    country: str | None = None
-    name: str | None = None
-    tax_identifier: str | None = None
-
-
-class TeamV1(ContractModel):
-    id: UUID
-    name: str
-    code: str | None = None
 
 
 class ExportItemUserV1(ContractModel):
@@ -90,47 +62,17 @@ class ExportItemV1(ContractModel):
 
 
 def line(entry_line: EntryLine) -> ExportItemLineV1:
-    account = entry_line.account
     tax = entry_line.tax
     return ExportItemLineV1(
         accounting_entry_line_id=entry_line.accounting_entry_line_id,
         line_amount=common.amount(entry_line.line_amount),
         net_amount=common.amount(entry_line.net_amount),
-        account=AccountV1(id=account.id, name=account.name, code=account.code, identifier=account.identifier)
-        if account
-        else None,
-        tags=[TagV1(id=t.id, code=t.code, group_code=t.group_code) for t in entry_line.tags] or None,
+        account=shared.account(entry_line),
+        tags=shared.tags(entry_line),
         tax=TaxV1(id=tax.id, amount=common.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code)
         if tax
         else None,
     )
-
-
-def additional_information(entry: AccountingEntry) -> ExportItemAdditionalInformationV1:
-    return ExportItemAdditionalInformationV1(
-        reconciliation_id=entry.reconciliation_id,
-        attendees=common.optional_list(entry.attendees),
-        invoice_information=common.invoice_information(entry),
-        reconciled_entries=common.optional_list(entry.reconciled_entries),
-    )
-
-
-def supplier(entry: AccountingEntry) -> SupplierV1 | None:
-    found = entry.supplier
-    if found is None:
-        return None
-    return SupplierV1(
-        account=found.account,
-        category_code=found.category_code,
-        code=found.code,
-        country=found.country,
-        name=found.name,
-        tax_identifier=found.tax_identifier,
-    )
-
-
-def team(entry: AccountingEntry) -> TeamV1 | None:
-    return TeamV1(id=entry.team.id, name=entry.team.name, code=entry.team.code) if entry.team else None
 
 
 def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV1:
@@ -143,7 +85,7 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
         links=common.links(entry, context),
         accounting_entry_id=entry.accounting_entry_id,
         accounting_entry_lines=[line(entry_line) for entry_line in entry.lines],
-        additional_information=additional_information(entry),
+        additional_information=shared.additional_information(entry),
         amount=common.amount(entry.amount),
         company_id=entry.company_id,
         date=common.utc(entry.date),
@@ -151,8 +93,8 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
         user=ExportItemUserV1(id=entry.user.id, name=entry.user.name, code=entry.user.code),
         files=common.files(entry),
         note=entry.note,
-        supplier=supplier(entry),
-        team=team(entry),
+        supplier=shared.supplier(entry),
+        team=shared.team(entry),
         team_code=entry.team.code if entry.team else None,
     )
 

@@ -11,7 +11,7 @@ from pydantic import Field
 from export_api.errors import CONTRA_ACCOUNTS_MESSAGE, MissingContraAccounts
 from export_api.models.accounting_entries import AccountingEntry, EntryLine
 from export_api.models.base import ContractModel
-from export_api.versions.items import common, v1, v2
+from export_api.versions.items import common, shared
 from export_api.versions.items.base import ExportItemProjection, ProjectionContext
 from export_api.versions.items.common import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
 
@@ -20,15 +20,15 @@ ExportItemAmountV3 = ExportItemAmount
 ExportItemLineAmountV3 = ExportItemAmount
 ExportItemNetAmountV3 = ExportItemAmount
 TaxAmountV3 = ExportItemAmount
-AccountV3 = v1.AccountV1
-TagV3 = v1.TagV1
-ExportItemAdditionalInformationV3 = v1.ExportItemAdditionalInformationV1
-SupplierV3 = v1.SupplierV1
-TeamV3 = v1.TeamV1
-BookkeepingV3 = v2.BookkeepingV2
-ServicePeriodV3 = v2.ServicePeriodV2
-VendorV3 = v2.VendorV2
-ExportItemUserV3 = v2.ExportItemUserV2
+AccountV3 = shared.AccountV1
+TagV3 = shared.TagV1
+ExportItemAdditionalInformationV3 = shared.ExportItemAdditionalInformationV1
+SupplierV3 = shared.SupplierV1
+TeamV3 = shared.TeamV1
+BookkeepingV3 = shared.BookkeepingV2
+ServicePeriodV3 = shared.ServicePeriodV2
+VendorV3 = shared.VendorV2
+ExportItemUserV3 = shared.ExportItemUserV2
 
 
 class TaxV3(ContractModel):
@@ -79,14 +79,13 @@ class ExportItemV3(ContractModel):
 
 
 def _line(entry_line: EntryLine) -> ExportItemLineV3:
-    shown = v1.line(entry_line)
     tax = entry_line.tax
     return ExportItemLineV3(
-        accounting_entry_line_id=shown.accounting_entry_line_id,
-        line_amount=shown.line_amount,
-        net_amount=shown.net_amount,
-        account=shown.account,
-        tags=shown.tags,
+        accounting_entry_line_id=entry_line.accounting_entry_line_id,
+        line_amount=common.amount(entry_line.line_amount),
+        net_amount=common.amount(entry_line.net_amount),
+        account=shared.account(entry_line),
+        tags=shared.tags(entry_line),
         tax=TaxV3(
             id=tax.id,
             amount=common.amount(tax.amount),
@@ -116,13 +115,13 @@ def contra_account(entry: AccountingEntry, context: ProjectionContext) -> Contra
 
 
 def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV3:
-    method = v2.bookkeeping_method(entry, context)
+    method = shared.bookkeeping_method(entry, context)
     user = entry.user
     return ExportItemV3(
         links=common.links(entry, context),
         accounting_entry_id=entry.accounting_entry_id,
         accounting_entry_lines=[_line(entry_line) for entry_line in entry.lines],
-        additional_information=v1.additional_information(entry),
+        additional_information=shared.additional_information(entry),
         amount=common.amount(entry.amount),
         company_id=entry.company_id,
         date=common.utc(entry.date),
@@ -131,12 +130,12 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
         contra_account=contra_account(entry, context),
         files=common.files(entry),
         note=entry.note,
-        service_period=v2.service_period(entry),
+        service_period=shared.service_period(entry),
         sub_type=entry.sub_type.value if entry.sub_type else None,
-        supplier=v1.supplier(entry),
-        team=v1.team(entry),
+        supplier=shared.supplier(entry),
+        team=shared.team(entry),
         user=ExportItemUserV3(id=user.id, name=user.name, code=user.code) if user else None,
-        vendor=v2.vendor(entry, context),
+        vendor=shared.vendor(entry, context),
     )
 
 
