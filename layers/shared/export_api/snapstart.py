@@ -6,8 +6,8 @@ and validators, the clients every request uses: export_api.startup, export_api.h
 the snapshot hold the rest and make it safe to resume many times:
 
 - before the snapshot: every AWS client the function may use is created (the snapshot holds them, so no
-  request pays for them), what an on-demand init leaves to first use is done (`also_before_snapshot`: a
-  deprecated version's export item models), the secret values a priming step may have cached are dropped
+  request pays for them), what an on-demand init leaves to first use is done (`also_before_snapshot`: an
+  earlier version's export item models), the secret values a priming step may have cached are dropped
   (no secret is in the snapshot: each is read again, once, by the first request that needs it), and
   garbage is collected.
 - after each restore: `random` is re-seeded (every environment resumed from one snapshot would draw the
