@@ -213,9 +213,8 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert report["pydantic_v1"] is False
     # Reading export items needs no workflow: its steps and models are not imported either.
     assert ("workflow" in built) is (module != "functions.export_items.app")
-    # Plain-function routes run in anyio's worker threads, made ready at init; the job events function's
-    # routes are all coroutines, so it never needs them.
-    assert report["anyio_backend"] is (module != "functions.export_job_events.app")
+    # Every route is a coroutine: no request, and no init, loads anyio's worker threads.
+    assert report["anyio_backend"] is False
     # The export items function builds the current version's export item models at init (with the v1 and
     # v2 shapes it reuses, versions/items/shared.py); an earlier version's are built by its first request.
     # No other function builds any.
@@ -285,11 +284,24 @@ def test_priming_refuses_an_app_that_answers_every_path() -> None:
     router = APIRouter()
 
     @router.get("/{anything:path}")
-    def catch_all(anything: str) -> dict[str, str]:
+    async def catch_all(anything: str) -> dict[str, str]:
         return {"path": anything}
 
     with pytest.raises(RuntimeError, match="priming request answered 200"):
         prime(Mangum(create_app("catch-all", [router]), lifespan="off"))
+
+
+def test_an_app_refuses_a_route_that_would_run_in_a_worker_thread() -> None:
+    """A plain-function route would run in anyio's thread pool: a thread hop per request and anyio's
+    thread machinery at every cold start, where a function serves one request at a time."""
+    router = APIRouter()
+
+    @router.get("/blocking")
+    def blocking() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(TypeError, match=r"/blocking \(blocking\) is a plain function: declare it `async def`"):
+        create_app("threads", [router])
 
 
 def test_every_endpoint_is_described_at_init_as_fastapi_reads_it_from_source() -> None:

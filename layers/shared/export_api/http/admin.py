@@ -73,7 +73,7 @@ def admin_router() -> APIRouter:
         operation_id="listAccountingEntries",
         openapi_extra=PAGE_QUERY,
     )
-    def list_accounting_entries(
+    async def list_accounting_entries(
         company_id: CompanyId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -111,7 +111,7 @@ def admin_router() -> APIRouter:
         return answered(ContractJSONResponse({"data": body_of(outcome.value)}), outcome)
 
     @router.get("/admin/companies/{companyId}/accounting-settings", operation_id="getAccountingSettings")
-    def get_accounting_settings(
+    async def get_accounting_settings(
         company_id: CompanyId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -124,7 +124,7 @@ def admin_router() -> APIRouter:
         operation_id="redeliverWebhookMessage",
         status_code=202,
     )
-    def redeliver_webhook_message(
+    async def redeliver_webhook_message(
         subscription_id: Annotated[Uuid, Path(alias="subscriptionId")],
         message_id: Annotated[str, Path(alias="messageId", pattern=r"^msg_[0-9a-f]{32}$")],
         caller: Annotated[Caller, Depends(get_caller)],
@@ -137,7 +137,7 @@ def admin_router() -> APIRouter:
         return ContractJSONResponse(body, status_code=202)
 
     @router.get("/health", operation_id="getHealth")
-    def health(services: Annotated[Services, Depends(current_services)]) -> Response:
+    async def health(services: Annotated[Services, Depends(current_services)]) -> Response:
         problems = services.health.check()
         body = {"status": "ok" if not problems else "unavailable", "problems": problems}
         return ContractJSONResponse(body, status_code=200 if not problems else 503)

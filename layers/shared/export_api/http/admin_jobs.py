@@ -35,7 +35,7 @@ def admin_jobs_router() -> APIRouter:
     router = APIRouter(tags=["Admin"])
 
     @router.get("/admin/export-jobs", operation_id="listAllExportJobs", openapi_extra=PAGE_QUERY)
-    def list_all_export_jobs(
+    async def list_all_export_jobs(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
@@ -51,7 +51,7 @@ def admin_jobs_router() -> APIRouter:
         return paginated([admin_job_body(job) for job in page.items], page, request, services.settings, total)
 
     @router.get("/admin/export-jobs/{jobId}", operation_id="getAnyExportJob")
-    def get_any_export_job(
+    async def get_any_export_job(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -59,7 +59,7 @@ def admin_jobs_router() -> APIRouter:
         return ContractJSONResponse({"data": admin_job_body(services.admin_jobs.get(caller, job_id))})
 
     @router.get("/admin/export-jobs/{jobId}/items", operation_id="listAnyExportJobItems", openapi_extra=PAGE_QUERY)
-    def list_any_export_job_items(
+    async def list_any_export_job_items(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],

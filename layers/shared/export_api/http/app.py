@@ -1,15 +1,14 @@
 """A FastAPI app per Lambda function, wrapped by Mangum, with the contract's error shape."""
 
-import asyncio
 import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from anyio import to_thread
 from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from mangum import Mangum
+from starlette.routing import BaseRoute
 
 from export_api.http.endpoint_context import describe_endpoints
 from export_api.http.errors import install_error_handlers
@@ -31,11 +30,27 @@ def create_app(title: str, routers: Iterable[APIRouter]) -> FastAPI:
     )
     install_error_handlers(app)
     for router in routers:
+        for route in router.routes:
+            _require_coroutine(route)
         # The routes as the router built them (its prefix, tags and dependencies already applied), not
         # `include_router`: that builds every route a second time, at the first request (tens of ms per
         # cold start). The routes answer with contract responses themselves, so no app default is lost.
         app.router.routes.extend(router.routes)
     return app
+
+
+def _require_coroutine(route: BaseRoute) -> None:
+    """Every route is a coroutine that calls the services directly, blocking I/O included.
+
+    A Lambda execution environment serves one request at a time, so nothing could run beside a request
+    while it waits. A route that is a plain function would run in anyio's worker thread instead: a thread
+    hop per request, and anyio's thread machinery loaded and a worker started at every cold start.
+    """
+    if isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint):
+        raise TypeError(
+            f"Route {route.path} ({route.endpoint.__name__}) is a plain function: "
+            "declare it `async def` (export_api.http.app: a function serves one request at a time)."
+        )
 
 
 # A request no route serves, as API Gateway would send it: it walks (and so builds) every route.
@@ -68,21 +83,6 @@ def prime(adapter: Mangum) -> None:
     response = adapter(_PRIMING_EVENT, cast(Any, None))
     if response.get("statusCode") != 404:
         raise RuntimeError(f"priming request answered {response.get('statusCode')}, not 404")
-    if _runs_routes_in_threads(adapter.app):
-        # A route that is a plain function runs in one of anyio's worker threads; the first such call
-        # imports anyio's asyncio backend and starts the worker (~5 ms). Done on the loop Mangum serves on.
-        asyncio.get_event_loop().run_until_complete(to_thread.run_sync(_nothing))
-
-
-def _runs_routes_in_threads(app: Any) -> bool:
-    return any(
-        isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint)
-        for route in getattr(app, "routes", ())
-    )
-
-
-def _nothing() -> None:
-    return None
 
 
 def lambda_handler(app: FastAPI, service: str) -> LambdaHandler:

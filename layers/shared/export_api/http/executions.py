@@ -23,7 +23,7 @@ def job_executions_router() -> APIRouter:
     router = APIRouter(tags=["Admin"])
 
     @router.get("/admin/export-jobs/{jobId}/execution", operation_id="getExportJobExecution")
-    def get_execution(
+    async def get_execution(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -31,7 +31,7 @@ def job_executions_router() -> APIRouter:
         return ContractJSONResponse(body_of(services.executions.trace(caller, job_id)))
 
     @router.post("/admin/export-jobs/{jobId}/execution/reconcile", operation_id="reconcileExportJobExecution")
-    def reconcile_execution(
+    async def reconcile_execution(
         job_id: JobId,
         request: Request,
         caller: Annotated[Caller, Depends(get_caller)],

@@ -30,7 +30,7 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
         snapstart.also_before_snapshot(version.build_export_items)
 
     @router.get("/export-items", operation_id=version.operation_id("getExportItems"), openapi_extra=PAGE_QUERY)
-    def list_export_items(
+    async def list_export_items(
         http_request: Request,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],

@@ -50,7 +50,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     job_filters = _job_filters_with_status if version.has_job_status_filter else _job_filters
 
     @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"), openapi_extra=PAGE_QUERY)
-    def list_export_jobs(
+    async def list_export_jobs(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
         statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
@@ -93,7 +93,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         return answered(response, outcome)
 
     @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
-    def get_export_job(
+    async def get_export_job(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -104,7 +104,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     @router.get(
         "/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"), openapi_extra=PAGE_QUERY
     )
-    def list_export_job_items(
+    async def list_export_job_items(
         job_id: JobId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -150,7 +150,7 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, tags=[f"Export API ({version.name})"])
 
     @router.get("/export-job-items", operation_id=version.operation_id("getExportJobItemByAccountingEntryId"))
-    def get_export_job_item_by_accounting_entry_id(
+    async def get_export_job_item_by_accounting_entry_id(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
         company_id: Annotated[Uuid | None, Query()] = None,

@@ -54,7 +54,7 @@ def subscriptions_router() -> APIRouter:
     router = APIRouter(prefix="/v1/subscriptions", tags=["Subscriptions"])
 
     @router.get("", operation_id="getSubscriptions", openapi_extra=PAGE_QUERY)
-    def get_subscriptions(
+    async def get_subscriptions(
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
         paging: Annotated[PageParams, Depends(page_params)],
@@ -85,7 +85,7 @@ def subscriptions_router() -> APIRouter:
         return ContractJSONResponse({"data": subscription_body(subscription)})
 
     @router.get("/{id}", operation_id="getSubscriptionById")
-    def get_subscription_by_id(
+    async def get_subscription_by_id(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -104,7 +104,7 @@ def subscriptions_router() -> APIRouter:
         return ContractJSONResponse({"data": subscription_body(subscription)})
 
     @router.delete("/{id}", operation_id="deleteSubscription", status_code=204)
-    def delete_subscription(
+    async def delete_subscription(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -113,7 +113,7 @@ def subscriptions_router() -> APIRouter:
         return Response(status_code=204)
 
     @router.get("/{id}/activities", operation_id="getSubscriptionActivities", openapi_extra=PAGE_QUERY)
-    def get_subscription_activities(
+    async def get_subscription_activities(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -129,7 +129,7 @@ def subscriptions_router() -> APIRouter:
         return paginated([body_of(a) for a in page.items], page, request, services.settings, total)
 
     @router.get("/{id}/secret", operation_id="getSubscriptionSecret")
-    def get_subscription_secret(
+    async def get_subscription_secret(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -137,7 +137,7 @@ def subscriptions_router() -> APIRouter:
         return ContractJSONResponse({"data": {"secretKey": services.subscriptions.secret(caller, subscription_id)}})
 
     @router.post("/{id}/secret/rotate", operation_id="rotateSubscriptionSecret")
-    def rotate_subscription_secret(
+    async def rotate_subscription_secret(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
@@ -146,7 +146,7 @@ def subscriptions_router() -> APIRouter:
         return ContractJSONResponse({"data": {"secretKey": secret}})
 
     @router.get("/{id}/deliveries", operation_id="getSubscriptionDeliveries", openapi_extra=PAGE_QUERY)
-    def get_subscription_deliveries(
+    async def get_subscription_deliveries(
         subscription_id: SubscriptionId,
         caller: Annotated[Caller, Depends(get_caller)],
         services: Annotated[Services, Depends(current_services)],
