@@ -1,9 +1,8 @@
 from datetime import datetime
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import Field
 
 from export_api.models.base import ContractModel, ContractRequestModel, Uuid
 from export_api.models.enums import (
@@ -14,21 +13,7 @@ from export_api.models.enums import (
     ExportJobStatus,
 )
 
-
-def _web_address(value: str) -> str:
-    # Shown to people as a link to the booking: a `javascript:` or `data:` address would run in their browser.
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise ValueError("externalUrl must be an http or https address, such as https://erp.example.com/vouchers/1")
-    return value
-
-
-ExternalUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_address)]
-
 MAX_ITEMS_PER_UPDATE = 100
-# The largest job accepted: creation writes every job item before it answers (docs/workflow.md,
-# "Creating a job"), 400 BatchWriteItem calls at 10,000 entries, well inside API Gateway's 29 s.
-MAX_ENTRIES_PER_JOB = 10_000
 
 
 class ItemCounts(ContractModel):
@@ -77,20 +62,6 @@ class ExportJob(ContractModel):
     pending_item_changes: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
 
 
-class ExportJobOptions(ContractRequestModel):
-    vendor_based_bookkeeping: bool | None = False
-
-
-class CreateExportJob(ContractRequestModel):
-    """`CreateExportJob` (POST /vN/export-jobs, every version)."""
-
-    accounting_entry_ids: list[Uuid] = Field(min_length=1, max_length=MAX_ENTRIES_PER_JOB)
-    company_id: Uuid
-    employee_id: Uuid | None = None
-    is_interactive: bool | None = True
-    options: ExportJobOptions | None = None
-
-
 class CreateExportJobEvent(ContractRequestModel):
     """`CreateExportJobEvent` (POST /export-job-events)."""
 
@@ -115,31 +86,6 @@ class ExportJobItem(ContractModel):
     # company and entry (which job holds an entry, newest first). Never in a response.
     company_id: UUID | None = Field(default=None, exclude=True)
     job_created_at: datetime | None = Field(default=None, exclude=True)
-
-
-class UpdateExportJobItem(ContractRequestModel):
-    """One item's reported outcome, as the services take it (each version's PUT body converts to it)."""
-
-    accounting_entry_id: Uuid
-    status: ExportJobItemStatus
-    exported_at: AwareDatetime | None = None
-    external_id: str | None = Field(default=None, max_length=1024)
-    external_url: ExternalUrl | None = None
-    failure_reason: str | None = Field(default=None, max_length=2000)
-    failure_reason_type: ExportJobItemFailureReasonType | None = None
-
-
-class ExportJobItemUpdateError(ContractModel):
-    accounting_entry_id: UUID
-    message: str
-    type: str
-
-
-class ExportJobItemUpdate(ContractModel):
-    """`ExportJobItemUpdate`: partial success of a PUT (notes.md §3)."""
-
-    data: list[ExportJobItem]
-    errors: list[ExportJobItemUpdateError]
 
 
 class JobDeadline(ContractModel):

@@ -8,14 +8,7 @@ from uuid import UUID, uuid4
 from export_api.errors import AccountingEntriesNotFound, BadRequest, ExportAlreadyInProgress, ExportNotFound
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.jobs import (
-    CreateExportJob,
-    ExportJob,
-    ExportJobItem,
-    ExportJobItemUpdate,
-    ItemCounts,
-    UpdateExportJobItem,
-)
+from export_api.models.jobs import ExportJob, ExportJobItem, ItemCounts
 from export_api.observability import bind_job, get_logger, record_job_created
 from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
@@ -24,6 +17,9 @@ from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService, backoff
 
 if TYPE_CHECKING:
+    # Annotations only: these models are built where jobs are created and items reported (the export jobs
+    # function), not by every function that reads jobs.
+    from export_api.models.job_changes import CreateExportJob, ExportJobItemUpdate, UpdateExportJobItem
     from export_api.services.workflow import JobWorkflow
 
 _MAX_IDS_IN_MESSAGE = 10
@@ -98,7 +94,7 @@ class ExportJobsService:
         return page, self.jobs.count(company, statuses)
 
     def create(
-        self, caller: Caller, request: CreateExportJob, precondition: Callable[[UUID], object] | None = None
+        self, caller: Caller, request: "CreateExportJob", precondition: Callable[[UUID], object] | None = None
     ) -> ExportJob:
         """`precondition` is what the version asks of the company before a job (v3: contra accounts mapped)."""
         caller.require(Scope.EXPORT_JOBS_WRITE)
@@ -173,7 +169,9 @@ class ExportJobsService:
         caller.require(Scope.EXPORT_JOBS_READ)
         return self.job_items.list(self.get(caller, job_id), status, request)
 
-    def update_items(self, caller: Caller, job_id: UUID, updates: Sequence[UpdateExportJobItem]) -> ExportJobItemUpdate:
+    def update_items(
+        self, caller: Caller, job_id: UUID, updates: Sequence["UpdateExportJobItem"]
+    ) -> "ExportJobItemUpdate":
         caller.require(Scope.EXPORT_JOBS_WRITE)
         # The caller's companies condition the item writes (the job is read only if they are refused);
         # an admin, a credential of 100+ companies (a condition's IN list) or of none (an IN list cannot be

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from export_api.models import jobs as domain
 
 if TYPE_CHECKING:
+    from export_api.models.job_changes import ExportJobItemUpdate
     from export_api.versions.items.base import ExportItemProjection
     from export_api.versions.jobs import JobShapes
 
@@ -64,5 +65,5 @@ class VersionAdapter:
     def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
         return self.jobs.job_item_body(item)
 
-    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
+    def item_update_body(self, update: "ExportJobItemUpdate") -> dict[str, Any]:
         return self.jobs.item_update_body(update)
