@@ -55,6 +55,11 @@ PER_RUN = 4
 #: Counts the instructions a process executes; None: not installed, those rows are left out.
 VALGRIND = shutil.which("valgrind")
 COUNTER = (str(VALGRIND), "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+#: Frames of the child's `_deeper` in one of CPython's 16 KiB frame-stack chunks (3.11: 120 bytes each,
+#: measured). Run k of n imports `k * DEPTH_SPAN // n` frames deeper, the same for all of that run's
+#: processes: together the runs start at depths spread over one chunk, where one fixed depth would favour
+#: whichever app's calls happen to cross a chunk's edge less often from there.
+DEPTH_SPAN = 136
 #: Instruction counts per function: ours, then what it is compared with (after the timed runs' events).
 COUNTED = 2
 
@@ -89,6 +94,12 @@ class Sample:
     #: snapshot holds) and of the after-restore hooks (paid by every restored environment).
     before_snapshot_cpu_ms: float = 0.0
     after_restore_cpu_ms: float = 0.0
+    #: The import and first request's CPU split: the process's own, the kernel's for it; the pages faulted in.
+    user_cpu_ms: float = 0.0
+    system_cpu_ms: float = 0.0
+    minor_faults: int = 0
+    #: Frames deeper than the child's own that the import started at (DEPTH_SPAN).
+    depth: int = 0
 
     @property
     def total_ms(self) -> float:
@@ -107,8 +118,11 @@ def _child(
     events: Events,
     env: dict[str, str],
     snapstart: bool = False,
+    depth: int = 0,
 ) -> Sample:
-    spec = json.dumps({"event": events[0], "second": events[1], "function": function, "snapstart": snapstart})
+    spec = json.dumps(
+        {"event": events[0], "second": events[1], "function": function, "snapstart": snapstart, "depth": depth}
+    )
     if snapstart:
         # Lambda's runtime module that takes the hooks, and the variable Lambda sets for a SnapStart init.
         paths = [SNAPSTART_RUNTIME, *paths]
@@ -139,6 +153,10 @@ def _child(
         figures["modules"],
         figures["before_snapshot_cpu_ms"],
         figures["after_restore_cpu_ms"],
+        figures["user_cpu_ms"],
+        figures["system_cpu_ms"],
+        figures["minor_faults"],
+        depth,
     )
 
 
@@ -290,7 +308,11 @@ def _paired_ratio(ours: list[Sample], reference: list[Sample]) -> float:
 
 def _split(samples: list[Sample]) -> str:
     cpu, imported, first = (_median(samples, f) for f in ("total_cpu_ms", "import_cpu_ms", "first_cpu_ms"))
-    return f"{cpu:.0f} ms CPU (import {imported:.0f} + 1st {first:.0f}); wall {_median(samples, 'total_ms'):.0f}"
+    system = _median(samples, "system_cpu_ms")
+    return (
+        f"{cpu:.0f} ms CPU (import {imported:.0f} + 1st {first:.0f}; kernel {system:.0f}); "
+        f"wall {_median(samples, 'total_ms'):.0f}"
+    )
 
 
 def _snapstart_row(name: str, samples: list[Sample], on_demand_cpu_ms: float) -> Row:
@@ -363,10 +385,11 @@ def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
                     runs_in_order.append(floor_run)
                 if index % 2:
                     runs_in_order.reverse()
+                depth = index * DEPTH_SPAN // runs
                 for samples, paths, module, attribute, event_index in runs_in_order:
                     events = target.events(event_index)
-                    sampled = _child(paths, module, attribute, name, events, env, snapstart=samples is snapshot)
-                    samples.append(sampled)
+                    snapstart = samples is snapshot
+                    samples.append(_child(paths, module, attribute, name, events, env, snapstart, depth))
             # CPU time: the machine is shared (other processes inflate wall time, differently from run to run).
             total, base_total = _median(ours, "total_cpu_ms"), _median(base, "total_cpu_ms")
             ratio = _paired_ratio(ours, base)
@@ -429,6 +452,9 @@ def run(runs: int, functions: tuple[str, ...]) -> list[Row]:
                             "median_total_cpu_ms": floor_total,
                             "ratio_of_medians": total / floor_total,
                             "floor_against_powertools": floor_total / base_total,
+                            "median_system_cpu_ms": _median(ours, "system_cpu_ms"),
+                            "floor_median_system_cpu_ms": _median(floor, "system_cpu_ms"),
+                            "depths": [s.depth for s in floor],
                         },
                     )
                 )

@@ -8,6 +8,11 @@ import time is the handler's own.
 With `"stop": "before_import"` or `"stop": "after_first"` it exits there, printing nothing: run under an
 instruction counter (benchmarks/coldstart.py, `_instructions`), the difference of the two is what the
 import and the first request execute.
+
+With `"depth": N` the import and the requests run N frames deeper. CPython keeps its frames on a stack
+of 16 KiB chunks that it maps and unmaps as calls cross a chunk's edge: code that keeps calling across an
+edge pays a system call pair and fresh pages each time, so the same code costs more or less depending on
+the depth it starts at (see benchmarks/README.md, "Where a process's frames start").
 """
 
 import time
@@ -18,7 +23,9 @@ _STARTED_CPU = time.process_time()
 import importlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import resource  # noqa: E402
 import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 
@@ -39,15 +46,32 @@ def _status(response: Any) -> int:
     return 200 if isinstance(response, dict) and "policyDocument" in response else 0
 
 
+def _deeper(frames: int, then: Callable[[], None]) -> None:
+    if frames:
+        _deeper(frames - 1, then)
+    else:
+        then()
+
+
+def _cpu_split() -> tuple[float, float, int]:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime, used.ru_stime, used.ru_minflt
+
+
 def main() -> None:
-    module_name, attribute = sys.argv[1], sys.argv[2]
     spec = json.loads(sys.stdin.read())
+    _deeper(int(spec.get("depth", 0)), lambda: _serve(spec))
+
+
+def _serve(spec: dict[str, Any]) -> None:
+    module_name, attribute = sys.argv[1], sys.argv[2]
     context = Context(spec["function"])
     stop = spec.get("stop")
     if stop == "before_import":
         # Without the interpreter's shutdown (its own cost, larger the more a process holds).
         os._exit(0)
     before_import, before_import_cpu = time.perf_counter(), time.process_time()
+    user_before, system_before, faults_before = _cpu_split()
     handler = getattr(importlib.import_module(module_name), attribute)
     imported, imported_cpu = time.perf_counter(), time.process_time()
     before_snapshot_cpu = after_restore_cpu = 0.0
@@ -65,6 +89,7 @@ def main() -> None:
         imported, imported_cpu = time.perf_counter(), time.process_time()
     first = handler(spec["event"], context)
     served, served_cpu = time.perf_counter(), time.process_time()
+    user_after, system_after, faults_after = _cpu_split()
     if stop == "after_first":
         if not 200 <= _status(first) < 300:
             raise SystemExit(f"the first request answered {_status(first)}")
@@ -83,6 +108,11 @@ def main() -> None:
                 "first_cpu_ms": (served_cpu - imported_cpu) * 1000,
                 "before_snapshot_cpu_ms": before_snapshot_cpu,
                 "after_restore_cpu_ms": after_restore_cpu,
+                # The import and the first request's CPU, in the process and in the kernel for it (system
+                # calls, page faults: not in an instruction count), and the pages it faulted in.
+                "user_cpu_ms": (user_after - user_before) * 1000,
+                "system_cpu_ms": (system_after - system_before) * 1000,
+                "minor_faults": faults_after - faults_before,
                 "status": _status(first),
                 "second_status": _status(second),
                 "modules": len(sys.modules),
