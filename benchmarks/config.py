@@ -55,6 +55,8 @@ class Sizes:
     job_page: int = 5
     #: Fresh processes per function (and as many for the baseline).
     cold_runs: int = 9
+    #: Pairs of fresh processes, ours and the framework's floor (the first `cold_runs` from those runs).
+    cold_floor_pairs: int = 36
     cold_functions: tuple[str, ...] = FUNCTIONS
     warm_requests: int = 300
     #: Webhook messages delivered to measure WebhookDeliveryFunction's rate (section 6).
@@ -77,6 +79,7 @@ QUICK = Sizes(
     item_page=5,
     job_page=3,
     cold_runs=1,
+    cold_floor_pairs=1,
     cold_functions=("ExportJobsFunction",),
     warm_requests=5,
     webhook_messages=20,

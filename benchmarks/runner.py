@@ -40,7 +40,11 @@ def run_all(
                 ("requests", "1 requests and capacity per operation", lambda: access.run(meter, sizes)),
                 ("workflow", "1 the same, lifecycle on Step Functions", lambda: workflow.run(meter, sizes)),
                 ("warm", "4 warm request overhead", lambda: warm.run(sizes)),
-                ("coldstart", "3 cold start", lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions)),
+                (
+                    "coldstart",
+                    "3 cold start",
+                    lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions, sizes.cold_floor_pairs),
+                ),
                 ("scaling", "2 scaling (big data seeded into moto)", lambda: scaling.run(meter, sizes)),
                 (
                     "webhooks",
