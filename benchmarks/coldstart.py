@@ -419,7 +419,8 @@ def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row
             total, base_total = _median(ours, "total_cpu_ms"), _median(base, "total_cpu_ms")
             ratio = _paired_ratio(ours, base)
             goal = AUTHORIZER_GOAL if name == "AuthorizerFunction" else GOAL
-            first = _median(ours, "first_cpu_ms")
+            # Every process of ours that served a first request on demand (with the extra pairs: 36).
+            first = _median(against_floor, "first_cpu_ms")
             rows.append(
                 Row(
                     section=SECTION,
@@ -456,7 +457,7 @@ def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row
                     reference=f"baseline {_median(base, 'first_cpu_ms'):.1f} ms",
                     goal=f"≤ {FIRST_REQUEST_GOAL_MS:.0f} ms",
                     verdict=verdict(first <= FIRST_REQUEST_GOAL_MS),
-                    details={"first_cpu_ms": [s.first_cpu_ms for s in ours]},
+                    details={"first_cpu_ms": [s.first_cpu_ms for s in against_floor]},
                 )
             )
             rows.append(_snapstart_row(name, snapshot, total))

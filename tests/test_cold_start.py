@@ -74,6 +74,21 @@ def answer_secret(params, **_):
 boto3.setup_default_session()
 boto3.DEFAULT_SESSION.events.register("before-call.secrets-manager.GetSecretValue", answer_secret)
 
+# Every DynamoDB call made, and every request that reached botocore's HTTP session (refused there).
+import botocore.httpsession
+from botocore.exceptions import EndpointConnectionError
+dynamodb_calls, sent = [], []
+
+def dynamodb_call(model, **_):
+    dynamodb_calls.append(model.name)
+
+def refuse(self, request):
+    sent.append(request.url)
+    raise EndpointConnectionError(endpoint_url=request.url)
+
+boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", dynamodb_call)
+botocore.httpsession.URLLib3Session.send = refuse
+
 # What asks `inspect` for a builtin's signature (read from its text with Python's tokenizer, a few ms at first use).
 import inspect
 text_signatures = []
@@ -115,6 +130,8 @@ report = {{
     "job_changes": "export_api.models.job_changes" in sys.modules,
     "pagination_models": "export_api.models.pagination" in sys.modules,
     "text_signatures": list(text_signatures),
+    "dynamodb_calls": list(dynamodb_calls),
+    "sent": list(sent),
 }}
 try:
     import snapshot_restore_py as runtime
@@ -140,6 +157,14 @@ if report["registered"]:
     report["after_restore"] = clients()
 print("REPORT " + json.dumps(report))
 """
+
+
+# What each function's init rehearses (export_api.startup.rehearse_reads): the reads of its requests.
+REHEARSED_READS = {
+    "functions.export_jobs.app": ["GetItem", "Query"],
+    "functions.export_items.app": ["GetItem", "Query", "BatchGetItem"],
+    "functions.export_job_events.app": ["GetItem"],
+}
 
 
 def _start(
@@ -174,6 +199,7 @@ def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> N
     assert report["registered"] is False
     assert report["services"] == []
     assert report["cursor_key_reads"] == []
+    assert report["dynamodb_calls"] == []
 
 
 def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
@@ -229,6 +255,9 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert report["pagination_models"] is (module != "functions.export_job_events.app")
     # No model, serializer or route of ours makes pydantic or FastAPI read a builtin's text signature.
     assert report["text_signatures"] == []
+    # The DynamoDB reads its requests make are rehearsed once, each answered in the process: none is sent.
+    assert report["dynamodb_calls"] == REHEARSED_READS[module]
+    assert report["sent"] == []
 
 
 def test_no_model_defaults_to_a_builtin_factory() -> None:

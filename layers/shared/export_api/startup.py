@@ -94,6 +94,22 @@ def create_clients(settings: Settings, names: Iterable[str]) -> None:
             aws.client("dynamodb")
 
 
+def rehearse_reads(service: str, *operations: str) -> None:
+    """In a Lambda init, make the DynamoDB reads the function's requests make (`get_item`, `query`,
+    `batch_get_item`) once, answered in the process (`aws.rehearse_reads`: nothing is sent), so that the
+    first request does not build botocore's state for each. Should it fail, the init goes on: the first
+    request builds that state as it would have."""
+    from botocore.exceptions import BotoCoreError
+
+    settings = get_settings()
+    if not (in_lambda_init() and settings.jobs_table_name):
+        return
+    try:
+        aws.rehearse_reads(settings.jobs_table_name, operations)
+    except BotoCoreError as error:
+        get_logger(service).warning("DynamoDB reads not rehearsed at init", exc_info=error)
+
+
 def prepare_services(*names: str) -> None:
     """In a Lambda init, build the services the function's requests use (their modules imported, their
     repositories made), so that the first request finds them ready: `Services` builds each on first use,
