@@ -81,6 +81,10 @@ dynamodb_calls, sent = [], []
 
 def dynamodb_call(model, **_):
     dynamodb_calls.append(model.name)
+    if {dynamodb_status} != 200:
+        # DynamoDB refusing the read, as it would a role without it.
+        refusal = {{"Error": {{"Code": "AccessDeniedException"}}}}
+        return AWSResponse("https://dynamodb", {dynamodb_status}, {{}}, None), refusal
 
 def refuse(self, request):
     sent.append(request.url)
@@ -168,7 +172,13 @@ REHEARSED_READS = {
 
 
 def _start(
-    module: str, tmp_path: Path, *, init: str | None, runtime: bool = False, secret_status: int = 200
+    module: str,
+    tmp_path: Path,
+    *,
+    init: str | None,
+    runtime: bool = False,
+    secret_status: int = 200,
+    dynamodb_status: int = 200,
 ) -> dict[str, Any]:
     paths = [str(ROOT), str(ROOT / "layers" / "shared")]
     if runtime:
@@ -179,7 +189,11 @@ def _start(
     if init:
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(module=module, secret_status=secret_status)],
+        [
+            sys.executable,
+            "-c",
+            PROBE.format(module=module, secret_status=secret_status, dynamodb_status=dynamodb_status),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -215,6 +229,14 @@ def test_an_init_that_cannot_read_the_cursor_key_still_starts(tmp_path: Path) ->
     # The first request reads it again and answers its own error; the init does not fail for it.
     report = _start("functions.export_items.app", tmp_path, init="on-demand", secret_status=400)
     assert report["cursor_key_reads"] == ["cold-cursor"]
+    assert report["export_item_versions"] == ["v3"]
+
+
+def test_an_init_whose_rehearsed_read_is_refused_still_starts(tmp_path: Path) -> None:
+    # The first request makes the read itself and answers its own error; the init does not fail for it.
+    report = _start("functions.export_items.app", tmp_path, init="on-demand", dynamodb_status=400)
+    assert report["dynamodb_calls"] == ["GetItem"]
+    assert report["sent"] == []
     assert report["export_item_versions"] == ["v3"]
 
 

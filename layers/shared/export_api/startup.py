@@ -99,14 +99,16 @@ def rehearse_reads(service: str, *operations: str) -> None:
     `batch_get_item`) once, answered in the process (`aws.rehearse_reads`: nothing is sent), so that the
     first request does not build botocore's state for each. Should it fail, the init goes on: the first
     request builds that state as it would have."""
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     settings = get_settings()
     if not (in_lambda_init() and settings.jobs_table_name):
         return
     try:
         aws.rehearse_reads(settings.jobs_table_name, operations)
-    except BotoCoreError as error:
+    except (BotoCoreError, ClientError) as error:
+        # ClientError too: were a rehearsal ever sent, DynamoDB's refusal (a role without that read on the
+        # jobs table) must not fail the init either.
         get_logger(service).warning("DynamoDB reads not rehearsed at init", exc_info=error)
 
 
