@@ -103,7 +103,12 @@ def spy_text_signature(cls, obj, *args, **kwargs):
     return read_text_signature(cls, obj, *args, **kwargs)
 
 inspect._signature_fromstr = spy_text_signature
+import gc
+collections_before = [generation["collections"] for generation in gc.get_stats()]
 import {module} as function
+collections_during_import = [
+    generation["collections"] - before for generation, before in zip(gc.get_stats(), collections_before)
+]
 
 def export_item_versions():
     return sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("export_api.versions.items.v"))
@@ -136,6 +141,11 @@ report = {{
     "text_signatures": list(text_signatures),
     "dynamodb_calls": list(dynamodb_calls),
     "sent": list(sent),
+    "gc": {{
+        "enabled": gc.isenabled(),
+        "frozen": gc.get_freeze_count(),
+        "collections_during_import": collections_during_import,
+    }},
 }}
 try:
     import snapshot_restore_py as runtime
@@ -143,8 +153,14 @@ except ImportError:
     runtime = None
 report["registered"] = runtime is not None and len(runtime.before) == 1 and len(runtime.after) == 1
 if report["registered"]:
+    full_collections = gc.get_stats()[2]["collections"]
     for hook in runtime.before:
         hook()
+    report["snapshot_gc"] = {{
+        "full_collections": gc.get_stats()[2]["collections"] - full_collections,
+        "frozen": gc.get_freeze_count(),
+        "enabled": gc.isenabled(),
+    }}
     report["in_snapshot"] = clients()
     report["export_item_versions_in_snapshot"] = export_item_versions()
     report["cursor_key_reads_in_snapshot"] = list(cursor_key_reads)
@@ -282,6 +298,30 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert report["sent"] == []
 
 
+FUNCTION_MODULES = sorted(
+    f"functions.{path.parent.name}.{path.stem}"
+    for path in (ROOT / "functions").glob("*/*.py")
+    if path.stem in ("app", "admin") and path.parent.name != "__pycache__"
+)
+
+
+@pytest.mark.parametrize("module", FUNCTION_MODULES)
+def test_a_lambda_init_runs_without_the_garbage_collector_and_freezes_what_it_made(tmp_path: Path, module: str) -> None:
+    """An init's objects live as long as the process: no collection walks them while they pile up, nor
+    after (export_api.collector). The collector runs again once the handler is wrapped."""
+    report = _start(module, tmp_path, init="on-demand")
+    assert report["gc"]["collections_during_import"] == [0, 0, 0]
+    assert report["gc"]["enabled"] is True
+    assert report["gc"]["frozen"] > 10_000
+
+
+def test_outside_a_lambda_init_the_garbage_collector_is_left_as_it_is(tmp_path: Path) -> None:
+    report = _start("functions.export_items.app", tmp_path, init=None)
+    assert report["gc"]["enabled"] is True
+    assert report["gc"]["frozen"] == 0
+    assert sum(report["gc"]["collections_during_import"]) > 0
+
+
 def test_no_model_defaults_to_a_builtin_factory() -> None:
     """`default_factory=dict` (or list, set) makes pydantic read the builtin's text signature, which
     runs Python's tokenizer, whose first use compiles its regular expressions: a few ms of the first cold
@@ -328,6 +368,10 @@ def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: P
     assert report["in_snapshot"] == {"tables": 3, "document_client": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
     # No secret in the snapshot: the cursor key is read by the first request after a restore.
     assert report["cursor_key_reads_in_snapshot"] == []
+    # No garbage either: one full collection, over what the init froze too, then frozen again.
+    assert report["snapshot_gc"]["full_collections"] == 1
+    assert report["snapshot_gc"]["frozen"] > 10_000
+    assert report["snapshot_gc"]["enabled"] is True
     # After a restore: randomness re-seeded, and new clients in place of the snapshot's.
     assert report["reseeded"] is True
     assert report["new_clients"] is True

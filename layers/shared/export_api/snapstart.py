@@ -9,7 +9,7 @@ the snapshot hold the rest and make it safe to resume many times:
   request pays for them), what an on-demand init leaves to first use is done (`also_before_snapshot`: an
   earlier version's export item models), the secret values a priming step may have cached are dropped
   (no secret is in the snapshot: each is read again, once, by the first request that needs it), and
-  garbage is collected.
+  garbage is collected, the init's frozen objects included.
 - after each restore: `random` is re-seeded (every environment resumed from one snapshot would draw the
   same numbers; `secrets`, `uuid4` and `os.urandom` read the kernel and need nothing), and the AWS clients
   are created again: their connections were opened in another environment, and their credentials were
@@ -48,7 +48,11 @@ def before_snapshot() -> None:
     for work in _also_before_snapshot:
         work()
     aws.forget_secrets()
+    # One snapshot serves many restores: a full collection is worth it here, over what the init froze too
+    # (export_api.collector), so that the snapshot holds no garbage. Frozen again for the restores' requests.
+    gc.unfreeze()
     gc.collect()
+    gc.freeze()
 
 
 def after_restore() -> None:

@@ -16,17 +16,11 @@ emulator is up.
 from collections.abc import Iterable
 
 from export_api import snapstart
+from export_api.lambda_environment import in_lambda_init, in_snapstart_init, on_lambda
 from export_api.observability import get_logger
 from export_api.repositories import aws
 from export_api.repositories.secrets import read_secret
-from export_api.settings import (
-    MissingConfiguration,
-    Settings,
-    get_settings,
-    in_lambda_init,
-    in_snapstart_init,
-    on_lambda,
-)
+from export_api.settings import MissingConfiguration, Settings, get_settings
 
 # What each kind of function reads from its environment (template.yaml declares them).
 TABLES = ("jobs_table_name", "items_table_name")
