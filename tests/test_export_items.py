@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from export_api.repositories import aws
 from export_api.settings import get_settings
 
 from export_api_local.accounting_entries import KINDS
@@ -221,6 +222,29 @@ def test_v3_needs_every_pleo_account_mapped_to_a_contra_account(api: ApiClient) 
     assert "no Pleo accounts" in assert_error(v3(), 400, "MISSING_CONTRA_ACCOUNTS")["message"]
     company.put_settings({"accounts": [*accounting_settings(company.company_id)["accounts"], second]})
     assert {i["contraAccount"]["name"] for i in export_items(company, job["id"])} == {"Pleo DKK Account"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_page_of_export_items_takes_three_dynamodb_requests(
+    company: Company, vendor_job: dict[str, Any], version: str
+) -> None:
+    """The job, its page of items, and their entries in one BatchGetItem; v3's accounting settings (its
+    contra accounts) come in that same BatchGetItem."""
+    operations: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        operations.append(model.name)
+
+    events = aws.dynamodb().meta.events
+    events.register("before-call.dynamodb", record, unique_id="test-export-items-requests")
+    try:
+        response = company.api.get(f"/{version}/export-items", company.identity, {"job_id": vendor_job["id"]})
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="test-export-items-requests")
+    assert response.status == 200, response.body
+    assert operations == ["GetItem", "Query", "BatchGetItem"]
+    if version == "v3":
+        assert all("contraAccount" in item for item in response.data)
 
 
 def test_v3_refuses_an_entry_whose_pleo_account_is_not_in_the_settings(company: Company) -> None:

@@ -45,10 +45,13 @@ class AccountingSettingsRepository:
 
     def get(self, company_id: UUID) -> AccountingSettings | None:
         record = self._table.get_item(Key=AccountingSettingsRecord.key(company_id), ConsistentRead=True).get("Item")
-        if not record:
-            return None
-        return AccountingSettingsRecord.model_validate({**record, "format": int(record["format"])}).to_domain()
+        return settings_of(record) if record else None
 
     def put(self, settings: AccountingSettings) -> None:
         """Replace the company's settings whole (last write wins, as for a PUT)."""
         self._table.put_item(Item=AccountingSettingsRecord.of(settings).model_dump())
+
+
+def settings_of(record: dict[str, Any]) -> AccountingSettings:
+    """The settings a stored record holds (as the document client reads it: numbers are Decimals)."""
+    return AccountingSettingsRecord.model_validate({**record, "format": int(record["format"])}).to_domain()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     # The entry's domain model is imported where entries are read (to_domain): a function that never
     # reads one (job events, job creation) does not build it at its cold start.
     from export_api.models.accounting_entries import AccountingEntry
+    from export_api.models.accounting_settings import AccountingSettings
 
 BY_JOB_STATUS_INDEX = "byJobStatus"
 ENTRY_FORMAT = 1
@@ -185,6 +186,25 @@ class ItemsRepository:
     def get_entries(self, company_id: UUID, entry_ids: Sequence[UUID]) -> dict[UUID, AccountingEntry]:
         keys = [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]
         return {UUID(r["sk"]): _entry(r) for r in self._batch_get(keys)}
+
+    def get_entries_and_settings(
+        self, company_id: UUID, entry_ids: Sequence[UUID]
+    ) -> tuple[dict[UUID, AccountingEntry], AccountingSettings | None]:
+        """The entries and the company's accounting settings (None: never set), in one BatchGetItem: the
+        settings record lives in this table too (repositories/accounting_settings.py)."""
+        # Imported here, as the entry's model is: only export items' v3 reads settings with its entries.
+        from export_api.repositories.accounting_settings import AccountingSettingsRecord, settings_of
+
+        settings_key = AccountingSettingsRecord.key(company_id)
+        keys = [settings_key, *({"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids)]
+        entries: dict[UUID, AccountingEntry] = {}
+        settings: AccountingSettings | None = None
+        for record in self._batch_get(keys):
+            if record["pk"] == settings_key["pk"]:
+                settings = settings_of(record)
+            else:
+                entries[UUID(record["sk"])] = _entry(record)
+        return entries, settings
 
     def existing_entry_ids(self, company_id: UUID, entry_ids: Sequence[UUID]) -> set[UUID]:
         keys = [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]

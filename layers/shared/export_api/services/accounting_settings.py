@@ -28,8 +28,13 @@ class AccountingSettingsService:
     def require_contra_accounts(self, company_id: UUID) -> AccountingSettings:
         """The company's settings, if every one of its Pleo accounts is mapped to a contra account
         (and it has at least one); else MissingContraAccounts (400), naming what to map. v3 calls this
-        before serving export items and before creating a job."""
-        settings = self.of(company_id)
+        before creating a job, and on the settings it reads with a page of export items
+        (`with_contra_accounts`)."""
+        return self.with_contra_accounts(company_id, self.settings.get(company_id))
+
+    def with_contra_accounts(self, company_id: UUID, stored: AccountingSettings | None) -> AccountingSettings:
+        """`require_contra_accounts` on settings already read (`stored`; None: the company never set any)."""
+        settings = stored or AccountingSettings(company_id=company_id)
         if settings.all_mapped:
             return settings
         unmapped = settings.unmapped_accounts()

@@ -42,11 +42,14 @@ class ExportItemsService:
         context = ProjectionContext(
             job_id=job.id, vendor_based_bookkeeping=job.vendor_based_bookkeeping, base_url=base_url
         )
-        if version.needs_contra_accounts:
-            context = replace(context, accounting_settings=self.settings.require_contra_accounts(job.company_id))
         page = self.items.list_job_items(job.id, None, request)
         entry_ids = [item.accounting_entry_id for item in page.items]
-        entries = self.items.get_entries(job.company_id, entry_ids) if entry_ids else {}
+        if version.needs_contra_accounts:
+            # The company's settings come with the page's entries, in the same BatchGetItem.
+            entries, stored = self.items.get_entries_and_settings(job.company_id, entry_ids)
+            context = replace(context, accounting_settings=self.settings.with_contra_accounts(job.company_id, stored))
+        else:
+            entries = self.items.get_entries(job.company_id, entry_ids) if entry_ids else {}
         lost = [e for e in entry_ids if e not in entries]
         if lost:
             # Entries are never deleted (the admin API only creates and replaces them).
