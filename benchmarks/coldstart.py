@@ -60,8 +60,9 @@ COUNTER = (str(VALGRIND), "--tool=cachegrind", "--cache-sim=no", "--cachegrind-o
 #: processes: together the runs start at depths spread over one chunk, where one fixed depth would favour
 #: whichever app's calls happen to cross a chunk's edge less often from there.
 DEPTH_SPAN = 136
-#: Instruction counts per function: ours, then what it is compared with (after the timed runs' events).
-COUNTED = 2
+#: Instruction counts per function: ours, what it is compared with, and the floor given our garbage-collector
+#: pause (after the timed runs' events; each takes an event of its own, as a job event closes its job).
+COUNTED = 3
 
 Events = tuple[dict[str, Any], dict[str, Any]]
 
@@ -539,7 +540,7 @@ def _instructions_rows(target: Target, name: str, env: dict[str, str], event_ind
     ]
     if target.floor_module:
         paused = _instructions(
-            [BASELINE], target.floor_module, target.baseline_attribute, name, target.events(event_index + 1), env, True
+            [BASELINE], target.floor_module, target.baseline_attribute, name, target.events(event_index + 2), env, True
         )
         rows.append(
             Row(
