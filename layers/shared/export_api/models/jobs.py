@@ -4,9 +4,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from export_api.models.base import ContractModel, ContractRequestModel, Uuid
+from export_api.models.base import ContractModel
 from export_api.models.enums import (
-    ExportJobEventType,
     ExportJobFailureReasonType,
     ExportJobItemFailureReasonType,
     ExportJobItemStatus,
@@ -62,15 +61,6 @@ class ExportJob(ContractModel):
     pending_item_changes: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
 
 
-class CreateExportJobEvent(ContractRequestModel):
-    """`CreateExportJobEvent` (POST /export-job-events)."""
-
-    event: ExportJobEventType
-    job_id: Uuid
-    failure_reason: str | None = Field(default=None, max_length=2000)
-    failure_reason_type: ExportJobFailureReasonType | None = None
-
-
 class ExportJobItem(ContractModel):
     """`ExportJobItem`: the per-entry control record of a job."""
 
@@ -86,12 +76,3 @@ class ExportJobItem(ContractModel):
     # company and entry (which job holds an entry, newest first). Never in a response.
     company_id: UUID | None = Field(default=None, exclude=True)
     job_created_at: datetime | None = Field(default=None, exclude=True)
-
-
-class JobDeadline(ContractModel):
-    """The job's status, and how long the next wait may last (the waits' TimeoutSecondsPath): what
-    resumes a wait (an event's SendTaskSuccess output) and what CheckDeadline returns."""
-
-    status: ExportJobStatus
-    # Seconds until the job's deadline (at least 1); 0 for a closed job, which no wait follows.
-    seconds_left: int = Field(ge=0)
