@@ -24,7 +24,7 @@ from fastapi.exceptions import FastAPIError
 from mangum import Mangum
 from pydantic import BaseModel
 
-from export_api_local.template import ROOT
+from export_api_local.template import ROOT, function_handler_path, resources_of_type
 
 ENVIRONMENT = {
     "JOBS_TABLE_NAME": "cold-jobs",
@@ -301,11 +301,8 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert report["sent"] == []
 
 
-FUNCTION_MODULES = sorted(
-    f"functions.{path.parent.name}.{path.stem}"
-    for path in (ROOT / "functions").glob("*/*.py")
-    if path.stem in ("app", "admin") and path.parent.name != "__pycache__"
-)
+# Every handler module the template deploys.
+FUNCTION_MODULES = sorted({function_handler_path(name)[0] for name in resources_of_type("AWS::Serverless::Function")})
 
 
 @pytest.mark.parametrize("module", FUNCTION_MODULES)
