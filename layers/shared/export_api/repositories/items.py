@@ -139,6 +139,10 @@ def _entry_record(pk: str, entry: AccountingEntry) -> dict[str, Any]:
     return AccountingEntryRecord.of(pk, entry).model_dump()
 
 
+def _entry_keys(company_id: UUID, entry_ids: Sequence[UUID]) -> list[dict[str, str]]:
+    return [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]
+
+
 def _entry(record: dict[str, Any]) -> AccountingEntry:
     return AccountingEntryRecord.model_validate(
         {**record, "format": int(record.get("format", ENTRY_FORMAT))}
@@ -184,8 +188,7 @@ class ItemsRepository:
     # Accounting entries -------------------------------------------------------------------------
 
     def get_entries(self, company_id: UUID, entry_ids: Sequence[UUID]) -> dict[UUID, AccountingEntry]:
-        keys = [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]
-        return {UUID(r["sk"]): _entry(r) for r in self._batch_get(keys)}
+        return {UUID(r["sk"]): _entry(r) for r in self._batch_get(_entry_keys(company_id, entry_ids))}
 
     def get_entries_and_settings(
         self, company_id: UUID, entry_ids: Sequence[UUID]
@@ -196,7 +199,7 @@ class ItemsRepository:
         from export_api.repositories.accounting_settings import AccountingSettingsRecord, settings_of
 
         settings_key = AccountingSettingsRecord.key(company_id)
-        keys = [settings_key, *({"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids)]
+        keys = [settings_key, *_entry_keys(company_id, entry_ids)]
         entries: dict[UUID, AccountingEntry] = {}
         settings: AccountingSettings | None = None
         for record in self._batch_get(keys):
@@ -207,8 +210,7 @@ class ItemsRepository:
         return entries, settings
 
     def existing_entry_ids(self, company_id: UUID, entry_ids: Sequence[UUID]) -> set[UUID]:
-        keys = [{"pk": f"ENTRIES#{company_id}", "sk": str(e)} for e in entry_ids]
-        return {UUID(r["sk"]) for r in self._batch_get(keys)}
+        return {UUID(r["sk"]) for r in self._batch_get(_entry_keys(company_id, entry_ids))}
 
     def put_entries(self, company_id: UUID, entries: Sequence[AccountingEntry], existing: set[UUID]) -> None:
         """Create or replace entries; new ones are counted on the company in the same transaction.

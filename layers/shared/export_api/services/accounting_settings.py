@@ -23,7 +23,7 @@ class AccountingSettingsService:
 
     def of(self, company_id: UUID) -> AccountingSettings:
         """The company's settings; a company that never set any has no accounts."""
-        return self.settings.get(company_id) or AccountingSettings(company_id=company_id)
+        return _as_set(company_id, self.settings.get(company_id))
 
     def require_contra_accounts(self, company_id: UUID) -> AccountingSettings:
         """The company's settings, if every one of its Pleo accounts is mapped to a contra account
@@ -34,7 +34,7 @@ class AccountingSettingsService:
 
     def with_contra_accounts(self, company_id: UUID, stored: AccountingSettings | None) -> AccountingSettings:
         """`require_contra_accounts` on settings already read (`stored`; None: the company never set any)."""
-        settings = stored or AccountingSettings(company_id=company_id)
+        settings = _as_set(company_id, stored)
         if settings.all_mapped:
             return settings
         unmapped = settings.unmapped_accounts()
@@ -46,3 +46,8 @@ class AccountingSettingsService:
             + (f" and {len(unmapped) - 5} more" if len(unmapped) > 5 else "")
         )
         raise MissingContraAccounts(f"{CONTRA_ACCOUNTS_MESSAGE.removesuffix('.')}: {detail}.")
+
+
+def _as_set(company_id: UUID, stored: AccountingSettings | None) -> AccountingSettings:
+    """The settings as stored; a company that never set any has no accounts."""
+    return stored or AccountingSettings(company_id=company_id)
