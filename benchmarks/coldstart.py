@@ -223,8 +223,6 @@ def _targets(events: int) -> dict[str, Target]:
     job = company.create_job(company.entry_ids)
     # A job per process for the events, each of its own company (one unfinished export per company).
     owners = [Company.through_api(1) for _ in range(events)]
-    pending = [(owner, owner.create_job(owner.entry_ids)) for owner in owners]
-    token = signer().mint("benchmark", [company.company_id], ["export-jobs:read"])
 
     def same(method: str, path: str, query: dict[str, Any] | None = None) -> Callable[[int], Events]:
         def events(_: int) -> Events:
@@ -234,13 +232,17 @@ def _targets(events: int) -> dict[str, Target]:
         return events
 
     def job_event(run: int) -> Events:
-        owner, job_id = pending[run]
-        body = {"jobId": job_id, "event": "started"}
+        # Made as its process is about to start: pending when the first request comes, however long the
+        # section has run.
+        owner = owners[run]
+        body = {"jobId": owner.create_job(owner.entry_ids), "event": "started"}
         first = event_for("POST", "/v3/export-job-events", owner.identity, body=body)[1]
         second = event_for("POST", "/v3/export-job-events", owner.identity, body={**body, "event": "completed"})[1]
         return first, second
 
     def authorizer(_: int) -> Events:
+        # Minted as its process is about to start: never near its expiry, however long the section has run.
+        token = signer().mint("benchmark", [company.company_id], ["export-jobs:read"])
         event = {
             "type": "REQUEST",
             "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/api/GET/v3/export-jobs",
@@ -358,19 +360,14 @@ def _depth(index: int, count: int) -> int:
     return index * DEPTH_SPAN // count
 
 
-def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row]:
-    """`runs` runs of every process per function; against the floor, `floor_pairs` pairs in all (at least
-    `runs`: the extra ones run ours and the floor only)."""
-    extra_pairs = max(0, floor_pairs - runs)
-    targets = _targets(PER_RUN * runs + 2 * extra_pairs + COUNTED)
+def child_environment(endpoint: str) -> dict[str, str]:
+    """The environment of a cold start process: this one's, less Python's and pytest's, with the
+    function's configuration and AWS at `endpoint`."""
     settings = get_settings()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "COV_"))}
     env.update(
         {
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ENDPOINT_URL": endpoint,
             "JOBS_TABLE_NAME": settings.required("jobs_table_name"),
             "ITEMS_TABLE_NAME": settings.required("items_table_name"),
             "CREDENTIALS_TABLE_NAME": settings.required("credentials_table_name"),
@@ -386,6 +383,18 @@ def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         }
     )
+    return env
+
+
+def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row]:
+    """`runs` runs of every process per function; against the floor, `floor_pairs` pairs in all (at least
+    `runs`: the extra ones run ours and the floor only)."""
+    extra_pairs = max(0, floor_pairs - runs)
+    targets = _targets(PER_RUN * runs + 2 * extra_pairs + COUNTED)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = child_environment(f"http://{host}:{port}")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     rows = []
     try:

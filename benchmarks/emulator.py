@@ -1,4 +1,5 @@
-"""moto, in-process, for the benchmarks; two speed-ups of the emulator that do not change what it answers.
+"""moto, in-process, for the benchmarks: two speed-ups of the emulator that do not change what it answers,
+and one answer of DynamoDB's that moto does not give.
 
 - moto backs up a whole table before a TransactWriteItems, once per *action*: a 100-action transaction on
   a table of 200,000 items deep-copies it 100 times. The backup is taken before anything is written, so
@@ -8,9 +9,19 @@
   an index Query the items unsorted (it sorts its matches by the index keys itself).
 
 Requests, answers and capacity are unchanged; only the emulator's wall time is.
+
+- DynamoDB applies a TransactWriteItems once per client request token: a repeat within ten minutes answers
+  as the first did, and writes nothing. botocore gives every call a token and sends it again when it
+  retries, as it does when an answer comes later than the client's read timeout (5 s,
+  export_api/repositories/aws.py) although the first request was applied. moto ignores the token and
+  applies the repeat, whose conditions then fail on what the first wrote: a job event answered 422 where
+  DynamoDB answers 202. `idempotent_transactions()` gives DynamoDB's answer (one transaction at a time,
+  as moto's tables are not safe to change from two threads).
 """
 
 import copy
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -73,6 +84,39 @@ def partition_queries() -> Iterator[None]:
         yield
     finally:
         Table.query = original  # type: ignore[method-assign]
+
+
+#: How long DynamoDB holds a client request token.
+TOKEN_SECONDS = 600.0
+
+
+@contextmanager
+def idempotent_transactions() -> Iterator[None]:
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+    lock = threading.Lock()
+    # Token -> (when it was applied, the answer), oldest first.
+    applied: dict[str, tuple[float, Any]] = {}
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        with lock:
+            now = time.monotonic()
+            while applied and next(iter(applied.values()))[0] < now - TOKEN_SECONDS:
+                del applied[next(iter(applied))]
+            if token in applied:
+                return applied[token][1]
+            answer = original(self)
+            if token is not None:
+                applied[token] = (now, answer)
+            return answer
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoHandler.transact_write_items = original  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from moto import mock_aws
 from benchmarks import access, coldstart, package, scaling, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
-from benchmarks.emulator import faster_moto
+from benchmarks.emulator import faster_moto, idempotent_transactions
 from benchmarks.meter import Meter, moto_lookups
 from benchmarks.report import Row, document
 
@@ -29,7 +29,7 @@ def run_all(
             progress.write(f"[{time.perf_counter() - started:6.1f}s] {name}\n")
             progress.flush()
 
-    with mock_aws(), faster_moto():
+    with mock_aws(), faster_moto(), idempotent_transactions():
         create_secrets()
         meter = Meter(*moto_lookups(os.environ["AWS_DEFAULT_REGION"]))
         meter.install()
