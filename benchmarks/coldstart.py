@@ -361,47 +361,21 @@ def _depth(index: int, count: int) -> int:
     return index * DEPTH_SPAN // count
 
 
-def child_environment(endpoint: str) -> dict[str, str]:
-    """The environment of a cold start process: this one's, less Python's and pytest's, with the
-    function's configuration and AWS at `endpoint`."""
-    settings = get_settings()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "COV_"))}
-    env.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "JOBS_TABLE_NAME": settings.required("jobs_table_name"),
-            "ITEMS_TABLE_NAME": settings.required("items_table_name"),
-            "CREDENTIALS_TABLE_NAME": settings.required("credentials_table_name"),
-            "CURSOR_SECRET_ARN": settings.required("cursor_secret_arn"),
-            "JWT_PUBLIC_KEYS_ARN": settings.required("jwt_public_keys_arn"),
-            "JWT_ISSUER": settings.jwt_issuer,
-            "JWT_AUDIENCE": settings.jwt_audience,
-            # As deployed (template.yaml): INFO logs, metrics on, tracing off outside Lambda.
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-            "POWERTOOLS_METRICS_DISABLED": "false",
-            # Set by Lambda in an execution environment: the functions create their AWS clients at init
-            # (export_api.startup), as they do on Lambda. The baselines ignore it.
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        }
-    )
-    return env
-
-
 def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row]:
     """`runs` runs of every process per function; against the floor, `floor_pairs` pairs in all (at least
     `runs`: the extra ones run ours and the floor only)."""
     extra_pairs = max(0, floor_pairs - runs)
     targets = _targets(PER_RUN * runs + 2 * extra_pairs + COUNTED)
-    # This process's moto server answers the processes' requests. A full collection of what the sections
-    # before left (tens of millions of objects after section 1: moto keeps every item a transaction backed
-    # up) holds it for longer than their read timeout (5 s); frozen, those are not traversed.
-    gc.freeze()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     env = child_environment(f"http://{host}:{port}")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     rows = []
+    # This process's moto server answers the processes' requests. A full collection of what the sections
+    # before left (tens of millions of objects after section 1: moto keeps every item a transaction backed
+    # up) holds it for longer than their read timeout (5 s); frozen, those are not traversed.
+    gc.freeze()
     try:
         for name in functions:
             target = targets[name]
@@ -521,6 +495,32 @@ def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row
         server.stop()
         gc.unfreeze()
     return rows
+
+
+def child_environment(endpoint: str) -> dict[str, str]:
+    """The environment of a cold start process: this one's, less Python's and pytest's, with the
+    function's configuration and AWS at `endpoint`."""
+    settings = get_settings()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "COV_"))}
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "JOBS_TABLE_NAME": settings.required("jobs_table_name"),
+            "ITEMS_TABLE_NAME": settings.required("items_table_name"),
+            "CREDENTIALS_TABLE_NAME": settings.required("credentials_table_name"),
+            "CURSOR_SECRET_ARN": settings.required("cursor_secret_arn"),
+            "JWT_PUBLIC_KEYS_ARN": settings.required("jwt_public_keys_arn"),
+            "JWT_ISSUER": settings.jwt_issuer,
+            "JWT_AUDIENCE": settings.jwt_audience,
+            # As deployed (template.yaml): INFO logs, metrics on, tracing off outside Lambda.
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "POWERTOOLS_METRICS_DISABLED": "false",
+            # Set by Lambda in an execution environment: the functions create their AWS clients at init
+            # (export_api.startup), as they do on Lambda. The baselines ignore it.
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        }
+    )
+    return env
 
 
 def _instructions_rows(target: Target, name: str, env: dict[str, str], event_index: int) -> list[Row]:
