@@ -11,15 +11,14 @@ from pydantic import TypeAdapter
 from export_api import snapstart
 from export_api.admin_api.accounting_settings import AccountingSettingsModel, AccountingSettingsResponse
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.caller import get_caller
+from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller, Scope
-from export_api.services.container import Services
+from export_api.models.caller import Scope
 
 ENTRY_SORTING_KEYS = ("accountingEntryId",)
 _SETTINGS_BODY = TypeAdapter(AccountingSettingsModel)
@@ -44,8 +43,8 @@ def admin_router() -> APIRouter:
     async def ingest_accounting_entries(
         company_id: CompanyId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         from export_api.admin_api.accounting_entries import ENTRIES, AccountingEntryModel  # see _ENTRY_MODULE
@@ -75,8 +74,8 @@ def admin_router() -> APIRouter:
     )
     async def list_accounting_entries(
         company_id: CompanyId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
     ) -> Response:
         from export_api.admin_api.accounting_entries import AccountingEntryModel  # see _ENTRY_MODULE
@@ -92,8 +91,8 @@ def admin_router() -> APIRouter:
     async def put_accounting_settings(
         company_id: CompanyId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw = await json_body(request)
@@ -113,8 +112,8 @@ def admin_router() -> APIRouter:
     @router.get("/admin/companies/{companyId}/accounting-settings", operation_id="getAccountingSettings")
     async def get_accounting_settings(
         company_id: CompanyId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         settings = services.accounting_settings.get(caller, company_id)
         return ContractJSONResponse({"data": body_of(AccountingSettingsResponse.of(settings))})
@@ -127,8 +126,8 @@ def admin_router() -> APIRouter:
     async def redeliver_webhook_message(
         subscription_id: Annotated[Uuid, Path(alias="subscriptionId")],
         message_id: Annotated[str, Path(alias="messageId", pattern=r"^msg_[0-9a-f]{32}$")],
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         message = services.subscriptions.redeliver(caller, subscription_id, message_id)
         body = {
@@ -137,7 +136,7 @@ def admin_router() -> APIRouter:
         return ContractJSONResponse(body, status_code=202)
 
     @router.get("/health", operation_id="getHealth")
-    async def health(services: Annotated[Services, Depends(current_services)]) -> Response:
+    async def health(services: ServicesDep) -> Response:
         problems = services.health.check()
         body = {"status": "ok" if not problems else "unavailable", "problems": problems}
         return ContractJSONResponse(body, status_code=200 if not problems else 503)

@@ -7,18 +7,17 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.caller import get_caller
+from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller, Scope
+from export_api.models.caller import Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.job_changes import CreateExportJob, ExportJobItemUpdate
 from export_api.models.jobs import ExportJob
-from export_api.services.container import Services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter
 from export_api.versions.jobs import SearchExportJobItemsRequest
@@ -52,8 +51,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
 
     @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"), openapi_extra=PAGE_QUERY)
     async def list_export_jobs(
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
         paging: Annotated[PageParams, Depends(page_params)],
         company_id: Annotated[Uuid | None, Query()] = None,
@@ -73,8 +72,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     )
     async def create_export_job(
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw = await json_body(request)
@@ -96,8 +95,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
     async def get_export_job(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         job = services.jobs.read(caller, job_id)
         return ContractJSONResponse({"data": version.job_body(job)})
@@ -107,8 +106,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     )
     async def list_export_job_items(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[ExportJobItemStatus | None, Query()] = None,
     ) -> Response:
@@ -124,8 +123,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     async def update_export_job_items(
         job_id: JobId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         raw_items = require_array(await json_body(request))
@@ -152,8 +151,8 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
 
     @router.get("/export-job-items", operation_id=version.operation_id("getExportJobItemByAccountingEntryId"))
     async def get_export_job_item_by_accounting_entry_id(
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         company_id: Annotated[Uuid | None, Query()] = None,
         accounting_entry_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
@@ -168,8 +167,8 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
     )
     async def search_export_job_items(
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
