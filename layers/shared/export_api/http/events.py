@@ -6,7 +6,7 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
 from export_api.http.caller import CallerDep
-from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Scope
 from export_api.models.job_events import CreateExportJobEvent
@@ -25,19 +25,18 @@ def export_job_events_router(version: VersionAdapter) -> APIRouter:
         request: Request,
         caller: CallerDep,
         services: ServicesDep,
-        idempotency_key: IdempotencyKey = None,
+        write: IdempotentWriteDep,
     ) -> Response:
         raw = await json_body(request)
         event = validate(_EVENT, raw)
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "createExportJobEvent",
-            idempotent_request(request, idempotency_key, raw),
+            raw,
             lambda: services.events.apply(caller, event),
             _JOB,
+            lambda _: Response(status_code=version.event_status_code),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: services.jobs.get(caller, event.job_id),
         )
-        return answered(Response(status_code=version.event_status_code), outcome)
 
     return router

@@ -3,12 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.caller import CallerDep
-from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Scope
@@ -32,19 +32,17 @@ def job_executions_router() -> APIRouter:
     @router.post("/admin/export-jobs/{jobId}/execution/reconcile", operation_id="reconcileExportJobExecution")
     async def reconcile_execution(
         job_id: JobId,
-        request: Request,
         caller: CallerDep,
         services: ServicesDep,
-        idempotency_key: IdempotencyKey = None,
+        write: IdempotentWriteDep,
     ) -> Response:
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "reconcileExportJobExecution",
-            idempotent_request(request, idempotency_key, None),
+            None,
             lambda: services.executions.reconcile(caller, job_id),
             _OUTCOME,
+            lambda stored: ContractJSONResponse(body_of(stored)),
             scope=Scope.ADMIN,
         )
-        return answered(ContractJSONResponse(body_of(outcome.value)), outcome)
 
     return router

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import CallerDep
-from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse
@@ -74,23 +74,21 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         request: Request,
         caller: CallerDep,
         services: ServicesDep,
-        idempotency_key: IdempotencyKey = None,
+        write: IdempotentWriteDep,
     ) -> Response:
         raw = await json_body(request)
         body = validate(_CREATE_JOB, raw)
         # v3 serves export items only for companies whose accounts have contra accounts: nor creates jobs.
         precondition = services.accounting_settings.require_contra_accounts if version.needs_contra_accounts else None
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "createExportJob",
-            idempotent_request(request, idempotency_key, raw),
+            raw,
             lambda: services.jobs.create(caller, body, precondition),
             _JOB,
+            lambda job: ContractJSONResponse({"data": version.job_body(job)}, version.create_status_code),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: caller.company(body.company_id, parameter="companyId"),
         )
-        response = ContractJSONResponse({"data": version.job_body(outcome.value)}, version.create_status_code)
-        return answered(response, outcome)
 
     @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
     async def get_export_job(
@@ -125,22 +123,21 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         request: Request,
         caller: CallerDep,
         services: ServicesDep,
-        idempotency_key: IdempotencyKey = None,
+        write: IdempotentWriteDep,
     ) -> Response:
         raw_items = require_array(await json_body(request))
         # The batch limit is checked before the elements, so 150 items get the limit error, not a field error.
         check_update_batch_size(len(raw_items))
         updates = [update.to_domain() for update in validate(updates_adapter, raw_items)]
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "updateExportJobItems",
-            idempotent_request(request, idempotency_key, raw_items),
+            raw_items,
             lambda: services.jobs.update_items(caller, job_id, updates),
             _ITEM_UPDATE,
+            lambda update: ContractJSONResponse(version.item_update_body(update)),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: services.jobs.get(caller, job_id),
         )
-        return answered(ContractJSONResponse(version.item_update_body(outcome.value)), outcome)
 
     return router
 

@@ -9,11 +9,13 @@ from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
 from export_api.http.caller import CallerDep
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
+from export_api.models.caller import Scope
 from export_api.models.webhooks import (
     ActivityOperationType,
     EndpointAuthType,
@@ -24,6 +26,8 @@ from export_api.models.webhooks import (
 )
 
 _REQUEST = TypeAdapter(SubscriptionRequest)
+_BODY = TypeAdapter(dict[str, Any])
+_SECRET = TypeAdapter(str)
 SubscriptionId = Annotated[Uuid, Path(alias="id", description="The subscription's id")]
 
 
@@ -46,6 +50,10 @@ def subscription_body(subscription: Subscription) -> dict[str, Any]:
         body["deletedAt"] = subscription.deleted_at.isoformat()
         body["deletedBy"] = subscription.deleted_by
     return body
+
+
+def _data(body: dict[str, Any]) -> Response:
+    return ContractJSONResponse({"data": body})
 
 
 def subscriptions_router() -> APIRouter:
@@ -76,11 +84,20 @@ def subscriptions_router() -> APIRouter:
         request: Request,
         caller: CallerDep,
         services: ServicesDep,
+        write: IdempotentWriteDep,
         company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
-        body = validate(_REQUEST, await json_body(request))
-        subscription = services.subscriptions.create(caller, company_id, body)
-        return ContractJSONResponse({"data": subscription_body(subscription)})
+        raw = await json_body(request)
+        body = validate(_REQUEST, raw)
+        return write.run(
+            "createSubscription",
+            raw,
+            lambda: subscription_body(services.subscriptions.create(caller, company_id, body)),
+            _BODY,
+            _data,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: caller.company(company_id),
+        )
 
     @router.get("/{id}", operation_id="getSubscriptionById")
     async def get_subscription_by_id(
@@ -96,10 +113,19 @@ def subscriptions_router() -> APIRouter:
         request: Request,
         caller: CallerDep,
         services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
-        body = validate(_REQUEST, await json_body(request))
-        subscription = services.subscriptions.update(caller, subscription_id, body)
-        return ContractJSONResponse({"data": subscription_body(subscription)})
+        raw = await json_body(request)
+        body = validate(_REQUEST, raw)
+        return write.run(
+            "updateSubscription",
+            raw,
+            lambda: subscription_body(services.subscriptions.update(caller, subscription_id, body)),
+            _BODY,
+            _data,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: services.subscriptions.owned(caller, subscription_id),
+        )
 
     @router.delete("/{id}", operation_id="deleteSubscription", status_code=204)
     async def delete_subscription(
@@ -139,9 +165,19 @@ def subscriptions_router() -> APIRouter:
         subscription_id: SubscriptionId,
         caller: CallerDep,
         services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
-        secret = services.subscriptions.rotate_secret(caller, subscription_id)
-        return ContractJSONResponse({"data": {"secretKey": secret}})
+        # A retry with the key answers the secret the first rotation made and does not rotate again: a
+        # second rotation would end the first one's overlap of the previous secret early.
+        return write.run(
+            "rotateSubscriptionSecret",
+            None,
+            lambda: services.subscriptions.rotate_secret(caller, subscription_id),
+            _SECRET,
+            lambda secret: ContractJSONResponse({"data": {"secretKey": secret}}),
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: services.subscriptions.owned(caller, subscription_id),
+        )
 
     @router.get("/{id}/deliveries", operation_id="getSubscriptionDeliveries", openapi_extra=PAGE_QUERY)
     async def get_subscription_deliveries(
