@@ -5,8 +5,9 @@ import os
 import secrets
 
 import boto3
-from export_api.auth.tokens import TokenSigner, generate_key_pair
 from export_api.settings import get_settings
+
+from export_api_local.tokens import TokenSigner, generate_key_pair
 
 PRIVATE_JWK, PUBLIC_JWK = generate_key_pair("benchmark-1")
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from export_api.auth.tokens import TokenSigner, generate_key_pair
 from export_api.settings import Settings
+
+from export_api_local.tokens import TokenSigner, generate_key_pair
 
 
 class SigningKeyMissing(Exception):

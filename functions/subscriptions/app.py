@@ -3,9 +3,9 @@
 
 from export_api.http.app import create_app, lambda_handler
 from export_api.http.subscriptions import subscriptions_router
-from export_api.startup import CURSORS, TABLES, WEBHOOKS, prepare_services, require_configuration
+from export_api.startup import CURSORS, IDEMPOTENCY, TABLES, WEBHOOKS, prepare_services, require_configuration
 
-require_configuration("subscriptions", TABLES, WEBHOOKS, CURSORS)
+require_configuration("subscriptions", TABLES, IDEMPOTENCY, WEBHOOKS, CURSORS)
 prepare_services("subscriptions")
 
 app = create_app("Webhook subscriptions", [subscriptions_router()])

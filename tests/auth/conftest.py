@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from export_api.auth.tokens import generate_key_pair
 from export_api.services.authentication import ApiKeys, get_api_keys
 from export_api.settings import get_settings
 
 from export_api_local.template import table_definition
+from export_api_local.tokens import generate_key_pair
 from tests.auth.support import call
 from tests.support.data import accounting_entry, accounting_settings
 from tests.support.keys import signer

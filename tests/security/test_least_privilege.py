@@ -37,6 +37,7 @@ NOT_IN_SCENARIO = {
     ("ExportJobsFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
     ("ExportJobEventsFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
     ("AdminFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
+    ("SubscriptionsFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
     ("JobWorkflowFunction", "dynamodb:BatchGetItem"): (
         "abandoning a failed job's items re-reads them only when the status index was behind "
         "(tests/test_concurrency.py provokes it)"
@@ -216,9 +217,11 @@ def subscribe_and_manage(webhooks: Webhooks, company: Company, receiver: HTTPSer
     path = f"/v1/subscriptions/{answering}"
     assert api.get("/v1/subscriptions", me, {"limit": "1"}).status == 200
     assert api.get(path, me).status == 200
-    assert api.put(path, me, {"endpointUrl": receiver.url_for("/ok"), "eventTypes": JOB_EVENTS}).status == 200
+    key = {"Idempotency-Key": "least-privilege"}
+    update = {"endpointUrl": receiver.url_for("/ok"), "eventTypes": JOB_EVENTS}
+    assert api.put(path, me, update, headers=key).status == 200
     assert api.get(f"{path}/activities", me).status == 200
-    assert api.post(f"{path}/secret/rotate", me).status == 200
+    assert api.post(f"{path}/secret/rotate", me, headers=key).status == 200
     webhooks.secret(me, answering)
     return answering, down
 

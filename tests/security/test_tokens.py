@@ -12,11 +12,11 @@ import boto3
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from export_api.auth.tokens import TokenSigner, generate_key_pair
 from export_api.repositories import aws
 from export_api.services.authentication import ApiKeys, get_admin_authentication, get_authentication
 from export_api.settings import get_settings
 
+from export_api_local.tokens import TokenSigner, generate_key_pair
 from tests.auth.conftest import ALL_SCOPES, Tenant, admin_token, mint
 from tests.auth.support import call
 from tests.support import keys

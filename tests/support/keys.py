@@ -8,8 +8,9 @@ import json
 import secrets
 from typing import Any
 
-from export_api.auth.tokens import TokenSigner, generate_key_pair
 from export_api.settings import get_settings
+
+from export_api_local.tokens import TokenSigner, generate_key_pair
 
 KID = "tests-1"
 PRIVATE_JWK, PUBLIC_JWK = generate_key_pair(KID)

@@ -3,14 +3,14 @@
 
 The authorizers hold only public keys: a key set (JWKS) read from Secrets Manager at run time, with
 more than one key while a rotation overlaps (README, "Rotating keys"). The private key is used only
-where tokens are minted (the credentials CLI). A token must name a key of the set, carry `iat`, `exp`,
-`iss`, `aud` and `sub`, and live at most `JWT_MAX_LIFETIME_SECONDS` (`exp - iat`), whoever signed it.
+where tokens are minted (the credentials CLI, export_api_local/tokens.py). A token must name a key of
+the set, carry `iat`, `exp`, `iss`, `aud` and `sub`, and live at most `JWT_MAX_LIFETIME_SECONDS`
+(`exp - iat`), whoever signed it.
 """
 
-import json
 import time
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,10 +29,6 @@ _REFRESH_INTERVAL_SECONDS = 60.0
 JsonKeySet = Mapping[str, Any]
 # Reads the JWKS; `force` bypasses the cache.
 KeySetSource = Callable[[bool], JsonKeySet]
-
-
-def public_key_set(public_jwks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    return {"keys": [dict(key) for key in public_jwks]}
 
 
 class TokenVerifier:
@@ -96,49 +92,3 @@ class TokenVerifier:
             raise AuthenticationFailed("invalid bearer token: a company id is not a uuid") from None
         scopes = tuple(s for s in scope.split() if s in KNOWN_SCOPES)
         return Principal(principal_id=f"token:{subject}", company_ids=company_ids, scopes=scopes)
-
-
-class TokenSigner:
-    """Mints tokens with one private key (a JWK with its `kid`): for the credentials CLI and tests."""
-
-    def __init__(self, private_jwk: Mapping[str, Any], issuer: str, audience: str) -> None:
-        kid = private_jwk.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise ValueError("the signing key has no kid")
-        self.kid = kid
-        self._key = jwt.PyJWK.from_dict(dict(private_jwk), algorithm=ALGORITHM).key
-        self.issuer = issuer
-        self.audience = audience
-
-    def mint(
-        self,
-        subject: str,
-        company_ids: Sequence[str],
-        scopes: Sequence[str],
-        ttl: timedelta = timedelta(hours=1),
-        now: datetime | None = None,
-    ) -> str:
-        issued = now or datetime.now(UTC)
-        claims = {
-            "sub": subject,
-            "iss": self.issuer,
-            "aud": self.audience,
-            "iat": issued,
-            "exp": issued + ttl,
-            "companies": [str(UUID(c)) for c in company_ids],
-            "scope": " ".join(scopes),
-        }
-        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
-
-
-def generate_key_pair(kid: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A new P-256 key pair as JWKs (private, public), both named `kid`."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from jwt.algorithms import ECAlgorithm
-
-    private = ec.generate_private_key(ec.SECP256R1())
-    private_jwk: dict[str, Any] = json.loads(ECAlgorithm.to_jwk(private))
-    public_jwk: dict[str, Any] = json.loads(ECAlgorithm.to_jwk(private.public_key()))
-    for jwk in (private_jwk, public_jwk):
-        jwk.update({"kid": kid, "alg": ALGORITHM, "use": "sig"})
-    return private_jwk, public_jwk

@@ -2,7 +2,7 @@
 redelivery, health."""
 
 import importlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -11,19 +11,19 @@ from pydantic import TypeAdapter
 from export_api import snapstart
 from export_api.admin_api.accounting_settings import AccountingSettingsModel, AccountingSettingsResponse
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.caller import get_caller
-from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.caller import CallerDep
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller, Scope
-from export_api.services.container import Services
+from export_api.models.caller import Scope
 
 ENTRY_SORTING_KEYS = ("accountingEntryId",)
 _SETTINGS_BODY = TypeAdapter(AccountingSettingsModel)
 _SETTINGS = TypeAdapter(AccountingSettingsResponse)
+_BODY = TypeAdapter(dict[str, Any])
 
 CompanyId = Annotated[Uuid, Path(alias="companyId")]
 # The admin API's accounting entry (17 models, ~11 ms to build) is imported by the requests that read or
@@ -44,18 +44,17 @@ def admin_router() -> APIRouter:
     async def ingest_accounting_entries(
         company_id: CompanyId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
-        idempotency_key: IdempotencyKey = None,
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
         from export_api.admin_api.accounting_entries import ENTRIES, AccountingEntryModel  # see _ENTRY_MODULE
 
         raw = require_array(await json_body(request))
         entries = validate(ENTRIES, raw)
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "ingestAccountingEntries",
-            idempotent_request(request, idempotency_key, raw),
+            raw,
             lambda: [
                 AccountingEntryModel.of(e)
                 for e in services.accounting_entries.ingest(
@@ -63,10 +62,9 @@ def admin_router() -> APIRouter:
                 )
             ],
             ENTRIES,
+            lambda stored: ContractJSONResponse({"data": [body_of(e) for e in stored]}, status_code=201),
             scope=Scope.ADMIN,
         )
-        body = {"data": [body_of(e) for e in outcome.value]}
-        return answered(ContractJSONResponse(body, status_code=201), outcome)
 
     @router.get(
         "/admin/companies/{companyId}/accounting-entries",
@@ -75,8 +73,8 @@ def admin_router() -> APIRouter:
     )
     async def list_accounting_entries(
         company_id: CompanyId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
     ) -> Response:
         from export_api.admin_api.accounting_entries import AccountingEntryModel  # see _ENTRY_MODULE
@@ -92,29 +90,28 @@ def admin_router() -> APIRouter:
     async def put_accounting_settings(
         company_id: CompanyId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
-        idempotency_key: IdempotencyKey = None,
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
         raw = await json_body(request)
         settings = validate(_SETTINGS_BODY, raw)
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "putAccountingSettings",
-            idempotent_request(request, idempotency_key, raw),
+            raw,
             lambda: AccountingSettingsResponse.of(
                 services.accounting_settings.replace(caller, settings.to_domain(company_id))
             ),
             _SETTINGS,
+            lambda stored: ContractJSONResponse({"data": body_of(stored)}),
             scope=Scope.ADMIN,
         )
-        return answered(ContractJSONResponse({"data": body_of(outcome.value)}), outcome)
 
     @router.get("/admin/companies/{companyId}/accounting-settings", operation_id="getAccountingSettings")
     async def get_accounting_settings(
         company_id: CompanyId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         settings = services.accounting_settings.get(caller, company_id)
         return ContractJSONResponse({"data": body_of(AccountingSettingsResponse.of(settings))})
@@ -127,17 +124,25 @@ def admin_router() -> APIRouter:
     async def redeliver_webhook_message(
         subscription_id: Annotated[Uuid, Path(alias="subscriptionId")],
         message_id: Annotated[str, Path(alias="messageId", pattern=r"^msg_[0-9a-f]{32}$")],
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
-        message = services.subscriptions.redeliver(caller, subscription_id, message_id)
-        body = {
-            "data": {"messageId": message.id, "eventType": message.event_type.value, "status": message.status.value}
-        }
-        return ContractJSONResponse(body, status_code=202)
+        def redeliver() -> dict[str, Any]:
+            message = services.subscriptions.redeliver(caller, subscription_id, message_id)
+            return {"messageId": message.id, "eventType": message.event_type.value, "status": message.status.value}
+
+        return write.run(
+            "redeliverWebhookMessage",
+            None,
+            redeliver,
+            _BODY,
+            lambda stored: ContractJSONResponse({"data": stored}, status_code=202),
+            scope=Scope.ADMIN,
+        )
 
     @router.get("/health", operation_id="getHealth")
-    async def health(services: Annotated[Services, Depends(current_services)]) -> Response:
+    async def health(services: ServicesDep) -> Response:
         problems = services.health.check()
         body = {"status": "ok" if not problems else "unavailable", "problems": problems}
         return ContractJSONResponse(body, status_code=200 if not problems else 503)

@@ -9,16 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from export_api.http.caller import get_caller
+from export_api.http.caller import CallerDep
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob
-from export_api.services.container import Services
 
 JOB_SORTING_KEYS = ("createdAt",)
 ITEM_SORTING_KEYS = ("accountingEntryId",)
@@ -36,8 +34,8 @@ def admin_jobs_router() -> APIRouter:
 
     @router.get("/admin/export-jobs", operation_id="listAllExportJobs", openapi_extra=PAGE_QUERY)
     async def list_all_export_jobs(
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         statuses: Annotated[list[ExportJobStatus] | None, Query()] = None,
         company_id: Annotated[Uuid | None, Query()] = None,
@@ -53,16 +51,16 @@ def admin_jobs_router() -> APIRouter:
     @router.get("/admin/export-jobs/{jobId}", operation_id="getAnyExportJob")
     async def get_any_export_job(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         return ContractJSONResponse({"data": admin_job_body(services.admin_jobs.get(caller, job_id))})
 
     @router.get("/admin/export-jobs/{jobId}/items", operation_id="listAnyExportJobItems", openapi_extra=PAGE_QUERY)
     async def list_any_export_job_items(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[ExportJobItemStatus | None, Query()] = None,
     ) -> Response:

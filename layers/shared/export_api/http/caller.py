@@ -4,10 +4,10 @@ The authorizer returns primitives only, so `companyIds` is comma-separated and `
 space-separated (the OAuth convention).
 """
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from export_api.errors import Unauthorized
 from export_api.models.caller import Caller
@@ -33,3 +33,6 @@ def caller_from_event(event: dict[str, Any]) -> Caller:
 
 async def get_caller(request: Request) -> Caller:
     return caller_from_event(request.scope.get("aws.event") or {})
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

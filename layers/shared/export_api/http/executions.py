@@ -3,17 +3,16 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
-from export_api.http.caller import get_caller
-from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.caller import CallerDep
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.responses import ContractJSONResponse, body_of
-from export_api.http.services import current_services
-from export_api.models.caller import Caller, Scope
+from export_api.http.services import ServicesDep
+from export_api.models.caller import Scope
 from export_api.models.executions import ReconcileOutcome
-from export_api.services.container import Services
 
 JobId = Annotated[UUID, Path(alias="jobId")]
 _OUTCOME = TypeAdapter(ReconcileOutcome)
@@ -25,27 +24,25 @@ def job_executions_router() -> APIRouter:
     @router.get("/admin/export-jobs/{jobId}/execution", operation_id="getExportJobExecution")
     async def get_execution(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         return ContractJSONResponse(body_of(services.executions.trace(caller, job_id)))
 
     @router.post("/admin/export-jobs/{jobId}/execution/reconcile", operation_id="reconcileExportJobExecution")
     async def reconcile_execution(
         job_id: JobId,
-        request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
-        idempotency_key: IdempotencyKey = None,
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "reconcileExportJobExecution",
-            idempotent_request(request, idempotency_key, None),
+            None,
             lambda: services.executions.reconcile(caller, job_id),
             _OUTCOME,
+            lambda stored: ContractJSONResponse(body_of(stored)),
             scope=Scope.ADMIN,
         )
-        return answered(ContractJSONResponse(body_of(outcome.value)), outcome)
 
     return router

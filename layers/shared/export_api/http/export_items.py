@@ -6,14 +6,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from export_api import snapstart
-from export_api.http.caller import get_caller
+from export_api.http.caller import CallerDep
 from export_api.http.links import public_base_url
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
-from export_api.services.container import Services
 from export_api.versions import LATEST
 from export_api.versions.base import VersionAdapter
 
@@ -32,8 +30,8 @@ def export_items_router(version: VersionAdapter) -> APIRouter:
     @router.get("/export-items", operation_id=version.operation_id("getExportItems"), openapi_extra=PAGE_QUERY)
     async def list_export_items(
         http_request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         job_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:

@@ -1,11 +1,21 @@
-"""The optional `Idempotency-Key` header of every POST and PUT (services/idempotency.py)."""
+"""The optional `Idempotency-Key` header of every POST and PUT (services/idempotency.py), and the one way a
+route makes its write safe to retry: `IdempotentWriteDep`."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 
-from export_api.services.idempotency import IdempotentRequest, Outcome
+from export_api.http.caller import CallerDep
+from export_api.http.services import ServicesDep
+from export_api.models.caller import Caller, Scope
+from export_api.services.container import Services
+from export_api.services.idempotency import IdempotentRequest
+
+T = TypeVar("T")
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # Set on an answer replayed from an earlier request with the same key (as Stripe does).
@@ -23,17 +33,54 @@ IdempotencyKey = Annotated[
 ]
 
 
-def idempotent_request(request: Request, key: str | None, body: Any) -> IdempotentRequest:
-    """The key, what identifies the request (path parameters and JSON body, as sent), and the Lambda
-    context Mangum put in the ASGI scope."""
-    return IdempotentRequest(
-        key=key,
-        payload={"path": dict(request.path_params), "body": body},
-        lambda_context=request.scope.get("aws.context"),
-    )
+@dataclass(frozen=True)
+class IdempotentWrite:
+    """A POST or PUT with its optional key, and the caller whose key it is."""
+
+    request: Request
+    caller: Caller
+    services: Services
+    key: str | None
+
+    def run(
+        self,
+        operation: str,
+        body: Any,
+        call: Callable[[], T],
+        result: TypeAdapter[T],
+        respond: Callable[[T], Response],
+        *,
+        scope: Scope,
+        owns: Callable[[], object] | None = None,
+    ) -> Response:
+        """`call()` once per (caller, operation, key), its answer `respond(value)`; a retry with the key gets
+        the stored value, answered the same way, with `Idempotent-Replayed: true`.
+
+        `operation` is the same in every version of the API; `body` is the JSON body as sent (None if the
+        operation takes none): with the path and query parameters it identifies the request the key was
+        first used with. `scope` and `owns` (raises unless the caller may act on what the request names) are checked
+        before the key is looked up (services/idempotency.py).
+        """
+        payload = {"path": dict(self.request.path_params), "body": body}
+        if self.request.query_params:
+            payload["query"] = sorted(self.request.query_params.multi_items())
+        request = IdempotentRequest(
+            key=self.key,
+            payload=payload,
+            # Mangum's Lambda context: a key held by an invocation that times out is freed at its deadline.
+            lambda_context=self.request.scope.get("aws.context"),
+        )
+        outcome = self.services.idempotency.run(self.caller, operation, request, call, result, scope=scope, owns=owns)
+        response = respond(outcome.value)
+        if outcome.replayed:
+            response.headers[REPLAYED_HEADER] = "true"
+        return response
 
 
-def answered(response: Response, outcome: Outcome[Any]) -> Response:
-    if outcome.replayed:
-        response.headers[REPLAYED_HEADER] = "true"
-    return response
+async def idempotent_write(
+    request: Request, caller: CallerDep, services: ServicesDep, idempotency_key: IdempotencyKey = None
+) -> IdempotentWrite:
+    return IdempotentWrite(request, caller, services, idempotency_key)
+
+
+IdempotentWriteDep = Annotated[IdempotentWrite, Depends(idempotent_write)]

@@ -7,18 +7,17 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.caller import get_caller
-from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
+from export_api.http.caller import CallerDep
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller, Scope
+from export_api.models.caller import Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.job_changes import CreateExportJob, ExportJobItemUpdate
 from export_api.models.jobs import ExportJob
-from export_api.services.container import Services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter
 from export_api.versions.jobs import SearchExportJobItemsRequest
@@ -52,8 +51,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
 
     @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"), openapi_extra=PAGE_QUERY)
     async def list_export_jobs(
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
         paging: Annotated[PageParams, Depends(page_params)],
         company_id: Annotated[Uuid | None, Query()] = None,
@@ -73,31 +72,29 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     )
     async def create_export_job(
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
-        idempotency_key: IdempotencyKey = None,
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
         raw = await json_body(request)
         body = validate(_CREATE_JOB, raw)
         # v3 serves export items only for companies whose accounts have contra accounts: nor creates jobs.
         precondition = services.accounting_settings.require_contra_accounts if version.needs_contra_accounts else None
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "createExportJob",
-            idempotent_request(request, idempotency_key, raw),
+            raw,
             lambda: services.jobs.create(caller, body, precondition),
             _JOB,
+            lambda job: ContractJSONResponse({"data": version.job_body(job)}, version.create_status_code),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: caller.company(body.company_id, parameter="companyId"),
         )
-        response = ContractJSONResponse({"data": version.job_body(outcome.value)}, version.create_status_code)
-        return answered(response, outcome)
 
     @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
     async def get_export_job(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         job = services.jobs.read(caller, job_id)
         return ContractJSONResponse({"data": version.job_body(job)})
@@ -107,8 +104,8 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     )
     async def list_export_job_items(
         job_id: JobId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[ExportJobItemStatus | None, Query()] = None,
     ) -> Response:
@@ -124,24 +121,23 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
     async def update_export_job_items(
         job_id: JobId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
-        idempotency_key: IdempotencyKey = None,
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
         raw_items = require_array(await json_body(request))
         # The batch limit is checked before the elements, so 150 items get the limit error, not a field error.
         check_update_batch_size(len(raw_items))
         updates = [update.to_domain() for update in validate(updates_adapter, raw_items)]
-        outcome = services.idempotency.run(
-            caller,
+        return write.run(
             "updateExportJobItems",
-            idempotent_request(request, idempotency_key, raw_items),
+            raw_items,
             lambda: services.jobs.update_items(caller, job_id, updates),
             _ITEM_UPDATE,
+            lambda update: ContractJSONResponse(version.item_update_body(update)),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: services.jobs.get(caller, job_id),
         )
-        return answered(ContractJSONResponse(version.item_update_body(outcome.value)), outcome)
 
     return router
 
@@ -152,8 +148,8 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
 
     @router.get("/export-job-items", operation_id=version.operation_id("getExportJobItemByAccountingEntryId"))
     async def get_export_job_item_by_accounting_entry_id(
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         company_id: Annotated[Uuid | None, Query()] = None,
         accounting_entry_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
@@ -168,8 +164,8 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
     )
     async def search_export_job_items(
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:

@@ -1,5 +1,9 @@
 """The process's services, as a FastAPI dependency."""
 
+from typing import Annotated
+
+from fastapi import Depends
+
 from export_api.services.container import Services, get_services
 
 
@@ -8,3 +12,6 @@ async def current_services() -> Services:
     # dependency in its thread pool (a thread hop per request, and anyio's thread machinery imported by
     # the first request of a function whose routes are all coroutines).
     return get_services()
+
+
+ServicesDep = Annotated[Services, Depends(current_services)]

@@ -8,13 +8,14 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
-from export_api.http.caller import get_caller
+from export_api.http.caller import CallerDep
+from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pages import ListQuery, paginated
 from export_api.http.params import PAGE_QUERY, PageParams, page_params
 from export_api.http.responses import ContractJSONResponse, body_of
-from export_api.http.services import current_services
+from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
-from export_api.models.caller import Caller
+from export_api.models.caller import Scope
 from export_api.models.webhooks import (
     ActivityOperationType,
     EndpointAuthType,
@@ -23,9 +24,10 @@ from export_api.models.webhooks import (
     SubscriptionStatus,
     WebhookEventType,
 )
-from export_api.services.container import Services
 
 _REQUEST = TypeAdapter(SubscriptionRequest)
+_BODY = TypeAdapter(dict[str, Any])
+_SECRET = TypeAdapter(str)
 SubscriptionId = Annotated[Uuid, Path(alias="id", description="The subscription's id")]
 
 
@@ -50,13 +52,17 @@ def subscription_body(subscription: Subscription) -> dict[str, Any]:
     return body
 
 
+def _data(body: dict[str, Any]) -> Response:
+    return ContractJSONResponse({"data": body})
+
+
 def subscriptions_router() -> APIRouter:
     router = APIRouter(prefix="/v1/subscriptions", tags=["Subscriptions"])
 
     @router.get("", operation_id="getSubscriptions", openapi_extra=PAGE_QUERY)
     async def get_subscriptions(
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         status: Annotated[SubscriptionStatus | None, Query()] = None,
         event_types: Annotated[list[WebhookEventType] | None, Query()] = None,
@@ -76,19 +82,28 @@ def subscriptions_router() -> APIRouter:
     @router.post("", operation_id="createSubscription")
     async def create_subscription(
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
         company_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
-        body = validate(_REQUEST, await json_body(request))
-        subscription = services.subscriptions.create(caller, company_id, body)
-        return ContractJSONResponse({"data": subscription_body(subscription)})
+        raw = await json_body(request)
+        body = validate(_REQUEST, raw)
+        return write.run(
+            "createSubscription",
+            raw,
+            lambda: subscription_body(services.subscriptions.create(caller, company_id, body)),
+            _BODY,
+            _data,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: caller.company(company_id),
+        )
 
     @router.get("/{id}", operation_id="getSubscriptionById")
     async def get_subscription_by_id(
         subscription_id: SubscriptionId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         return ContractJSONResponse({"data": subscription_body(services.subscriptions.get(caller, subscription_id))})
 
@@ -96,18 +111,27 @@ def subscriptions_router() -> APIRouter:
     async def update_subscription(
         subscription_id: SubscriptionId,
         request: Request,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
-        body = validate(_REQUEST, await json_body(request))
-        subscription = services.subscriptions.update(caller, subscription_id, body)
-        return ContractJSONResponse({"data": subscription_body(subscription)})
+        raw = await json_body(request)
+        body = validate(_REQUEST, raw)
+        return write.run(
+            "updateSubscription",
+            raw,
+            lambda: subscription_body(services.subscriptions.update(caller, subscription_id, body)),
+            _BODY,
+            _data,
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: services.subscriptions.owned(caller, subscription_id),
+        )
 
     @router.delete("/{id}", operation_id="deleteSubscription", status_code=204)
     async def delete_subscription(
         subscription_id: SubscriptionId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         services.subscriptions.delete(caller, subscription_id)
         return Response(status_code=204)
@@ -115,8 +139,8 @@ def subscriptions_router() -> APIRouter:
     @router.get("/{id}/activities", operation_id="getSubscriptionActivities", openapi_extra=PAGE_QUERY)
     async def get_subscription_activities(
         subscription_id: SubscriptionId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
         operation_types: Annotated[list[ActivityOperationType] | None, Query()] = None,
     ) -> Response:
@@ -131,25 +155,35 @@ def subscriptions_router() -> APIRouter:
     @router.get("/{id}/secret", operation_id="getSubscriptionSecret")
     async def get_subscription_secret(
         subscription_id: SubscriptionId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
     ) -> Response:
         return ContractJSONResponse({"data": {"secretKey": services.subscriptions.secret(caller, subscription_id)}})
 
     @router.post("/{id}/secret/rotate", operation_id="rotateSubscriptionSecret")
     async def rotate_subscription_secret(
         subscription_id: SubscriptionId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
     ) -> Response:
-        secret = services.subscriptions.rotate_secret(caller, subscription_id)
-        return ContractJSONResponse({"data": {"secretKey": secret}})
+        # A retry with the key answers the secret the first rotation made and does not rotate again: a
+        # second rotation would end the first one's overlap of the previous secret early.
+        return write.run(
+            "rotateSubscriptionSecret",
+            None,
+            lambda: services.subscriptions.rotate_secret(caller, subscription_id),
+            _SECRET,
+            lambda secret: ContractJSONResponse({"data": {"secretKey": secret}}),
+            scope=Scope.EXPORT_JOBS_WRITE,
+            owns=lambda: services.subscriptions.owned(caller, subscription_id),
+        )
 
     @router.get("/{id}/deliveries", operation_id="getSubscriptionDeliveries", openapi_extra=PAGE_QUERY)
     async def get_subscription_deliveries(
         subscription_id: SubscriptionId,
-        caller: Annotated[Caller, Depends(get_caller)],
-        services: Annotated[Services, Depends(current_services)],
+        caller: CallerDep,
+        services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
     ) -> Response:
         filters = {"subscriptionId": [str(subscription_id)]}

@@ -52,6 +52,3 @@ class AccountingSettings(BaseModel):
             if account.id == pleo_account_id:
                 return account.contra_account
         return None
-
-    def has_account(self, pleo_account_id: UUID) -> bool:
-        return any(a.id == pleo_account_id for a in self.accounts)

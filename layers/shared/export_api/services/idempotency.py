@@ -14,7 +14,7 @@
 Records are keyed by a digest of the caller (principal, its companies and its scopes), the operation and
 the key: a stored answer is replayed only to the caller that got it first, and one caller's keys never
 block another's. The caller's scope and its right to what the request names are checked before the key
-is looked up. The request's hash (path parameters and body) is checked on every use of the key
+is looked up. The request's hash (path and query parameters, body) is checked on every use of the key
 (docs/decisions.md).
 """
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from export_api.errors import BadRequest, ExportJobItemsUpdateLimit, ExportJobStatusUnprocessable
-from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.enums import ExportJobItemStatus, ExportJobItemUpdateErrorType, ExportJobStatus
 from export_api.models.jobs import MAX_ITEMS_PER_UPDATE, ExportJob, ExportJobItem
 from export_api.observability import get_logger, record_items_updated
 from export_api.pagination import Page, PageRequest
@@ -109,7 +109,7 @@ class JobItemsService:
                 errors=[
                     ExportJobItemUpdateError(
                         accounting_entry_id=u.accounting_entry_id,
-                        type="ACCOUNTING_ENTRY_DOES_NOT_EXIST",
+                        type=ExportJobItemUpdateErrorType.ACCOUNTING_ENTRY_DOES_NOT_EXIST,
                         message=f"Accounting entry {u.accounting_entry_id} is not part of export job {job_id}.",
                     )
                     for u in updates

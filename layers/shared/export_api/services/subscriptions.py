@@ -62,7 +62,7 @@ class SubscriptionsService:
 
     # Reading ----------------------------------------------------------------------------------------
 
-    def _owned(self, caller: Caller, subscription_id: UUID, *, include_deleted: bool = False) -> Subscription:
+    def owned(self, caller: Caller, subscription_id: UUID, *, include_deleted: bool = False) -> Subscription:
         subscription = self.repository.get_subscription(subscription_id)
         if (
             subscription is None
@@ -74,7 +74,7 @@ class SubscriptionsService:
 
     def get(self, caller: Caller, subscription_id: UUID) -> Subscription:
         caller.require(Scope.EXPORT_JOBS_READ)
-        return self._owned(caller, subscription_id)
+        return self.owned(caller, subscription_id)
 
     def list(
         self,
@@ -103,7 +103,7 @@ class SubscriptionsService:
     ) -> tuple[Page[SubscriptionActivity], int]:
         caller.require(Scope.EXPORT_JOBS_READ)
         # A deleted subscription's history stays readable: its last activity says who deleted it.
-        self._owned(caller, subscription_id, include_deleted=True)
+        self.owned(caller, subscription_id, include_deleted=True)
         page = self.repository.activities(subscription_id, operations, request)
         return page, self.repository.count_activities(subscription_id, operations)
 
@@ -111,12 +111,12 @@ class SubscriptionsService:
         self, caller: Caller, subscription_id: UUID, request: PageRequest
     ) -> tuple[Page[DeliveryAttempt], int]:
         caller.require(Scope.EXPORT_JOBS_READ)
-        self._owned(caller, subscription_id, include_deleted=True)
+        self.owned(caller, subscription_id, include_deleted=True)
         return self.repository.attempts(subscription_id, request), self.repository.count_attempts(subscription_id)
 
     def secret(self, caller: Caller, subscription_id: UUID) -> str:
         caller.require(Scope.EXPORT_JOBS_WRITE)
-        return self._owned(caller, subscription_id).secret
+        return self.owned(caller, subscription_id).secret
 
     # Changing -------------------------------------------------------------------------------------
 
@@ -205,7 +205,7 @@ class SubscriptionsService:
 
     def update(self, caller: Caller, subscription_id: UUID, request: SubscriptionRequest) -> Subscription:
         caller.require(Scope.EXPORT_JOBS_WRITE)
-        current = self._owned(caller, subscription_id)
+        current = self.owned(caller, subscription_id)
         self._validated(request)
         updated = self._apply(request, current)
         changed = [
@@ -235,7 +235,7 @@ class SubscriptionsService:
 
     def delete(self, caller: Caller, subscription_id: UUID) -> None:
         caller.require(Scope.EXPORT_JOBS_WRITE)
-        current = self._owned(caller, subscription_id)
+        current = self.owned(caller, subscription_id)
         now = _now()
         actor = actor_urn(caller)
         deleted = current.model_copy(update={"deleted_at": now, "deleted_by": actor, "updated_at": now})
@@ -247,7 +247,7 @@ class SubscriptionsService:
     def rotate_secret(self, caller: Caller, subscription_id: UUID) -> str:
         """A new secret; the previous one keeps signing alongside it for the grace period."""
         caller.require(Scope.EXPORT_JOBS_WRITE)
-        current = self._owned(caller, subscription_id)
+        current = self.owned(caller, subscription_id)
         now = _now()
         grace = self.settings.webhook_secret_grace_seconds
         rotated = current.model_copy(
@@ -286,7 +286,7 @@ class SubscriptionsService:
     def redeliver(self, caller: Caller, subscription_id: UUID, message_id: str) -> WebhookMessage:
         """Queue a stored message again, with the same webhook-id and body (admin scope)."""
         caller.require(Scope.ADMIN)
-        subscription = self._owned(caller, subscription_id)
+        subscription = self.owned(caller, subscription_id)
         message = self.repository.get_message(message_id)
         if message is None or message.subscription_id != subscription.id:
             raise WebhookMessageNotFound(f"Subscription {subscription_id} has no message {message_id}.")
