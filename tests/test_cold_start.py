@@ -138,7 +138,7 @@ report = {{
     "job_shapes": "export_api.versions.jobs" in sys.modules,
     "job_changes": "export_api.models.job_changes" in sys.modules,
     "job_events": "export_api.models.job_events" in sys.modules,
-    "pagination_models": "export_api.models.pagination" in sys.modules,
+    "pagination_models": "export_api.http.pagination" in sys.modules,
     "text_signatures": list(text_signatures),
     "dynamodb_calls": list(dynamodb_calls),
     "sent": list(sent),

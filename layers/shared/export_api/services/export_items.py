@@ -10,8 +10,8 @@ from uuid import UUID
 
 from export_api.errors import ExportJobStatusUnprocessable, RequiredParameterMissing
 from export_api.models.caller import Caller, Scope
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.services.accounting_settings import AccountingSettingsService
 from export_api.services.jobs import ExportJobsService
 from export_api.versions.base import VersionAdapter

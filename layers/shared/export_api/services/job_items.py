@@ -11,8 +11,8 @@ from export_api.errors import BadRequest, ExportJobItemsUpdateLimit, ExportJobSt
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import MAX_ITEMS_PER_UPDATE, ExportJob, ExportJobItem
 from export_api.observability import get_logger, record_items_updated
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob, ExportJobItem, ItemCounts
 from export_api.observability import bind_job, get_logger, record_job_created
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService, backoff
 
