@@ -136,8 +136,6 @@ report = {{
     "cursor_key_reads": list(cursor_key_reads),
     "admin_entry_models": "export_api.admin_api.accounting_entries" in sys.modules,
     "job_shapes": "export_api.versions.jobs" in sys.modules,
-    "job_changes": "export_api.models.job_changes" in sys.modules,
-    "job_events": "export_api.models.job_events" in sys.modules,
     "pagination_models": "export_api.http.pagination" in sys.modules,
     "text_signatures": list(text_signatures),
     "dynamodb_calls": list(dynamodb_calls),
@@ -288,10 +286,6 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     # Export items never show a job, and an event is answered with no body: the versions' job shapes are
     # built only where jobs are shown.
     assert report["job_shapes"] is (module in ("functions.export_jobs.app", "functions.admin.app"))
-    # Only export jobs creates jobs and takes item reports: no other function builds their models.
-    assert report["job_changes"] is (module == "functions.export_jobs.app")
-    # Export items closes no job: it builds neither an event's model nor the workflow's deadline.
-    assert report["job_events"] is (module != "functions.export_items.app")
     # Only list routes answer a `PageInfo`: a function without any builds none of pagination's models.
     assert report["pagination_models"] is (module != "functions.export_job_events.app")
     # No model, serializer or route of ours makes pydantic or FastAPI read a builtin's text signature.

@@ -6,7 +6,7 @@ from uuid import UUID
 import pytest
 from export_api.errors import InvalidExportJobStatusChange
 from export_api.models.enums import ExportJobEventType, ExportJobFailureReasonType, ExportJobStatus
-from export_api.models.job_events import CreateExportJobEvent
+from export_api.models.jobs import CreateExportJobEvent
 from export_api.services.lifecycle import next_status, transition_changes
 from hypothesis import given, settings
 from hypothesis import strategies as st

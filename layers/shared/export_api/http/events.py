@@ -11,8 +11,7 @@ from export_api.http.caller import get_caller
 from export_api.http.idempotency import IdempotencyKey, answered, idempotent_request
 from export_api.http.services import current_services
 from export_api.models.caller import Caller, Scope
-from export_api.models.job_events import CreateExportJobEvent
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob
 from export_api.services.container import Services
 from export_api.versions.base import VersionAdapter
 

@@ -15,8 +15,7 @@ from export_api.http.services import current_services
 from export_api.models.base import Uuid
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.job_changes import CreateExportJob, ExportJobItemUpdate
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
 from export_api.services.container import Services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter

@@ -6,8 +6,7 @@ from typing import Any
 
 from export_api.errors import InvalidExportJobStatusChange
 from export_api.models.enums import ExportJobEventType, ExportJobStatus
-from export_api.models.job_events import CreateExportJobEvent, JobDeadline
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob, JobDeadline
 
 TRANSITIONS: dict[tuple[ExportJobStatus, ExportJobEventType], ExportJobStatus] = {
     (ExportJobStatus.PENDING, ExportJobEventType.STARTED): ExportJobStatus.IN_PROGRESS,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from export_api.models import jobs as domain
 
 if TYPE_CHECKING:
-    from export_api.models.job_changes import ExportJobItemUpdate
+    from export_api.models.jobs import ExportJobItemUpdate
     from export_api.versions.items.base import ExportItemProjection
     from export_api.versions.jobs import JobShapes
 

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from export_api.models import job_changes
 from export_api.models import jobs as domain
 from export_api.models.base import ContractModel, ContractRequestModel, Uuid
 from export_api.models.enums import (
@@ -126,8 +125,8 @@ class UpdateExportJobItemV3(ContractRequestModel):
     failure_reason: str | None = Field(default=None, max_length=2000)
     failure_reason_type: ExportJobItemFailureReasonType | None = None
 
-    def to_domain(self) -> job_changes.UpdateExportJobItem:
-        return job_changes.UpdateExportJobItem.model_validate(self.model_dump())
+    def to_domain(self) -> domain.UpdateExportJobItem:
+        return domain.UpdateExportJobItem.model_validate(self.model_dump())
 
 
 class UpdateExportJobItem(UpdateExportJobItemV3):
@@ -165,7 +164,7 @@ class JobShapes:
     def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
         return wire(self.job_item(item))
 
-    def item_update_body(self, update: job_changes.ExportJobItemUpdate) -> dict[str, Any]:
+    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
         """`ExportJobItemUpdate` / `ExportJobItemUpdateV3`: partial success of a PUT."""
         return {
             "data": [self.job_item_body(item) for item in update.data],
