@@ -280,7 +280,7 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     # Every route is a coroutine: no request, and no init, loads anyio's worker threads.
     assert report["anyio_backend"] is False
     # The export items function builds the current version's export item models at init (with the v1 and
-    # v2 shapes it reuses, versions/items/shared.py); an earlier version's are built by its first request.
+    # v2 shapes it reuses, versions/items/parts.py); an earlier version's are built by its first request.
     # No other function builds any.
     assert report["export_item_versions"] == (["v3"] if module == "functions.export_items.app" else [])
     # Export items never show a job, and an event is answered with no body: the versions' job shapes are

@@ -25,7 +25,7 @@ from export_api.models.enums import (
 
 
 def wire(model: ContractModel) -> dict[str, Any]:
-    """A contract model's JSON body: absent optional values are left out, never `null` (notes.md §0)."""
+    """A contract model's JSON body: absent optional values are left out, never `null` (docs/decisions.md)."""
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
@@ -83,7 +83,7 @@ class _JobItemFields(ContractModel):
 
 
 class ExportJobItem(_JobItemFields):
-    """`ExportJobItem` (v0-v2): a v3-only failure reason shows as `missing_configuration` (decisions.md)."""
+    """`ExportJobItem` (v0-v2): a v3-only failure reason shows as `missing_configuration` (docs/decisions.md)."""
 
     status: ExportJobItemStatus
     failure_reason_type: ExportJobItemFailureReasonType | None = None
@@ -172,8 +172,7 @@ class JobShapes:
         }
 
 
-#: Each version's shapes, by the published name of its job schema: v0-v2 share `ExportJob`, v3 has its own.
-JOB_SHAPES: dict[str, JobShapes] = {
-    "ExportJob": JobShapes(ExportJob.of, ExportJobItem.of, UpdateExportJobItem),
-    "ExportJobV3": JobShapes(ExportJobV3.of, ExportJobItemV3.of, UpdateExportJobItemV3),
-}
+#: The shapes of v0, v1 and v2, which all publish `ExportJob`.
+EXPORT_JOB_SHAPES = JobShapes(ExportJob.of, ExportJobItem.of, UpdateExportJobItem)
+#: v3's own shapes, `ExportJobV3`.
+EXPORT_JOB_V3_SHAPES = JobShapes(ExportJobV3.of, ExportJobItemV3.of, UpdateExportJobItemV3)
