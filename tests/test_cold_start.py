@@ -1,4 +1,4 @@
-"""Cold start (issue 15): what a function does at init, and the SnapStart hooks.
+"""Cold start: what a function does at init, and the SnapStart hooks.
 
 In a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE` set) a function builds its routes and creates the AWS
 clients every request uses; with Lambda's Python runtime it registers the SnapStart hooks, which create

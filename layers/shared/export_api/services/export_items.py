@@ -37,7 +37,7 @@ class ExportItemsService:
             raise RequiredParameterMissing("Parameter job_id is required: export items are listed per export job.")
         job = self.jobs.get(caller, job_id, finish_pending=False)
         if not job.status.is_open:
-            # Documented for v2 (SEED); one core, so every version answers the same (notes.md §2).
+            # Documented for v2 (SEED); one core, so every version answers the same (docs/decisions.md).
             raise ExportJobStatusUnprocessable()
         context = ProjectionContext(
             job_id=job.id, vendor_based_bookkeeping=job.vendor_based_bookkeeping, base_url=base_url
