@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from export_api.http.pages import cursor_codec
+from export_api.http.pagination import cursor_codec
 from export_api.settings import get_settings
 
 from benchmarks.access import describe

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from export_api.models.caller import Caller
-from export_api.pagination import PageRequest
+from export_api.repositories.paging import PageRequest
 from export_api.services.container import get_services
 
 from benchmarks.api import event_for

@@ -15,7 +15,7 @@ from uuid import UUID
 import boto3
 import pytest
 from export_api.models.caller import Caller
-from export_api.models.job_changes import UpdateExportJobItem
+from export_api.models.jobs import UpdateExportJobItem
 from export_api.repositories import items as items_module
 from export_api.repositories import transactions
 from export_api.services.container import get_services

@@ -1,4 +1,4 @@
-"""Cold start (issue 15): what a function does at init, and the SnapStart hooks.
+"""Cold start: what a function does at init, and the SnapStart hooks.
 
 In a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE` set) a function builds its routes and creates the AWS
 clients every request uses; with Lambda's Python runtime it registers the SnapStart hooks, which create
@@ -136,9 +136,7 @@ report = {{
     "cursor_key_reads": list(cursor_key_reads),
     "admin_entry_models": "export_api.admin_api.accounting_entries" in sys.modules,
     "job_shapes": "export_api.versions.jobs" in sys.modules,
-    "job_changes": "export_api.models.job_changes" in sys.modules,
-    "job_events": "export_api.models.job_events" in sys.modules,
-    "pagination_models": "export_api.models.pagination" in sys.modules,
+    "pagination_models": "export_api.http.pagination" in sys.modules,
     "text_signatures": list(text_signatures),
     "dynamodb_calls": list(dynamodb_calls),
     "sent": list(sent),
@@ -282,16 +280,12 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     # Every route is a coroutine: no request, and no init, loads anyio's worker threads.
     assert report["anyio_backend"] is False
     # The export items function builds the current version's export item models at init (with the v1 and
-    # v2 shapes it reuses, versions/items/shared.py); an earlier version's are built by its first request.
+    # v2 shapes it reuses, versions/items/parts.py); an earlier version's are built by its first request.
     # No other function builds any.
     assert report["export_item_versions"] == (["v3"] if module == "functions.export_items.app" else [])
     # Export items never show a job, and an event is answered with no body: the versions' job shapes are
     # built only where jobs are shown.
     assert report["job_shapes"] is (module in ("functions.export_jobs.app", "functions.admin.app"))
-    # Only export jobs creates jobs and takes item reports: no other function builds their models.
-    assert report["job_changes"] is (module == "functions.export_jobs.app")
-    # Export items closes no job: it builds neither an event's model nor the workflow's deadline.
-    assert report["job_events"] is (module != "functions.export_items.app")
     # Only list routes answer a `PageInfo`: a function without any builds none of pagination's models.
     assert report["pagination_models"] is (module != "functions.export_job_events.app")
     # No model, serializer or route of ours makes pydantic or FastAPI read a builtin's text signature.

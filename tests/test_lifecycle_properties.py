@@ -1,4 +1,4 @@
-"""Properties of the lifecycle table (export_api/services/lifecycle.py) against notes.md §2."""
+"""Properties of the lifecycle table (export_api/services/lifecycle.py) against the published lifecycle."""
 
 from datetime import UTC, datetime
 from uuid import UUID
@@ -6,7 +6,7 @@ from uuid import UUID
 import pytest
 from export_api.errors import InvalidExportJobStatusChange
 from export_api.models.enums import ExportJobEventType, ExportJobFailureReasonType, ExportJobStatus
-from export_api.models.job_events import CreateExportJobEvent
+from export_api.models.jobs import CreateExportJobEvent
 from export_api.services.lifecycle import next_status, transition_changes
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 Status = ExportJobStatus
 Event = ExportJobEventType
 
-# notes.md §2, written out independently of the implementation.
+# The published lifecycle, written out independently of the implementation.
 EXPECTED = {
     (Status.PENDING, Event.STARTED): Status.IN_PROGRESS,
     (Status.PENDING, Event.FAILED): Status.FAILED,

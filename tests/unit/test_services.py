@@ -19,9 +19,7 @@ from export_api.errors import (
 )
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.job_changes import CreateExportJob, UpdateExportJobItem
-from export_api.models.job_events import CreateExportJobEvent
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJob, CreateExportJobEvent, ExportJob, UpdateExportJobItem
 from export_api.services.events import ExportJobEventsService
 from export_api.services.job_items import JobItemsService
 from export_api.services.jobs import ExportJobsService

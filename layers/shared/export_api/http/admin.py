@@ -13,8 +13,7 @@ from export_api.admin_api.accounting_settings import AccountingSettingsModel, Ac
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
-from export_api.http.pages import ListQuery, paginated
-from export_api.http.params import PAGE_QUERY, PageParams, page_params
+from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid

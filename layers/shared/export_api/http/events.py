@@ -9,8 +9,7 @@ from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Scope
-from export_api.models.job_events import CreateExportJobEvent
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob
 from export_api.versions.base import VersionAdapter
 
 _EVENT = TypeAdapter(CreateExportJobEvent)

@@ -8,8 +8,7 @@ from fastapi.responses import Response
 from export_api import snapstart
 from export_api.http.caller import CallerDep
 from export_api.http.links import public_base_url
-from export_api.http.pages import ListQuery, paginated
-from export_api.http.params import PAGE_QUERY, PageParams, page_params
+from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
 from export_api.versions import LATEST

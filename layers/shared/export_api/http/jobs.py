@@ -9,15 +9,13 @@ from pydantic import TypeAdapter
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
-from export_api.http.pages import ListQuery, paginated
-from export_api.http.params import PAGE_QUERY, PageParams, page_params
+from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
 from export_api.http.responses import ContractJSONResponse
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
 from export_api.models.caller import Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.job_changes import CreateExportJob, ExportJobItemUpdate
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter
 from export_api.versions.jobs import SearchExportJobItemsRequest

@@ -1,5 +1,5 @@
 """What the Task states of statemachine/export_job.asl.json send JobWorkflowFunction, and what each step
-returns (the wait's resume payload, `JobDeadline`, is models/job_events.py)."""
+returns (the wait's resume payload, `JobDeadline`, is models/jobs.py)."""
 
 from datetime import datetime
 from typing import Annotated, Literal

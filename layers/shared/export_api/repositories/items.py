@@ -26,10 +26,9 @@ from pydantic import BaseModel, ConfigDict
 
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJobItem
-from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
 from export_api.repositories.jobs import JobsRepository, company_key, item_counter, job_key, timestamp_text
-from export_api.repositories.paging import query_page
+from export_api.repositories.paging import Page, PageRequest, query_page
 from export_api.repositories.transactions import (
     MAX_TRANSACTION_ACTIONS,
     TransactionConflict,

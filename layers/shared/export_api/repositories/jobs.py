@@ -16,9 +16,8 @@ from botocore.exceptions import ClientError
 
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob, ItemCounts
-from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
-from export_api.repositories.paging import query_page
+from export_api.repositories.paging import Page, PageRequest, query_page
 from export_api.repositories.transactions import TransactionConflict, add_assignment, counter_update, transact
 
 BY_COMPANY_INDEX = "byCompany"

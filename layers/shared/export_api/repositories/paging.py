@@ -1,19 +1,73 @@
-"""One page from one or more DynamoDB partitions, by key condition only: no Scan, no filter.
+"""Pages over sort-key ranges: what a page request asks for once its cursors are decoded into sort-key
+positions, the page that answers it, and the DynamoDB Query loop that reads one.
 
-Cursors are sort-key positions, so a page is a Query with `range > position` (or `<`), reading
-`limit + 1` items to know whether another page follows. Several partitions (a job list filtered by
-several statuses) are read side by side and merged, each read bounded by the page size.
+A page is read by key condition only, no Scan and no filter: a Query with `range > position` (or `<`),
+reading `limit + 1` items to know whether another page follows. Several partitions (a job list filtered
+by several statuses) are read side by side and merged, each read bounded by the page size. A short list
+already in memory is paged the same way (`page_of`), with the same cursors, offset and order.
+
+The HTTP layer turns a request's parameters and cursors into a `PageRequest` and a `Page` into the
+contract's answer (export_api/http/pagination.py).
 """
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from boto3.dynamodb.conditions import ConditionBase, Key
 
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.aws import Table
 
+T = TypeVar("T")
 Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A validated page request: at most one of after/before/offset, positions already decoded."""
+
+    limit: int
+    ascending: bool
+    offset: int = 0
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results and the sort-key position of each, in presentation order."""
+
+    items: list[T]
+    positions: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def _page(read: list[T], position: Callable[[T], str], request: PageRequest) -> Page[T]:
+    """The page in `read`: the items past the request's position, in the order they were read (backwards
+    from `before`), at most `offset + limit + 1` of them."""
+    window = read[request.offset : request.offset + request.limit]
+    more = len(read) > request.offset + request.limit
+    if request.before is not None:
+        window.reverse()
+        return Page(window, [position(i) for i in window], has_next_page=True, has_previous_page=more)
+    return Page(
+        window,
+        [position(i) for i in window],
+        has_next_page=more,
+        has_previous_page=request.after is not None or request.offset > 0,
+    )
+
+
+def page_of(items: Sequence[T], position: Callable[[T], str], request: PageRequest) -> Page[T]:
+    """A page of a short list already in memory (its producer bounds it), paged exactly as a key range is."""
+    backwards = request.before is not None
+    forward = request.ascending != backwards
+    bound = request.before if backwards else request.after
+    ordered = sorted(items, key=position, reverse=not forward)
+    if bound is not None:
+        ordered = [item for item in ordered if (position(item) > bound if forward else position(item) < bound)]
+    return _page(ordered, position, request)
 
 
 def _read_partition(
@@ -62,19 +116,4 @@ def query_page(
         records.extend(_read_partition(table, index, hash_attr, hash_value, range_attr, position, scan_forward, wanted))
     if len(hash_values) > 1:
         records.sort(key=lambda record: str(record[range_attr]), reverse=not scan_forward)
-    window = records[request.offset : request.offset + request.limit]
-    more = len(records) > request.offset + request.limit
-    if backwards:
-        window.reverse()
-        return Page(
-            items=window,
-            positions=[str(r[range_attr]) for r in window],
-            has_next_page=True,
-            has_previous_page=more,
-        )
-    return Page(
-        items=window,
-        positions=[str(r[range_attr]) for r in window],
-        has_next_page=more,
-        has_previous_page=request.after is not None or request.offset > 0,
-    )
+    return _page(records, lambda record: str(record[range_attr]), request)

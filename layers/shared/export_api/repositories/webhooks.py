@@ -25,9 +25,8 @@ from export_api.models.webhooks import (
     SubscriptionActivity,
     WebhookMessage,
 )
-from export_api.pagination import Page, PageRequest
 from export_api.repositories import aws
-from export_api.repositories.paging import query_page
+from export_api.repositories.paging import Page, PageRequest, query_page
 from export_api.settings import MissingConfiguration
 
 BY_COMPANY_INDEX = "byCompany"

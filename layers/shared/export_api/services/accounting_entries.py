@@ -6,8 +6,8 @@ from uuid import UUID
 from export_api.errors import BadRequest
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.caller import Caller, Scope
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.repositories.transactions import TransactionConflict
 
 MAX_ENTRIES_PER_INGEST = 100

@@ -5,7 +5,7 @@ from uuid import UUID
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob, ExportJobItem
-from export_api.pagination import Page, PageRequest
+from export_api.repositories.paging import Page, PageRequest
 from export_api.services.jobs import ExportJobsService
 
 

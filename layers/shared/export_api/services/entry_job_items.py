@@ -6,8 +6,8 @@ from export_api.errors import BadRequest, ExportEntryNotFound
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus
 from export_api.models.jobs import ExportJobItem
-from export_api.pagination import Page, PageRequest, page_of
 from export_api.repositories.entry_job_items import EntryJobItemsRepository
+from export_api.repositories.paging import Page, PageRequest, page_of
 
 #: Accounting entries one search may name: each is one indexed Query.
 MAX_SEARCHED_ENTRIES = 100

@@ -6,8 +6,7 @@ from typing import Any
 from export_api.errors import ExportApiError, InvalidExportJobStatusChange
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobStatus
-from export_api.models.job_events import CreateExportJobEvent
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob
 from export_api.observability import bind_job, get_logger, record_event_rejected, record_job_closed, record_job_started
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS

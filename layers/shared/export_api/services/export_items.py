@@ -10,8 +10,8 @@ from uuid import UUID
 
 from export_api.errors import ExportJobStatusUnprocessable, RequiredParameterMissing
 from export_api.models.caller import Caller, Scope
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.services.accounting_settings import AccountingSettingsService
 from export_api.services.jobs import ExportJobsService
 from export_api.versions.base import VersionAdapter
@@ -37,7 +37,7 @@ class ExportItemsService:
             raise RequiredParameterMissing("Parameter job_id is required: export items are listed per export job.")
         job = self.jobs.get(caller, job_id, finish_pending=False)
         if not job.status.is_open:
-            # Documented for v2 (SEED); one core, so every version answers the same (notes.md §2).
+            # Documented for v2 (SEED); one core, so every version answers the same (docs/decisions.md).
             raise ExportJobStatusUnprocessable()
         context = ProjectionContext(
             job_id=job.id, vendor_based_bookkeeping=job.vendor_based_bookkeeping, base_url=base_url

@@ -4,19 +4,22 @@ import random
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from export_api.errors import BadRequest, ExportJobItemsUpdateLimit, ExportJobStatusUnprocessable
 from export_api.models.enums import ExportJobItemStatus, ExportJobItemUpdateErrorType, ExportJobStatus
-from export_api.models.jobs import MAX_ITEMS_PER_UPDATE, ExportJob, ExportJobItem
+from export_api.models.jobs import (
+    MAX_ITEMS_PER_UPDATE,
+    ExportJob,
+    ExportJobItem,
+    ExportJobItemUpdate,
+    ExportJobItemUpdateError,
+    UpdateExportJobItem,
+)
 from export_api.observability import get_logger, record_items_updated
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
-
-if TYPE_CHECKING:
-    from export_api.models.job_changes import ExportJobItemUpdate, UpdateExportJobItem
 
 JobLoader = Callable[[UUID], ExportJob]
 
@@ -66,9 +69,6 @@ class JobItemsService:
         on the job being open and one of theirs, so `load_job` (404 when not the caller's) runs only when
         a transaction is refused or no item is known. Without, the job is read first.
         """
-        # Here, not at the top: only the export jobs function takes item reports (models/job_changes.py).
-        from export_api.models.job_changes import ExportJobItemUpdate, ExportJobItemUpdateError
-
         check_update_batch_size(len(updates))
         seen: set[UUID] = set()
         for update in updates:

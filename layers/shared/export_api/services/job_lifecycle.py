@@ -16,8 +16,7 @@ from export_api.models.enums import (
     ExportJobFailureReasonType,
     ExportJobStatus,
 )
-from export_api.models.job_events import CreateExportJobEvent, JobDeadline
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob, JobDeadline
 from export_api.models.workflow import (
     AwaitEventStep,
     AwaitOutcome,

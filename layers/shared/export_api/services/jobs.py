@@ -8,18 +8,22 @@ from uuid import UUID, uuid4
 from export_api.errors import AccountingEntriesNotFound, BadRequest, ExportAlreadyInProgress, ExportNotFound
 from export_api.models.caller import Caller, Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
-from export_api.models.jobs import ExportJob, ExportJobItem, ItemCounts
+from export_api.models.jobs import (
+    CreateExportJob,
+    ExportJob,
+    ExportJobItem,
+    ExportJobItemUpdate,
+    ItemCounts,
+    UpdateExportJobItem,
+)
 from export_api.observability import bind_job, get_logger, record_job_created
-from export_api.pagination import Page, PageRequest
 from export_api.repositories.items import ItemsRepository
 from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository
+from export_api.repositories.paging import Page, PageRequest
 from export_api.repositories.transactions import TransactionConflict
 from export_api.services.job_items import WRITE_ATTEMPTS, JobItemsService, backoff
 
 if TYPE_CHECKING:
-    # Annotations only: these models are built where jobs are created and items reported (the export jobs
-    # function), not by every function that reads jobs.
-    from export_api.models.job_changes import CreateExportJob, ExportJobItemUpdate, UpdateExportJobItem
     from export_api.services.workflow import JobWorkflow
 
 _MAX_IDS_IN_MESSAGE = 10

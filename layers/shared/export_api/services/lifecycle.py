@@ -1,4 +1,5 @@
-"""The job lifecycle table of notes.md §2, what each transition records, and a job's deadline."""
+"""The job lifecycle: which event moves a job out of which status, what each transition records, and a
+job's deadline."""
 
 import math
 from datetime import UTC, datetime, timedelta
@@ -6,8 +7,7 @@ from typing import Any
 
 from export_api.errors import InvalidExportJobStatusChange
 from export_api.models.enums import ExportJobEventType, ExportJobStatus
-from export_api.models.job_events import CreateExportJobEvent, JobDeadline
-from export_api.models.jobs import ExportJob
+from export_api.models.jobs import CreateExportJobEvent, ExportJob, JobDeadline
 
 TRANSITIONS: dict[tuple[ExportJobStatus, ExportJobEventType], ExportJobStatus] = {
     (ExportJobStatus.PENDING, ExportJobEventType.STARTED): ExportJobStatus.IN_PROGRESS,
@@ -32,7 +32,8 @@ def next_status(current: ExportJobStatus, event: ExportJobEventType) -> ExportJo
 
 
 def transition_changes(event: CreateExportJobEvent, to_status: ExportJobStatus, now: datetime) -> dict[str, Any]:
-    """Fields an event sets on the job besides its status (notes.md §2, timestamps)."""
+    """Fields an event sets on the job besides its status: the failure reason it gives, `startedAt` when
+    the job starts, `completedAt` when it closes."""
     changes: dict[str, Any] = {
         "failureReason": event.failure_reason,
         "failureReasonType": event.failure_reason_type.value if event.failure_reason_type else None,

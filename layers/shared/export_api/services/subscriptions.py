@@ -19,7 +19,7 @@ from export_api.models.webhooks import (
     WebhookMessage,
 )
 from export_api.observability import get_logger
-from export_api.pagination import Page, PageRequest, page_of
+from export_api.repositories.paging import Page, PageRequest, page_of
 from export_api.repositories.webhook_queue import WebhookQueue
 from export_api.repositories.webhooks import WebhooksRepository
 from export_api.settings import Settings

@@ -1,6 +1,7 @@
-"""Version adapters: v0-v3 differ only in these schemas and mapping functions (notes.md §7).
+"""The API's versions: v0-v3 differ only in their schemas and the mappings to them, each version's
+record (v0.py ... v3.py) names its export item (items/) and its job shapes (jobs.py).
 
-Adding a version means adding one module here and listing it in VERSIONS.
+Adding a version means adding one module here, its export item in items/, and listing it in VERSIONS.
 """
 
 from export_api.versions import v0, v1, v2, v3

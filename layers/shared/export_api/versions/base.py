@@ -1,4 +1,6 @@
-import importlib
+"""What one API version looks like over the shared core: a frozen record per version (v0.py ... v3.py)."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -6,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from export_api.models import jobs as domain
 
 if TYPE_CHECKING:
-    from export_api.models.job_changes import ExportJobItemUpdate
     from export_api.versions.items.base import ExportItemProjection
     from export_api.versions.jobs import JobShapes
 
@@ -19,15 +20,16 @@ class VersionAdapter:
     #: Appended to the contract's operationIds (`getExportJobsList` + `V2`).
     operation_suffix: str
     deprecated: bool
-    #: The module of this version's export item (`PROJECTION`: its contract model and how an accounting
-    #: entry becomes one). Imported on first use: export items are served by ExportItemsFunction alone, and
-    #: their models are most of a version's, which the other functions' cold starts need not build; that
-    #: function's init builds the current version's (`LATEST`), an earlier version's are built by its first request.
-    export_items_module: str
-    #: The published name of this version's job schema (`ExportJob` or `ExportJobV3`): its job, job item and
-    #: PUT body shapes (versions/jobs.py), imported on first use: ExportItemsFunction never shows a job, and
-    #: ExportJobEventsFunction answers an event with no body.
-    job_schema: str
+    #: Imports this version's export item module and returns its projection (its contract model and how an
+    #: accounting entry becomes one). Called on first use, not imported with the version: export items are
+    #: served by ExportItemsFunction alone, and their models are most of a version's, which the other
+    #: functions' cold starts need not build; that function's init builds the current version's (`LATEST`),
+    #: an earlier version's are built by its first request.
+    load_export_items: Callable[[], "ExportItemProjection"]
+    #: Imports and returns this version's job, job item and PUT body shapes (versions/jobs.py). Called on
+    #: first use: ExportItemsFunction never shows a job, and ExportJobEventsFunction answers an event with no
+    #: body.
+    load_job_shapes: Callable[[], "JobShapes"]
     #: The deprecated single `status` filter on the job list (removed in v3).
     has_job_status_filter: bool
     #: v2/v3 answer a created job with 201; v0/v1 document only a `default` response.
@@ -39,12 +41,11 @@ class VersionAdapter:
 
     @cached_property
     def export_items(self) -> "ExportItemProjection":
-        projection: ExportItemProjection = importlib.import_module(self.export_items_module).PROJECTION
-        return projection
+        return self.load_export_items()
 
     def build_export_items(self) -> None:
         """Import this version's export item module (and so build its models) now, not at first use."""
-        importlib.import_module(self.export_items_module)
+        self.load_export_items()
 
     @property
     def prefix(self) -> str:
@@ -55,9 +56,7 @@ class VersionAdapter:
 
     @cached_property
     def jobs(self) -> "JobShapes":
-        from export_api.versions.jobs import JOB_SHAPES
-
-        return JOB_SHAPES[self.job_schema]
+        return self.load_job_shapes()
 
     def job_body(self, job: domain.ExportJob) -> dict[str, Any]:
         return self.jobs.job_body(job)
@@ -65,5 +64,19 @@ class VersionAdapter:
     def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
         return self.jobs.job_item_body(item)
 
-    def item_update_body(self, update: "ExportJobItemUpdate") -> dict[str, Any]:
+    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
         return self.jobs.item_update_body(update)
+
+
+def export_job_shapes() -> "JobShapes":
+    """`ExportJob`, `ExportJobItem` and `UpdateExportJobItem`: the job shapes v0, v1 and v2 publish."""
+    from export_api.versions.jobs import EXPORT_JOB_SHAPES
+
+    return EXPORT_JOB_SHAPES
+
+
+def export_job_v3_shapes() -> "JobShapes":
+    """`ExportJobV3`, `ExportJobItemV3` and `UpdateExportJobItemV3`: v3's job shapes."""
+    from export_api.versions.jobs import EXPORT_JOB_V3_SHAPES
+
+    return EXPORT_JOB_V3_SHAPES

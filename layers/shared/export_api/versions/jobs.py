@@ -13,7 +13,6 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from export_api.models import job_changes
 from export_api.models import jobs as domain
 from export_api.models.base import ContractModel, ContractRequestModel, Uuid
 from export_api.models.enums import (
@@ -26,7 +25,7 @@ from export_api.models.enums import (
 
 
 def wire(model: ContractModel) -> dict[str, Any]:
-    """A contract model's JSON body: absent optional values are left out, never `null` (notes.md §0)."""
+    """A contract model's JSON body: absent optional values are left out, never `null` (docs/decisions.md)."""
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
@@ -84,7 +83,7 @@ class _JobItemFields(ContractModel):
 
 
 class ExportJobItem(_JobItemFields):
-    """`ExportJobItem` (v0-v2): a v3-only failure reason shows as `missing_configuration` (decisions.md)."""
+    """`ExportJobItem` (v0-v2): a v3-only failure reason shows as `missing_configuration` (docs/decisions.md)."""
 
     status: ExportJobItemStatus
     failure_reason_type: ExportJobItemFailureReasonType | None = None
@@ -126,8 +125,8 @@ class UpdateExportJobItemV3(ContractRequestModel):
     failure_reason: str | None = Field(default=None, max_length=2000)
     failure_reason_type: ExportJobItemFailureReasonType | None = None
 
-    def to_domain(self) -> job_changes.UpdateExportJobItem:
-        return job_changes.UpdateExportJobItem.model_validate(self.model_dump())
+    def to_domain(self) -> domain.UpdateExportJobItem:
+        return domain.UpdateExportJobItem.model_validate(self.model_dump())
 
 
 class UpdateExportJobItem(UpdateExportJobItemV3):
@@ -165,7 +164,7 @@ class JobShapes:
     def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
         return wire(self.job_item(item))
 
-    def item_update_body(self, update: job_changes.ExportJobItemUpdate) -> dict[str, Any]:
+    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
         """`ExportJobItemUpdate` / `ExportJobItemUpdateV3`: partial success of a PUT."""
         return {
             "data": [self.job_item_body(item) for item in update.data],
@@ -173,8 +172,7 @@ class JobShapes:
         }
 
 
-#: Each version's shapes, by the published name of its job schema: v0-v2 share `ExportJob`, v3 has its own.
-JOB_SHAPES: dict[str, JobShapes] = {
-    "ExportJob": JobShapes(ExportJob.of, ExportJobItem.of, UpdateExportJobItem),
-    "ExportJobV3": JobShapes(ExportJobV3.of, ExportJobItemV3.of, UpdateExportJobItemV3),
-}
+#: The shapes of v0, v1 and v2, which all publish `ExportJob`.
+EXPORT_JOB_SHAPES = JobShapes(ExportJob.of, ExportJobItem.of, UpdateExportJobItem)
+#: v3's own shapes, `ExportJobV3`.
+EXPORT_JOB_V3_SHAPES = JobShapes(ExportJobV3.of, ExportJobItemV3.of, UpdateExportJobItemV3)

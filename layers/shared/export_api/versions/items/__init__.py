@@ -2,5 +2,6 @@
 `ExportItem*` schemas and their nested shapes) and the one mapper from the accounting entry to them.
 
 Adding a field to a version's export item means its module and its mapper; a new version is a new
-module. `common` holds only the nested shapes whose published schemas are the same in every version.
+module. `parts` holds the nested shapes that more than one version publishes with the same fields, and
+`base` what a version's projection is.
 """

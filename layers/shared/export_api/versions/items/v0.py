@@ -9,9 +9,9 @@ from pydantic import Field
 from export_api.errors import UnsupportedAccountingEntryType
 from export_api.models.accounting_entries import AccountingEntry, EntryLine, ExportItemType
 from export_api.models.base import ContractModel
-from export_api.versions.items import common
+from export_api.versions.items import parts
 from export_api.versions.items.base import ExportItemProjection, ProjectionContext
-from export_api.versions.items.common import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
+from export_api.versions.items.parts import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
 
 #: `ExportItem.type`: `personal_spend` and `fee` came with v1.
 TYPES = frozenset(ExportItemType) - {ExportItemType.PERSONAL_SPEND, ExportItemType.FEE}
@@ -46,7 +46,7 @@ class ExportItemLine(ContractModel):
 class ExportItemMetadata(ContractModel):
     reconciliation_id: str
     attendees: list[str] | None = None
-    invoice_information: common.InvoiceInformation | None = None
+    invoice_information: parts.InvoiceInformation | None = None
 
 
 class Supplier(ContractModel):
@@ -84,14 +84,14 @@ def _line(line: EntryLine) -> ExportItemLine:
     tax = line.tax
     return ExportItemLine(
         accounting_entry_line_id=line.accounting_entry_line_id,
-        line_amount=common.amount(line.line_amount),
-        net_amount=common.amount(line.net_amount),
+        line_amount=parts.amount(line.line_amount),
+        net_amount=parts.amount(line.net_amount),
         # v0's account names no Pleo id or name: without a code or identifier there is nothing to show.
         account=Account(code=account.code, identifier=account.identifier)
         if account and (account.code or account.identifier)
         else None,
         tags=[Tag(code=t.code, group_code=t.group_code) for t in line.tags] or None,
-        tax=Tax(amount=common.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code) if tax else None,
+        tax=Tax(amount=parts.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code) if tax else None,
     )
 
 
@@ -108,20 +108,20 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
         )
     supplier = entry.supplier
     return ExportItem(
-        links=common.links(entry, context),
+        links=parts.links(entry, context),
         accounting_entry_id=entry.accounting_entry_id,
         accounting_entry_lines=[_line(line) for line in entry.lines],
-        amount=common.amount(entry.amount),
+        amount=parts.amount(entry.amount),
         company_id=entry.company_id,
-        date=common.utc(entry.date),
+        date=parts.utc(entry.date),
         metadata=ExportItemMetadata(
             reconciliation_id=entry.reconciliation_id,
-            attendees=common.optional_list(entry.attendees),
-            invoice_information=common.invoice_information(entry),
+            attendees=parts.optional_list(entry.attendees),
+            invoice_information=parts.invoice_information(entry),
         ),
         type=entry.type.value,
         user=ExportItemUser(name=entry.user.name, code=entry.user.code),
-        files=common.files(entry),
+        files=parts.files(entry),
         note=entry.note,
         supplier=Supplier(
             account=supplier.account,

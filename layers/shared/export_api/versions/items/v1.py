@@ -9,12 +9,15 @@ from pydantic import Field
 from export_api.errors import UnsupportedAccountingEntryType
 from export_api.models.accounting_entries import AccountingEntry, EntryLine
 from export_api.models.base import ContractModel
-from export_api.versions.items import common, shared
+from export_api.versions.items import parts
 from export_api.versions.items.base import ExportItemProjection, ProjectionContext
-from export_api.versions.items.common import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
-from export_api.versions.items.shared import (
+from export_api.versions.items.parts import (
     AccountV1,
     ExportItemAdditionalInformationV1,
+    ExportItemAmount,
+    ExportItemFile,
+    Fraction,
+    LinksResponse,
     SupplierV1,
     TagV1,
     TeamV1,
@@ -65,11 +68,11 @@ def line(entry_line: EntryLine) -> ExportItemLineV1:
     tax = entry_line.tax
     return ExportItemLineV1(
         accounting_entry_line_id=entry_line.accounting_entry_line_id,
-        line_amount=common.amount(entry_line.line_amount),
-        net_amount=common.amount(entry_line.net_amount),
-        account=shared.account(entry_line),
-        tags=shared.tags(entry_line),
-        tax=TaxV1(id=tax.id, amount=common.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code)
+        line_amount=parts.amount(entry_line.line_amount),
+        net_amount=parts.amount(entry_line.net_amount),
+        account=parts.account(entry_line),
+        tags=parts.tags(entry_line),
+        tax=TaxV1(id=tax.id, amount=parts.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code)
         if tax
         else None,
     )
@@ -82,19 +85,19 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
             "read this job's export items with v2 or later."
         )
     return ExportItemV1(
-        links=common.links(entry, context),
+        links=parts.links(entry, context),
         accounting_entry_id=entry.accounting_entry_id,
         accounting_entry_lines=[line(entry_line) for entry_line in entry.lines],
-        additional_information=shared.additional_information(entry),
-        amount=common.amount(entry.amount),
+        additional_information=parts.additional_information(entry),
+        amount=parts.amount(entry.amount),
         company_id=entry.company_id,
-        date=common.utc(entry.date),
+        date=parts.utc(entry.date),
         type=entry.type.value,
         user=ExportItemUserV1(id=entry.user.id, name=entry.user.name, code=entry.user.code),
-        files=common.files(entry),
+        files=parts.files(entry),
         note=entry.note,
-        supplier=shared.supplier(entry),
-        team=shared.team(entry),
+        supplier=parts.supplier(entry),
+        team=parts.team(entry),
         team_code=entry.team.code if entry.team else None,
     )
 

@@ -2,7 +2,7 @@
 bookkeeping), `servicePeriod`, `subType`, and an optional `user`.
 
 Its lines, additional information, supplier and team are published exactly as v1's (`*V2` = `*V1`),
-so they are v1's models and mappers (its lines v1.py's, the rest shared.py's).
+so they are v1's models and mappers (its lines v1.py's, the rest parts.py's).
 """
 
 from datetime import datetime
@@ -12,15 +12,22 @@ from pydantic import Field
 
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.base import ContractModel
-from export_api.versions.items import common, shared, v1
+from export_api.versions.items import parts, v1
 from export_api.versions.items.base import ExportItemProjection, ProjectionContext
-from export_api.versions.items.common import ExportItemAmount, ExportItemFile, LinksResponse
-from export_api.versions.items.shared import BookkeepingV2, ExportItemUserV2, ServicePeriodV2, VendorV2
+from export_api.versions.items.parts import (
+    BookkeepingV2,
+    ExportItemAmount,
+    ExportItemFile,
+    ExportItemUserV2,
+    LinksResponse,
+    ServicePeriodV2,
+    VendorV2,
+)
 
 ExportItemLineV2 = v1.ExportItemLineV1
-ExportItemAdditionalInformationV2 = shared.ExportItemAdditionalInformationV1
-SupplierV2 = shared.SupplierV1
-TeamV2 = shared.TeamV1
+ExportItemAdditionalInformationV2 = parts.ExportItemAdditionalInformationV1
+SupplierV2 = parts.SupplierV1
+TeamV2 = parts.TeamV1
 
 
 class ExportItemV2(ContractModel):
@@ -45,27 +52,27 @@ class ExportItemV2(ContractModel):
 
 
 def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV2:
-    method = shared.bookkeeping_method(entry, context)
+    method = parts.bookkeeping_method(entry, context)
     user = entry.user
     return ExportItemV2(
-        links=common.links(entry, context),
+        links=parts.links(entry, context),
         accounting_entry_id=entry.accounting_entry_id,
         accounting_entry_lines=[v1.line(entry_line) for entry_line in entry.lines],
-        additional_information=shared.additional_information(entry),
-        amount=common.amount(entry.amount),
+        additional_information=parts.additional_information(entry),
+        amount=parts.amount(entry.amount),
         company_id=entry.company_id,
-        date=common.utc(entry.date),
+        date=parts.utc(entry.date),
         type=entry.type.value,
         bookkeeping=BookkeepingV2(method=method) if method else None,
-        files=common.files(entry),
+        files=parts.files(entry),
         note=entry.note,
-        service_period=shared.service_period(entry),
+        service_period=parts.service_period(entry),
         sub_type=entry.sub_type.value if entry.sub_type else None,
-        supplier=shared.supplier(entry),
-        team=shared.team(entry),
+        supplier=parts.supplier(entry),
+        team=parts.team(entry),
         team_code=entry.team.code if entry.team else None,
         user=ExportItemUserV2(id=user.id, name=user.name, code=user.code) if user else None,
-        vendor=shared.vendor(entry, context),
+        vendor=parts.vendor(entry, context),
     )
 
 

@@ -11,24 +11,24 @@ from pydantic import Field
 from export_api.errors import CONTRA_ACCOUNTS_MESSAGE, MissingContraAccounts
 from export_api.models.accounting_entries import AccountingEntry, EntryLine
 from export_api.models.base import ContractModel
-from export_api.versions.items import common, shared
+from export_api.versions.items import parts
 from export_api.versions.items.base import ExportItemProjection, ProjectionContext
-from export_api.versions.items.common import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
+from export_api.versions.items.parts import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
 
 # Published under their own names, with ExportItemAmount's exact shape.
 ExportItemAmountV3 = ExportItemAmount
 ExportItemLineAmountV3 = ExportItemAmount
 ExportItemNetAmountV3 = ExportItemAmount
 TaxAmountV3 = ExportItemAmount
-AccountV3 = shared.AccountV1
-TagV3 = shared.TagV1
-ExportItemAdditionalInformationV3 = shared.ExportItemAdditionalInformationV1
-SupplierV3 = shared.SupplierV1
-TeamV3 = shared.TeamV1
-BookkeepingV3 = shared.BookkeepingV2
-ServicePeriodV3 = shared.ServicePeriodV2
-VendorV3 = shared.VendorV2
-ExportItemUserV3 = shared.ExportItemUserV2
+AccountV3 = parts.AccountV1
+TagV3 = parts.TagV1
+ExportItemAdditionalInformationV3 = parts.ExportItemAdditionalInformationV1
+SupplierV3 = parts.SupplierV1
+TeamV3 = parts.TeamV1
+BookkeepingV3 = parts.BookkeepingV2
+ServicePeriodV3 = parts.ServicePeriodV2
+VendorV3 = parts.VendorV2
+ExportItemUserV3 = parts.ExportItemUserV2
 
 
 class TaxV3(ContractModel):
@@ -82,13 +82,13 @@ def _line(entry_line: EntryLine) -> ExportItemLineV3:
     tax = entry_line.tax
     return ExportItemLineV3(
         accounting_entry_line_id=entry_line.accounting_entry_line_id,
-        line_amount=common.amount(entry_line.line_amount),
-        net_amount=common.amount(entry_line.net_amount),
-        account=shared.account(entry_line),
-        tags=shared.tags(entry_line),
+        line_amount=parts.amount(entry_line.line_amount),
+        net_amount=parts.amount(entry_line.net_amount),
+        account=parts.account(entry_line),
+        tags=parts.tags(entry_line),
         tax=TaxV3(
             id=tax.id,
-            amount=common.amount(tax.amount),
+            amount=parts.amount(tax.amount),
             rate=tax.rate,
             type=tax.type.value,
             code=tax.code,
@@ -115,27 +115,27 @@ def contra_account(entry: AccountingEntry, context: ProjectionContext) -> Contra
 
 
 def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV3:
-    method = shared.bookkeeping_method(entry, context)
+    method = parts.bookkeeping_method(entry, context)
     user = entry.user
     return ExportItemV3(
-        links=common.links(entry, context),
+        links=parts.links(entry, context),
         accounting_entry_id=entry.accounting_entry_id,
         accounting_entry_lines=[_line(entry_line) for entry_line in entry.lines],
-        additional_information=shared.additional_information(entry),
-        amount=common.amount(entry.amount),
+        additional_information=parts.additional_information(entry),
+        amount=parts.amount(entry.amount),
         company_id=entry.company_id,
-        date=common.utc(entry.date),
+        date=parts.utc(entry.date),
         type=entry.type.value,
         bookkeeping=BookkeepingV3(method=method) if method else None,
         contra_account=contra_account(entry, context),
-        files=common.files(entry),
+        files=parts.files(entry),
         note=entry.note,
-        service_period=shared.service_period(entry),
+        service_period=parts.service_period(entry),
         sub_type=entry.sub_type.value if entry.sub_type else None,
-        supplier=shared.supplier(entry),
-        team=shared.team(entry),
+        supplier=parts.supplier(entry),
+        team=parts.team(entry),
         user=ExportItemUserV3(id=user.id, name=user.name, code=user.code) if user else None,
-        vendor=shared.vendor(entry, context),
+        vendor=parts.vendor(entry, context),
     )
 
 
