@@ -50,7 +50,7 @@ client-models: $(STAMP)
 	$(BIN)/ruff check --fix --quiet clients/python/export_api_client/models.py
 	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
 
-# Contract fuzzing (issue 6): schemathesis against `make run`'s server, every operation of the contract
+# Contract fuzzing: schemathesis against `make run`'s server, every operation of the contract
 # and of docs/admin-api.openapi.yaml, FUZZ_EXAMPLES examples per operation and generation mode (the
 # suite runs 3); prints the counts.
 FUZZ_EXAMPLES ?= 100
@@ -69,7 +69,7 @@ browser-install:
 browser-check: $(STAMP) browser-install
 	$(BIN)/python -m tests.browser.console_check --chromium $(CHROMIUM) $(BROWSER_CHECK_ARGS)
 
-# Figures of issue 7 (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
+# Every figure of the benchmarks (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
