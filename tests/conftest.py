@@ -1,4 +1,6 @@
-"""Test setup: AWS emulated by moto, tables created from template.yaml's own definitions."""
+"""Test setup: AWS emulated by moto, tables created from template.yaml's own definitions, and the
+ExportJobLifecycle state machine provisioned from template.yaml (tests/support/workflow.py): every job a
+test creates through the handlers is driven by a Step Functions execution, as in production."""
 
 import os
 
@@ -35,11 +37,13 @@ from export_api.settings import get_settings
 from moto import mock_aws
 
 from export_api_local.queues import SqsEventSource, create_queues
+from export_api_local.stack import EMULATOR_CONFIG
 from export_api_local.template import table_definition
 from tests.support import keys, moto_lock
 from tests.support.api import ApiClient
 from tests.support.data import Company
 from tests.support.webhooks import Webhooks, delivery_mapping
+from tests.support.workflow import end_running_executions, provision_lifecycle, workflow_threads_marked
 
 TABLES = {
     "JobsTable": "test-jobs",
@@ -53,20 +57,32 @@ TABLES = {
 def aws_mock() -> Iterator[None]:
     # moto's DynamoDB is not thread-safe; DynamoDB is (tests/support/moto_lock.py).
     moto_lock.install()
-    with mock_aws():
+    with mock_aws(config=EMULATOR_CONFIG):
         keys.create_secrets(boto3.client("secretsmanager"))
-        yield
+        # The state machine does not depend on the tables, nor on the job limits (each execution's input
+        # carries them): one per session (per xdist worker: each has its own moto).
+        os.environ.update(provision_lifecycle().environment())
+        get_settings.cache_clear()
+        get_services.cache_clear()
+        with workflow_threads_marked():
+            yield
 
 
 @pytest.fixture
 def tables(aws_mock: None) -> Iterator[None]:
     aws.reset_clients()
+    # Settings and services as the environment is now: a previous test may have changed and restored it.
+    get_settings.cache_clear()
+    get_services.cache_clear()
     client = boto3.client("dynamodb")
     for logical_id, name in TABLES.items():
         client.create_table(**table_definition(logical_id, name))
-    yield
-    for name in TABLES.values():
-        client.delete_table(TableName=name)
+    try:
+        yield
+    finally:
+        end_running_executions()
+        for name in TABLES.values():
+            client.delete_table(TableName=name)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 from tests.support.api import ApiClient
 from tests.support.checks import assert_counters_match_a_recount
 from tests.support.data import Company, failed, successful
+from tests.support.workflow import wait_until_ended
 
 _UPDATES = TypeAdapter(list[UpdateExportJobItem])
 ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
@@ -164,6 +165,7 @@ def test_a_failed_job_finishes_a_cut_batch_then_abandons_the_rest(
         )
     crash_on_transaction(0)
     assert company.event(job_id, "failed") == 202
+    wait_until_ended(job_id)
     items = company.items(job_id)
     assert Counter(i["status"] for i in items) == {"successful": 50, "abandoned": 50}
     assert_counters_match_a_recount(company, job_id)

@@ -23,6 +23,7 @@ from tests.support.api import ApiClient, Response
 from tests.support.checks import assert_counters_match_a_recount, assert_error
 from tests.support.concurrency import run_concurrently
 from tests.support.data import Company, failed, item_update, successful
+from tests.support.workflow import wait_until_ended
 
 CLOSING_EVENTS = ("completed", "completed_with_errors", "failed")
 ITEMS_TABLE = "test-items"
@@ -69,7 +70,8 @@ def test_50_concurrent_conflicting_events_one_wins(company: Company, from_status
     job = company.job(job_id)
     assert job["status"] == expected
     if expected == "failed":
-        # The inline workflow finalized the failed job once: every unfinished item abandoned, counters right.
+        # The job's execution finalized the failed job once: every unfinished item abandoned, counters right.
+        wait_until_ended(job_id)
         assert {i["status"] for i in company.items(job_id)} == {"abandoned"}
     assert_counters_match_a_recount(company, job_id)
 
@@ -140,6 +142,7 @@ def test_concurrent_puts_and_a_closing_event_leave_no_update_after_close(api: Ap
         if response.status == 422:
             assert_error(response, 422, "EXPORT_JOB_STATUS_UNPROCESSABLE")
     # The failed job is finalized after every accepted PUT: nothing is left pending or in progress.
+    wait_until_ended(job_id)
     items = company.items(job_id)
     assert not [i for i in items if i["status"] in ("pending", "in_progress")]
     assert_counters_match_a_recount(company, job_id)
@@ -193,6 +196,7 @@ def test_an_item_seen_in_both_unfinished_partitions_of_the_index_is_abandoned_on
 
     with status_index_reads(seen_twice):
         assert company.event(job_id, "failed") == 202
+        wait_until_ended(job_id)
 
     assert last_pending, "the index read was not made stale: the test did not exercise the race"
     assert Counter(i["status"] for i in company.items(job_id)) == {"abandoned": 5}
@@ -230,6 +234,7 @@ def test_an_item_the_index_still_shows_unfinished_keeps_its_result(
 
     with status_index_reads(behind, within_limit=within_limit):
         assert company.event(job_id, "failed") == 202
+        wait_until_ended(job_id)
 
     assert stale_copies, "the index read was not made stale: the test did not exercise it"
     listed = {i["accountingEntryId"]: i for i in company.items(job_id)}

@@ -1,4 +1,5 @@
-"""Export job events: the lifecycle table of notes.md §2 through the handlers, and what each event records."""
+"""Export job events: the job lifecycle's transition table (docs/workflow.md) through the handlers, and what
+each event records. What the job's execution does after a closing event (finalizing it) is waited for."""
 
 import uuid
 from datetime import datetime
@@ -8,6 +9,7 @@ import pytest
 from tests.support.api import ApiClient
 from tests.support.checks import assert_counters_match_a_recount, assert_error, item_totals
 from tests.support.data import Company, failed, item_update, successful
+from tests.support.workflow import wait_until_ended
 
 VERSIONS = ("v0", "v1", "v2", "v3")
 EVENTS = ("started", "completed", "completed_with_errors", "failed")
@@ -19,7 +21,7 @@ PATHS = {
     "completed_with_errors": ["started", "completed_with_errors"],
     "failed": ["failed"],
 }
-# notes.md §2: (from status, event) -> new status; every other cell is a 422.
+# (from status, event) -> new status; every other cell is a 422.
 TABLE = {
     ("pending", "started"): "in_progress",
     ("pending", "failed"): "failed",
@@ -122,6 +124,7 @@ def test_failing_a_job_abandons_its_unfinished_items(company: Company, from_stat
     )
     finished = {i["accountingEntryId"]: i for i in company.items(job_id) if i["status"] in ("successful", "failed")}
     assert company.event(job_id, "failed", failureReasonType="validation_failure") == 202
+    wait_until_ended(job_id)
     items = {i["accountingEntryId"]: i for i in company.items(job_id)}
     for entry, item in items.items():
         if entry in finished:
@@ -141,6 +144,7 @@ def test_completing_a_job_leaves_its_items_as_they_are(company: Company, event: 
     )
     items = company.items(job_id)
     assert company.event(job_id, event) == 202
+    wait_until_ended(job_id)
     assert company.items(job_id) == items
     assert company.items(job_id, "abandoned") == []
     assert_counters_match_a_recount(company, job_id)
@@ -151,6 +155,7 @@ def test_failing_a_large_job_abandons_every_item(api: ApiClient) -> None:
     company = Company.create(api, entries=100)
     job = company.create_job()
     assert company.event(job["id"], "failed") == 202
+    wait_until_ended(job["id"])
     assert len(company.items(job["id"], "abandoned")) == 100
     assert item_totals(company, job["id"]) == {
         "pending": 0,

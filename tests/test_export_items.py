@@ -13,6 +13,7 @@ from export_api_local.accounting_entries import KINDS
 from tests.support.api import ApiClient
 from tests.support.checks import assert_error
 from tests.support.data import CLOSING, Company, accounting_entry, accounting_settings, walk
+from tests.support.workflow import in_workflow_lambda
 
 VERSIONS = ("v0", "v1", "v2", "v3")
 # What only some versions show (published ExportItem, ExportItemV1, ExportItemV2, ExportItemV3).
@@ -233,7 +234,9 @@ def test_a_page_of_export_items_takes_three_dynamodb_requests(
     operations: list[str] = []
 
     def record(model: Any, **_: Any) -> None:
-        operations.append(model.name)
+        # The job's execution runs the workflow Lambda meanwhile: its requests are not the page's.
+        if not in_workflow_lambda():
+            operations.append(model.name)
 
     events = aws.dynamodb().meta.events
     events.register("before-call.dynamodb", record, unique_id="test-export-items-requests")

@@ -7,6 +7,7 @@ import pytest
 from tests.support.api import ApiClient, Identity
 from tests.support.checks import assert_counters_match_a_recount, assert_error, item_totals
 from tests.support.data import CLOSING, ITEM_STATUSES, Company, failed, item_update, successful
+from tests.support.workflow import wait_until_ended
 
 VERSIONS = ("v0", "v1", "v2", "v3")
 
@@ -115,6 +116,7 @@ def test_a_closed_job_takes_no_item_updates(company: Company, events: list[str],
     job = company.create_job(company.entry_ids[:5])
     for event in events:
         assert company.event(job["id"], event) == 202
+    wait_until_ended(job["id"])
     before = company.state(job["id"])
     response = company.api.put(
         f"/{version}/export-jobs/{job['id']}/items", company.identity, [successful(company.entry_ids[0])]

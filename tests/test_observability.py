@@ -16,6 +16,7 @@ from export_api.services.container import get_services
 from export_api_local.apigw import find_route, invoke, rest_event
 from tests.support.api import Identity
 from tests.support.data import Company, failed, successful
+from tests.support.workflow import wait_until_ended
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
@@ -218,6 +219,8 @@ def test_a_failed_job_counts_its_abandoned_items(company: Company, output: Outpu
     job = company.create_job(company.entry_ids[:5])
     output.read()
     assert company.event(job["id"], "failed", failureReason="no config", failureReasonType="missing_configuration")
+    # The job's execution abandons its items (Finalize).
+    wait_until_ended(job["id"])
     output.read()
     assert output.count("JobsClosed", status="failed") == 1
     assert output.count("ItemsUpdated", status="abandoned") == 5

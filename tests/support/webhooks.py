@@ -15,6 +15,7 @@ from werkzeug import Request
 
 from export_api_local.queues import Queue, SqsEventSource, sqs_mappings
 from tests.support.api import ApiClient, Identity
+from tests.support.workflow import wait_until_all_settled
 
 JOB_EVENTS = [
     "v1.export-job.created",
@@ -52,7 +53,10 @@ class Webhooks:
 
     def deliver(self, until: Callable[[], bool] | None = None, timeout_seconds: float = 15.0) -> None:
         """Run the delivery function on what the queue holds: until the queue is idle, or until `until()`
-        holds (failing after the timeout)."""
+        holds (failing after the timeout). The jobs' executions publish their events (their Publish
+        states): "idle" counts once each has published what its job's status calls for."""
+        if until is None:
+            wait_until_all_settled(timeout_seconds)
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             count = self.source.poll_once()

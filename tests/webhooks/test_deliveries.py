@@ -1,5 +1,5 @@
 """Deliveries to a real HTTP receiver (pytest-httpserver), each verified with the standardwebhooks
-library: created (no state machine here: the inline workflow publishes), retries with the same
+library: created (published by the job's execution, in its Publish states), retries with the same
 webhook-id, permanent failure to the dead-letter queue, SSRF refusal, secret rotation, deactivation,
 admin redelivery."""
 

@@ -6,10 +6,13 @@ import uuid
 
 import pytest
 from export_api.models.enums import ExportJobStatus
+from export_api.services.container import get_services
+from export_api.settings import MissingConfiguration
 
 from export_api_local import reconcile, trace
 from tests.support.api import ADMIN, ApiClient
 from tests.support.data import Company
+from tests.support.webhooks import reconfigure
 from tests.workflow.conftest import Lifecycle
 
 
@@ -57,13 +60,17 @@ def test_admin_endpoint_errors(lifecycle: Lifecycle, company: Company) -> None:
     lifecycle.wait_until_done(job["id"])
 
 
-def test_inline_lifecycles_have_no_execution(api: ApiClient, company: Company) -> None:
+def test_without_a_state_machine_no_workflow_is_built(
+    api: ApiClient, company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every job's lifecycle is an execution: a process without STATE_MACHINE_ARN has nothing to drive one
+    with, and says so (on Lambda the function refuses to start: tests/security/test_fail_closed.py)."""
     job = company.create_job()
-    response = api.get(f"/admin/export-jobs/{job['id']}/execution", ADMIN)
-    assert response.status == 404
-    assert "inline" in response.body["message"]
-    reconciled = api.post(f"/admin/export-jobs/{job['id']}/execution/reconcile", ADMIN)
-    assert (reconciled.status, reconciled.body["action"]) == (200, "nothing_to_do")
+    reconfigure(monkeypatch, STATE_MACHINE_ARN="")
+    with pytest.raises(MissingConfiguration, match=r"STATE_MACHINE_ARN is not set.*ExportJobLifecycle"):
+        _ = get_services().workflow
+    # Reading jobs needs no workflow.
+    assert company.job(job["id"])["status"] == "pending"
 
 
 def test_trace_cli(lifecycle: Lifecycle, company: Company) -> None:

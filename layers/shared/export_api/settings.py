@@ -44,7 +44,8 @@ class Settings(BaseModel):
     # ExportJob.expiresIn: seconds a job (pending or in progress) may go without any action (an event, an
     # item update) before it fails with `job_expired`. 3600 is Pleo's published example.
     job_expires_in_seconds: int = Field(default=3_600, ge=1)
-    # The job lifecycle state machine (ExportJobLifecycle). Unset: lifecycles run inline, in the calling process.
+    # The job lifecycle state machine (ExportJobLifecycle): every job's lifecycle is an execution of it. Unset,
+    # creating a job or applying an event fails (MissingConfiguration).
     state_machine_arn: str | None = None
     # Seconds a started job may go without its closing event before it fails with `service_timeout`.
     job_stuck_timeout_seconds: int = Field(default=86_400, ge=1)

@@ -9,7 +9,7 @@ service is first built.
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
-from export_api.settings import Settings, get_settings
+from export_api.settings import MissingConfiguration, Settings, get_settings
 
 if TYPE_CHECKING:
     from export_api.repositories.items import ItemsRepository
@@ -34,23 +34,20 @@ if TYPE_CHECKING:
     from export_api.services.workflow import JobWorkflow
 
 
-def build_workflow(
-    settings: Settings,
-    jobs: "JobsRepository",
-    job_items: "JobItemsService",
-    publisher: "WebhookEventPublisher | None" = None,
-) -> "JobWorkflow":
-    """A Step Functions execution per job when a state machine is configured, else inline. Either
-    announces the job's transitions to webhook subscribers (the state machine in its Publish states)."""
-    from export_api.services.workflow import InlineJobWorkflow, StepFunctionsJobWorkflow
-
-    if settings.state_machine_arn:
-        from export_api.repositories.stepfunctions import StepFunctionsRepository
-
-        return StepFunctionsJobWorkflow(
-            StepFunctionsRepository(settings.state_machine_arn), jobs, settings.job_stuck_timeout_seconds
+def build_workflow(settings: Settings, jobs: "JobsRepository") -> "JobWorkflow":
+    """A Step Functions execution per job: the ExportJobLifecycle state machine of STATE_MACHINE_ARN (it
+    also announces the job's transitions to webhook subscribers, in its Publish states)."""
+    if not settings.state_machine_arn:
+        raise MissingConfiguration(
+            "STATE_MACHINE_ARN is not set: export jobs are driven by the ExportJobLifecycle state machine "
+            "(template.yaml; `make run` and the tests provision it in moto, see docs/workflow.md)"
         )
-    return InlineJobWorkflow(job_items, publisher)
+    from export_api.repositories.stepfunctions import StepFunctionsRepository
+    from export_api.services.workflow import StepFunctionsJobWorkflow
+
+    return StepFunctionsJobWorkflow(
+        StepFunctionsRepository(settings.state_machine_arn), jobs, settings.job_stuck_timeout_seconds
+    )
 
 
 class Services:
@@ -104,10 +101,8 @@ class Services:
 
     @cached_property
     def workflow(self) -> "JobWorkflow":
-        """What drives each job's lifecycle: its Step Functions execution, or the inline steps."""
-        return self._workflow or build_workflow(
-            self.settings, self.jobs_repository, self.job_items, self.webhook_events
-        )
+        """What drives each job's lifecycle: its Step Functions execution."""
+        return self._workflow or build_workflow(self.settings, self.jobs_repository)
 
     @cached_property
     def job_items(self) -> "JobItemsService":

@@ -1,15 +1,14 @@
 """The workflow port: what the job service asks of whatever drives a job's lifecycle.
 
-On AWS that is a Step Functions execution per job (`StepFunctionsJobWorkflow`, design.md "Lifecycle
-workflow"); `InlineJobWorkflow` runs the same steps in the calling process, for setups without a
-state machine.
+That is a Step Functions execution per job (`StepFunctionsJobWorkflow`, docs/workflow.md), on AWS as
+under the local emulator and the tests, which run the same state machine in moto.
 """
 
 import logging
 import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from export_api.errors import ExportApiError, NotFound
 from export_api.models.executions import JobExecution, ReconcileAction, ReconcileOutcome
@@ -21,12 +20,7 @@ from export_api.repositories.stepfunctions import (
     StepFunctionsRepository,
     TaskTokenGone,
 )
-from export_api.services.job_items import JobItemsService
 from export_api.services.lifecycle import deadline_of
-
-if TYPE_CHECKING:
-    # A protocol, for annotations only: its module (webhook messages and their models) is not imported.
-    from export_api.services.webhook_events import JobEventPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -59,47 +53,6 @@ class JobWorkflow(Protocol):
 
     def reconcile(self, job: ExportJob) -> ReconcileOutcome:
         """Bring the job's execution in line with the job record (start it, or resume its wait)."""
-
-
-class InlineJobWorkflow:
-    """Finalizes a closed job at once, in the calling process. Nothing runs between requests here, so
-    no job expires or times out (docs/workflow.md, "Without Step Functions")."""
-
-    def __init__(self, job_items: JobItemsService, publisher: "JobEventPublisher | None" = None) -> None:
-        self.job_items = job_items
-        self.publisher = publisher
-
-    def _publish(self, job: ExportJob) -> None:
-        if self.publisher is None:
-            return
-        try:
-            self.publisher.publish(job)
-        except Exception:
-            # The job's change is recorded and answered; its announcement is retried with the next change.
-            logger.exception("Export job %s: its webhook events could not be queued", job.id)
-
-    def job_created(self, job: ExportJob) -> None:
-        self._publish(job)
-
-    def job_event_applied(self, job: ExportJob) -> None:
-        if not job.status.is_open:
-            self.job_items.finalize(job)
-        self._publish(job)
-
-    def execution(self, job: ExportJob) -> JobExecution:
-        raise JobExecutionNotFound(
-            f"Job {job.id} has no execution: this deployment runs job lifecycles inline (no STATE_MACHINE_ARN)."
-        )
-
-    def reconcile(self, job: ExportJob) -> ReconcileOutcome:
-        # Finalizing is idempotent: a closed job whose items were not all abandoned is completed here.
-        self.job_event_applied(job)
-        return ReconcileOutcome(
-            job_id=job.id,
-            job_status=job.status,
-            action=ReconcileAction.NOTHING_TO_DO,
-            message="Job lifecycles run inline here; a closed job was finalized again.",
-        )
 
 
 class StepFunctionsJobWorkflow:
