@@ -33,8 +33,11 @@ check-template: $(TOOLS_STAMP)
 	$(TOOLS_VENV)/bin/cfn-lint template.yaml
 	$(TOOLS_VENV)/bin/checkov --quiet --compact --framework cloudformation -f template.yaml
 
+# In parallel: one worker per core (TEST_WORKERS=1 for one), each with its own moto and state machine.
+# Tests sharing a module's server (tests/local) stay on one worker (xdist_group).
+TEST_WORKERS ?= auto
 test: $(STAMP) $(TOOLS_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,7 +3,7 @@
 Start-up, in order:
 1. the AWS emulator (moto's server) on AWS_EMULATOR_PORT (5000), with Step Functions execution on;
 2. the template's resources in it: the DynamoDB tables, the SQS queues, and the workflow (state machine and the
-   in-process Lambda hook) when the project has it (`provision_workflow`);
+   in-process Lambda hook: `provision_workflow`);
 3. the functions' environment, from template.yaml with the local physical ids (`environment.py`), and
    the SQS event source mappings polled in this process (`queues.py`: WebhookDeliveryFunction);
 4. the gateway (template routes, authorizers), demo credentials, and demo data made through the
@@ -12,7 +12,6 @@ Start-up, in order:
 """
 
 import asyncio
-import importlib
 import json
 import os
 import signal
@@ -71,16 +70,11 @@ def process_environment(config: LocalConfig, endpoint: str) -> dict[str, str]:
 
 
 def provision_workflow(config: LocalConfig, provisioned: Provisioned, say: Callable[[str], None]) -> None:
-    """The lifecycle workflow (export_api_local.stack, when the project has it): the state machine from
-    template.yaml, and the functions as Lambda functions whose Invoke runs their handlers in-process."""
-    try:
-        stack_module: Any = importlib.import_module("export_api_local.stack")
-    except ModuleNotFoundError as error:
-        if error.name != "export_api_local.stack":
-            raise
-        say("No workflow provisioning (export_api_local.stack): jobs run the in-process workflow")
-        return
+    """The lifecycle workflow (export_api_local.stack): the state machine from template.yaml, and the
+    functions as Lambda functions whose Invoke runs their handlers in-process."""
     from export_api.settings import Settings
+
+    from export_api_local import stack as stack_module
 
     settings = Settings(
         job_expires_in_seconds=config.job_expires_in_seconds,
@@ -233,7 +227,7 @@ def banner(config: LocalConfig, gateway: Gateway, provisioned: Provisioned) -> s
         if gateway.uses_authorizer
         else "template.yaml declares no authorizer: requests reach the functions with no identity"
     )
-    workflow = provisioned.state_machine_arn or "no state machine provisioned: jobs run the in-process workflow"
+    workflow = provisioned.state_machine_arn or "no state machine provisioned"
     lines = [
         "",
         "Export API is running (Ctrl-C stops it)",

@@ -92,6 +92,7 @@ def _batch(entry_ids: list[str], seed: int) -> list[dict[str, Any]]:
     return batch
 
 
+@pytest.mark.slow
 def test_10_concurrent_100_item_puts_lose_nothing(api: ApiClient) -> None:
     company = Company.create(api, entries=150)
     job_id = company.create_job()["id"]

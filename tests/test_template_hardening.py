@@ -224,6 +224,7 @@ def _tool(name: str) -> str:
     pytest.skip(f"{name}: run `make check-template` once to install the template checkers")
 
 
+@pytest.mark.slow
 def test_checkov_fails_nothing_and_every_skip_has_a_reason() -> None:
     result = subprocess.run(
         [_tool("checkov"), "-f", "template.yaml", "--framework", "cloudformation", "--output", "json"],
@@ -248,6 +249,7 @@ def test_checkov_fails_nothing_and_every_skip_has_a_reason() -> None:
         assert re.match(r": \S.{20,}", found.group(2)), found.group(0)
 
 
+@pytest.mark.slow
 def test_cfn_lint_is_clean() -> None:
     linter = shutil.which("cfn-lint") if not (TOOLS / "cfn-lint").exists() else None
     result = subprocess.run(

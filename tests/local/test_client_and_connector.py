@@ -25,6 +25,9 @@ from export_api_connector.ledger import Ledger
 from tests.connector.test_connector import Crash, CrashingLedger, bean_check, transactions
 from tests.local.server import RunningServer, running_server
 
+# One server per module (its fixture): the module runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local-client")]
+
 T = TypeVar("T")
 
 

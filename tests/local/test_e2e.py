@@ -31,6 +31,9 @@ from export_api_local.config import LocalConfig
 from export_api_local.demo import OPEN_JOBS, job_layout
 from tests.local.server import running_server, server_output
 
+# One server per module (its fixture): the module runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local-e2e")]
+
 REQUEST_TIMEOUT = 10.0
 PAGE_SIZE = 30
 PUT_BATCH = 100

@@ -45,6 +45,9 @@ from schemathesis.core.result import Ok
 from tests.local.server import running_server
 from tests.support.contract import ADMIN_CONTRACT, CONTRACT, check_response, load_spec
 
+# One server per module (its fixture): the module runs on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local-fuzz")]
+
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 REQUEST_TIMEOUT = 30.0
 # A small demo: the fuzzer needs a few jobs in each status, not volume.
