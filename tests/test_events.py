@@ -1,4 +1,4 @@
-"""Export job events: the lifecycle table of notes.md §2 through the handlers, and what each event records."""
+"""Export job events: the lifecycle of docs/decisions.md ("Job lifecycle") through the handlers, and what each event records."""
 
 import uuid
 from datetime import datetime
@@ -19,7 +19,7 @@ PATHS = {
     "completed_with_errors": ["started", "completed_with_errors"],
     "failed": ["failed"],
 }
-# notes.md §2: (from status, event) -> new status; every other cell is a 422.
+# docs/decisions.md, "Job lifecycle": (from status, event) -> new status; every other cell is a 422.
 TABLE = {
     ("pending", "started"): "in_progress",
     ("pending", "failed"): "failed",

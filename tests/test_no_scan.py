@@ -1,4 +1,4 @@
-"""No Scan on any request path, and a page costs a Query bounded by the page size (design.md, Tables)."""
+"""No Scan on any request path, and a page costs a Query bounded by the page size (docs/architecture.md, "Tables")."""
 
 from collections.abc import Iterator
 from typing import Any
