@@ -1,4 +1,5 @@
-"""Export job events: the lifecycle of docs/decisions.md ("Job lifecycle") through the handlers, and what each event records."""
+"""Export job events: the lifecycle (docs/decisions.md, "Job lifecycle") through the handlers, and what each
+event records."""
 
 import uuid
 from datetime import datetime
