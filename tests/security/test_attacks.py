@@ -1,11 +1,18 @@
 """Attacks that once got further than a 4xx: each is answered as the caller's mistake, and nothing of the
 service is left in a state it cannot account for."""
 
+from typing import Any
+
+import boto3
 import pytest
 from export_api.services.authentication import ApiKeys
+from export_api.settings import get_settings
+from pytest_httpserver import HTTPServer
 
 from tests.auth.conftest import Tenant
 from tests.auth.support import call
+from tests.support.data import Company
+from tests.support.webhooks import Webhooks, received, reconfigure
 
 
 @pytest.mark.parametrize(
@@ -19,3 +26,72 @@ def test_a_malformed_basic_credential_is_401_not_500(
     response = call("GET", "/v3/export-jobs", authorization)
     assert response.status == 401, response.raw
     assert response.body["type"] == "UNAUTHORIZED"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"customHeaders": {"X-Team": "café"}}, "customHeaders"),
+        ({"customHeaders": {"X-Team": "a\u00a0b"}}, "customHeaders"),
+        ({"endpointUrl": "http://0177.0.0.1:8080/hook"}, "not a valid IPv4 address"),
+        ({"endpointUrl": "http://127.1:8080/hook"}, "not a valid IPv4 address"),
+    ],
+    ids=["non-ascii header value", "no-break space", "octal address", "short address"],
+)
+def test_a_subscription_delivery_could_not_send_is_refused_when_made(
+    webhooks: Webhooks, company: Company, change: dict[str, Any], message: str
+) -> None:
+    body = {"endpointUrl": "http://127.0.0.1:8080/hook", "eventTypes": ["v1.export-job.created"], **change}
+    response = webhooks.api.post("/v1/subscriptions", company.identity, body)
+    assert response.status == 400, response.body
+    assert message in response.body["message"]
+
+
+def test_outside_local_mode_an_octal_address_is_refused_too(
+    webhooks: Webhooks, company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reconfigure(monkeypatch, WEBHOOK_LOCAL_MODE="false")
+    body = {"endpointUrl": "https://010.010.010.010/hook", "eventTypes": ["v1.export-job.created"]}
+    response = webhooks.api.post("/v1/subscriptions", company.identity, body)
+    assert (response.status, response.body["type"]) == (400, "BAD_REQUEST")
+    assert "010.010.010.010" in response.body["message"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "reason"),
+    [
+        ({"customHeaders": {"X-Team": "café"}}, "header value"),
+        ({"endpointUrl": "http://0177.0.0.1:{port}/hook"}, "endpointUrl"),
+    ],
+    ids=["non-ascii header value", "octal address"],
+)
+def test_a_stored_subscription_delivery_cannot_send_gets_failed_attempts_and_is_deactivated(
+    webhooks: Webhooks,
+    company: Company,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    stored: dict[str, Any],
+    reason: str,
+) -> None:
+    """Written before its input was checked as it is now (here: straight into the table): every attempt is
+    recorded with its reason, retried on the schedule, dead-lettered, and the subscription deactivated by the
+    usual rule. Nothing goes round the queue unrecorded."""
+    reconfigure(monkeypatch, WEBHOOK_DEACTIVATE_AFTER_SECONDS="0")
+    subscription = webhooks.subscribe(company.identity, httpserver.url_for("/hook"), ["v1.export-job.created"])
+    table = boto3.resource("dynamodb").Table(get_settings().required("webhooks_table_name"))
+    values = {k: v.format(port=httpserver.port) if isinstance(v, str) else v for k, v in stored.items()}
+    names = {f"#{k}": k for k in values}
+    table.update_item(
+        Key={"pk": f"SUB#{subscription}", "sk": "SUB"},
+        UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={f":{k}": v for k, v in values.items()},
+    )
+    company.create_job(company.entry_ids[:1])
+    webhooks.deliver()
+    assert received(httpserver) == []
+    attempts = webhooks.deliveries(company.identity, subscription)
+    assert [a["outcome"] for a in attempts] == ["retrying"]
+    assert reason in attempts[0]["error"]
+    state = webhooks.api.get(f"/v1/subscriptions/{subscription}", company.identity).data
+    assert state["status"] == "INACTIVE"
