@@ -9,10 +9,12 @@ from export_api.services.authentication import ApiKeys
 from export_api.settings import get_settings
 from pytest_httpserver import HTTPServer
 
+from export_api_local.template import load_template
 from tests.auth.conftest import Tenant
 from tests.auth.support import call
 from tests.support.data import Company
 from tests.support.webhooks import Webhooks, received, reconfigure
+from tests.test_observability import Output
 
 
 @pytest.mark.parametrize(
@@ -95,3 +97,39 @@ def test_a_stored_subscription_delivery_cannot_send_gets_failed_attempts_and_is_
     assert reason in attempts[0]["error"]
     state = webhooks.api.get(f"/v1/subscriptions/{subscription}", company.identity).data
     assert state["status"] == "INACTIVE"
+
+
+def test_bad_credentials_are_counted_apart_so_the_errors_alarm_does_not_fire_on_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Lambda counts the authorizer's "Unauthorized" as a function error; each is also counted as a rejected
+    credential, and the errors alarms subtract those: three bad tokens page nobody, a real failure does."""
+    from functions.authorizer import admin, app
+
+    event = {
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:api/api/GET/v3/export-jobs",
+        "headers": {"Authorization": "Bearer not-a-token"},
+        "requestContext": {"requestId": "req-1", "stage": "api"},
+    }
+    capsys.readouterr()
+    for handler in (app.handler, app.handler, app.handler, admin.admin_handler):
+        with pytest.raises(Exception, match=r"^Unauthorized$"):
+            handler(event, None)
+    output = Output(capsys).read()
+    assert output.count("CredentialsRejected", authorizer="api") == 3
+    assert output.count("CredentialsRejected", authorizer="admin") == 1
+
+    resources = load_template()["Resources"]
+    for function, authorizer in (("AuthorizerFunction", "api"), ("AdminAuthorizerFunction", "admin")):
+        metrics = {m["Id"]: m for m in resources[f"{function}ErrorsAlarm"]["Properties"]["Metrics"]}
+        assert metrics["failures"]["Expression"] == "FILL(errors, 0) - FILL(rejected, 0)"
+        assert metrics["failures"]["ReturnData"] is True
+        errors = metrics["errors"]["MetricStat"]["Metric"]
+        assert (errors["MetricName"], errors["Dimensions"]) == (
+            "Errors",
+            [{"Name": "FunctionName", "Value": {"Ref": function}}],
+        )
+        rejected = metrics["rejected"]["MetricStat"]["Metric"]
+        assert rejected["MetricName"] == "CredentialsRejected"
+        assert {"Name": "authorizer", "Value": authorizer} in rejected["Dimensions"]

@@ -61,6 +61,10 @@ class Metric(StrEnum):
     # Webhook delivery attempts (WebhookDeliveryFunction): the failure-rate alarm divides the two.
     WEBHOOK_DELIVERIES_SUCCEEDED = "WebhookDeliveriesSucceeded"
     WEBHOOK_DELIVERIES_FAILED = "WebhookDeliveriesFailed"
+    # dimension `authorizer`: api or admin. A rejected credential is the caller's mistake, but the
+    # authorizer must raise to have API Gateway answer 401, which Lambda counts as an error: the errors
+    # alarms subtract these.
+    CREDENTIALS_REJECTED = "CredentialsRejected"
 
 
 class _Stdout(io.TextIOBase):
@@ -249,6 +253,10 @@ def record_job_expired(reason: str = "job_expired") -> None:
     """
     _count_by(Metric.JOBS_EXPIRED, "reason", str(reason))
     record_job_closed("failed")
+
+
+def record_rejected_credential(authorizer: str) -> None:
+    _count_by(Metric.CREDENTIALS_REJECTED, "authorizer", authorizer)
 
 
 def record_webhook_attempt(succeeded: bool) -> None:
