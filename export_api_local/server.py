@@ -217,9 +217,13 @@ def load_demo(config: LocalConfig, gateway: Gateway, say: Callable[[str], None])
 
 
 def write_demo_file(config: LocalConfig, document: dict[str, Any]) -> None:
-    config.state_dir.mkdir(parents=True, exist_ok=True)
+    """The file holds an admin token and API keys: readable by its owner only, from its first byte on."""
+    config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = config.demo_file.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(json.dumps(document, indent=2) + "\n")
     temporary.replace(config.demo_file)  # readers never see half a file
 
 

@@ -1,6 +1,10 @@
 """Attacks that once got further than a 4xx: each is answered as the caller's mistake, and nothing of the
 service is left in a state it cannot account for."""
 
+import json
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -9,9 +13,12 @@ from export_api.services.authentication import ApiKeys
 from export_api.settings import get_settings
 from pytest_httpserver import HTTPServer
 
+from export_api_local.config import LocalConfig
+from export_api_local.server import write_demo_file
 from export_api_local.template import load_template
 from tests.auth.conftest import Tenant
 from tests.auth.support import call
+from tests.console.conftest import Console
 from tests.support.data import Company
 from tests.support.webhooks import Webhooks, received, reconfigure
 from tests.test_observability import Output
@@ -133,3 +140,46 @@ def test_bad_credentials_are_counted_apart_so_the_errors_alarm_does_not_fire_on_
         rejected = metrics["rejected"]["MetricStat"]["Metric"]
         assert rejected["MetricName"] == "CredentialsRejected"
         assert {"Name": "authorizer", "Value": authorizer} in rejected["Dimensions"]
+
+
+def test_console_pages_may_not_be_framed_nor_run_foreign_scripts(console: Console, admin: str) -> None:
+    for page in (console.get("/console", admin), console.get("/console/sign-in")):
+        assert page.status == 200
+        policy = page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy
+        assert "script-src 'self'" in policy
+        assert "form-action 'self'" in policy
+        assert page.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": "https://attacker.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}],
+    ids=["another origin", "opaque origin", "cross-site fetch"],
+)
+def test_console_forms_posted_from_another_site_are_refused(
+    console: Console, admin: str, headers: dict[str, str]
+) -> None:
+    token = admin.removeprefix("Bearer ")
+    signed_in = console.post_form("/console/sign-in", f"token={token}", headers)
+    assert signed_in.status == 403
+    assert "set-cookie" not in {name.lower() for name in signed_in.headers}
+    assert "another site" in signed_in.text
+    assert console.post_form("/console/sign-out", "", headers).status == 403
+    # The console's own forms, as a browser posts them: accepted.
+    own = {"Origin": console.base_url, "Sec-Fetch-Site": "same-origin"}
+    assert console.post_form("/console/sign-in", f"token={token}", own).status == 303
+    assert console.post_form("/console/sign-out", "", own).status == 303
+
+
+def test_the_demo_file_with_its_admin_token_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    config = LocalConfig(state_dir=tmp_path / "state")
+    old_umask = os.umask(0o022)
+    try:
+        write_demo_file(config, {"admin": {"bearerToken": "secret"}})
+        write_demo_file(config, {"admin": {"bearerToken": "rewritten"}})
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(config.demo_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config.state_dir.stat().st_mode) == 0o700
+    assert json.loads(config.demo_file.read_text())["admin"]["bearerToken"] == "rewritten"
