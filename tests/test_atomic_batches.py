@@ -15,13 +15,13 @@ from uuid import UUID
 import boto3
 import pytest
 from export_api.models.caller import Caller
-from export_api.models.jobs import UpdateExportJobItem
+from export_api.models.jobs import CreateExportJobEvent, UpdateExportJobItem
 from export_api.repositories.transactions import Transactions
 from export_api.services.container import get_services
 from pydantic import TypeAdapter
 
 from tests.support.api import ApiClient
-from tests.support.checks import assert_counters_match_a_recount
+from tests.support.checks import assert_counters_match_a_recount, assert_error
 from tests.support.data import Company, failed, successful
 
 _UPDATES = TypeAdapter(list[UpdateExportJobItem])
@@ -208,3 +208,36 @@ def test_export_items_of_a_job_with_a_cut_batch_are_served_without_finishing_it(
     assert len(record["pendingItemChanges"]["writes"]) == 1
     assert {i["status"] for i in company.items(job_id)} == {"successful"}
     assert "pendingItemChanges" not in _raw(job_id)[0]
+
+
+def test_a_condition_that_fails_leaves_nothing_written(
+    job: tuple[Company, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job completes between the PUT's read of its items and its first transaction: the job's
+    condition refuses the whole 100-item batch, the PUT answers 422, and DynamoDB holds what it held
+    once the job completed (no item, counter, journal or `lastUpdatedAt` of the PUT)."""
+    company, job_id = job
+    sent: list[int] = []
+    completed: list[tuple[dict[str, Any], dict[str, str]]] = []
+    real = Transactions.send
+
+    def send(self: Transactions, items: list[dict[str, Any]]) -> None:
+        sent.append(len(items))
+        if len(sent) == 1:
+            # Another request's event, in this process: the handler is busy with the PUT.
+            event = CreateExportJobEvent(job_id=UUID(job_id), event="completed")
+            get_services().events.apply(_caller(company), event)
+            completed.append(_raw(job_id))
+        real(self, items)
+
+    monkeypatch.setattr(Transactions, "send", send)
+    body = [successful(e, f"ERP-{n}") for n, e in enumerate(company.entry_ids)]
+    response = company.api.put(f"/v3/export-jobs/{job_id}/items", company.identity, body)
+    assert_error(response, 422, "EXPORT_JOB_STATUS_UNPROCESSABLE")
+    # The PUT's first transaction (99 items and the job), the event's in between, and nothing more.
+    assert sent == [100, 2]
+    record, statuses = _raw(job_id)
+    assert (record, statuses) == completed[0]
+    assert set(statuses.values()) == {"pending"}
+    assert "pendingItemChanges" not in record
+    _counters_match(record, statuses)

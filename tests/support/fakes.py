@@ -220,7 +220,7 @@ def applied(record: dict[str, Any] | None, action: Action) -> dict[str, Any]:
     """The record as `action` leaves it (an update of a missing record creates it, as DynamoDB's does)."""
     if isinstance(action, Put):
         return dict(action.item)
-    result = dict(record) if record is not None else dict(action.key)
+    result: dict[str, Any] = dict(record) if record is not None else dict(action.key)
     result.update(action.set)
     for name, delta in action.add.items():
         result[name] = int(result.get(name, 0)) + delta
