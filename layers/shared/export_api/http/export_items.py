@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from export_api import snapstart
 from export_api.http.caller import CallerDep
 from export_api.http.links import public_base_url
 from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
@@ -20,11 +19,10 @@ EXPORT_ITEM_SORTING_KEYS = ("accountingEntryId",)
 def export_items_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export Items ({version.name})"])
     # The current version's export item models are built with the routes, at init; an earlier version's
-    # by its first request (a few ms, once per environment), or before a SnapStart snapshot.
+    # by its first request (a few ms, once per environment), or before a SnapStart snapshot
+    # (functions/export_items/app.py).
     if version is LATEST:
         version.build_export_items()
-    else:
-        snapstart.also_before_snapshot(version.build_export_items)
 
     @router.get("/export-items", operation_id=version.operation_id("getExportItems"), openapi_extra=PAGE_QUERY)
     async def list_export_items(
