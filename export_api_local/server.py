@@ -155,7 +155,7 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
     }
     environment, unresolved = function_environment(resolver, overrides)
     if unresolved:
-        # The functions refuse what they need and lack (export_api.startup names it).
+        # The functions refuse what they need and lack (export_api.bootstrap names it).
         say(f"Not resolvable locally, left unset: {', '.join(sorted(unresolved))}")
     for name, value in environment.items():
         os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
