@@ -1,4 +1,4 @@
-"""Benchmarks of the Export API (issue 7): DynamoDB requests and capacity per operation, scaling with
+"""Benchmarks of the Export API: DynamoDB requests and capacity per operation, scaling with
 job and company size, cold start against a bare Powertools app, warm handler overhead and package size.
 
 Run with `make bench`; figures are printed as one table and written as JSON under benchmarks/results/.

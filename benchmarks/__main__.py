@@ -1,4 +1,4 @@
-"""`make bench`: every figure of issue 7 in one run, printed as one table and written as JSON.
+"""`make bench`: every figure of the benchmarks in one run, printed as one table and written as JSON.
 
 python -m benchmarks            # the full run (a few minutes)
 python -m benchmarks --quick    # tiny sizes, seconds: checks the code, not the figures

@@ -9,10 +9,6 @@ With `"stop": "before_import"` or `"stop": "after_first"` it exits there, printi
 instruction counter (benchmarks/coldstart.py, `_instructions`), the difference of the two is what the
 import and the first request execute.
 
-With `"pause_gc": true` the garbage collector is paused for the import and what it made frozen after it,
-as a Lambda init of ours does itself (export_api/collector.py): given to the floor, the comparison shows
-what our code adds, apart from the pause.
-
 With `"depth": N` the import and the requests run N frames deeper. CPython keeps its frames on a stack
 of 16 KiB chunks that it maps and unmaps as calls cross a chunk's edge: code that keeps calling across an
 edge pays a system call pair and fresh pages each time, so the same code costs more or less depending on
@@ -24,7 +20,6 @@ import time
 _STARTED = time.perf_counter()
 _STARTED_CPU = time.process_time()
 
-import gc  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -77,12 +72,7 @@ def _serve(spec: dict[str, Any]) -> None:
         os._exit(0)
     before_import, before_import_cpu = time.perf_counter(), time.process_time()
     user_before, system_before, faults_before = _cpu_split()
-    if spec.get("pause_gc"):
-        gc.disable()
     handler = getattr(importlib.import_module(module_name), attribute)
-    if spec.get("pause_gc"):
-        gc.freeze()
-        gc.enable()
     imported, imported_cpu = time.perf_counter(), time.process_time()
     before_snapshot_cpu = after_restore_cpu = 0.0
     if spec.get("snapstart"):

@@ -136,14 +136,14 @@ def seed_job(writer: MotoWriter, company_id: str, item_count: int) -> tuple[str,
                 company_id=company,
                 job_created_at=now,
             )
-            yield items_records._job_item_record(item)
+            yield items_records.job_item_record(item)
             entry = template.model_copy(update={"accounting_entry_id": UUID(entry_id)})
             yield items_records._entry_record(f"ENTRIES#{company}", entry)
 
     writer.put(settings.required("items_table_name"), records())
     mapped = AccountingSettingsModel.model_validate(factory.accounting_settings(company_id)).to_domain(company)
     writer.put(settings.required("items_table_name"), [AccountingSettingsRecord.of(mapped).model_dump()])
-    writer.put(settings.required("jobs_table_name"), [jobs_records._to_record(job)])
+    writer.put(settings.required("jobs_table_name"), [jobs_records.job_record(job)])
     counter = {
         **jobs_records.company_key(company),
         jobs_records.job_counter(ExportJobStatus.PENDING): 1,
@@ -184,6 +184,6 @@ def seed_company_jobs(writer: MotoWriter, job_count: int) -> tuple[str, list[str
     counts: dict[str, int] = {}
     for job in jobs:
         counts[jobs_records.job_counter(job.status)] = counts.get(jobs_records.job_counter(job.status), 0) + 1
-    writer.put(settings.required("jobs_table_name"), [jobs_records._to_record(job) for job in jobs])
+    writer.put(settings.required("jobs_table_name"), [jobs_records.job_record(job) for job in jobs])
     writer.put(settings.required("jobs_table_name"), [{**jobs_records.company_key(company), **counts}])
     return str(company), [jobs_records.sort_key(job) for job in jobs]

@@ -216,7 +216,7 @@ def _transitions(sfn: Any, execution_arn: str, outcome: str, minimum: int) -> Ro
         details={
             "minimum": minimum,
             "states": states,
-            "why": "AwaitStart, JobStatus, AwaitFinish, Finalize, JobOutcome, end; and since webhooks (issue 13) "
+            "why": "AwaitStart, JobStatus, AwaitFinish, Finalize, JobOutcome, end; and the webhook states "
             "PublishCreated, PublishEvents (started), PublishClosed",
         },
     )

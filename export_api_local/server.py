@@ -149,7 +149,7 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
     }
     environment, unresolved = function_environment(resolver, overrides)
     if unresolved:
-        # The functions refuse what they need and lack (export_api.startup names it).
+        # The functions refuse what they need and lack (export_api.bootstrap names it).
         say(f"Not resolvable locally, left unset: {', '.join(sorted(unresolved))}")
     for name, value in environment.items():
         os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
@@ -211,9 +211,13 @@ def load_demo(config: LocalConfig, gateway: Gateway, say: Callable[[str], None])
 
 
 def write_demo_file(config: LocalConfig, document: dict[str, Any]) -> None:
-    config.state_dir.mkdir(parents=True, exist_ok=True)
+    """The file holds an admin token and API keys: readable by its owner only, from its first byte on."""
+    config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = config.demo_file.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(json.dumps(document, indent=2) + "\n")
     temporary.replace(config.demo_file)  # readers never see half a file
 
 

@@ -3,7 +3,7 @@
 Up to 99 items take one transaction with the job's counters. A 100-item batch takes two: the first
 applies 99 items and records the last on the job record (a redo journal), so the batch is committed by
 it; the second applies the rest. A writer that dies in between (a Lambda timeout) leaves the journal,
-and whoever touches the job next finishes the batch before acting (ItemsRepository.replace_job_items).
+and whoever touches the job next finishes the batch before acting (Transactions.write).
 These tests kill the writer at each point and look at DynamoDB directly and through the API.
 """
 
@@ -15,14 +15,13 @@ from uuid import UUID
 import boto3
 import pytest
 from export_api.models.caller import Caller
-from export_api.models.jobs import UpdateExportJobItem
-from export_api.repositories import items as items_module
-from export_api.repositories import transactions
+from export_api.models.jobs import CreateExportJobEvent, UpdateExportJobItem
+from export_api.repositories.transactions import Transactions
 from export_api.services.container import get_services
 from pydantic import TypeAdapter
 
 from tests.support.api import ApiClient
-from tests.support.checks import assert_counters_match_a_recount
+from tests.support.checks import assert_counters_match_a_recount, assert_error
 from tests.support.data import Company, failed, successful
 from tests.support.workflow import wait_until_ended
 
@@ -36,19 +35,19 @@ class Crash(BaseException):
 
 @pytest.fixture
 def crash_on_transaction(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], list[int]]:
-    """`crash_on_transaction(n)`: the n-th TransactWriteItems of the items repository (1-based) dies
-    before it reaches DynamoDB. Returns the list of transactions attempted so far (their sizes)."""
+    """`crash_on_transaction(n)`: the n-th TransactWriteItems from now (1-based) dies before it reaches
+    DynamoDB. Returns the list of transactions attempted so far (their sizes)."""
     calls: list[int] = []
-    real = transactions.transact
+    real = Transactions.send
 
     def arm(n: int) -> list[int]:
-        def transact(actions: Any) -> None:
-            calls.append(len(actions))
+        def send(self: Transactions, items: list[dict[str, Any]]) -> None:
+            calls.append(len(items))
             if len(calls) == n:
                 raise Crash()
-            real(actions)
+            real(self, items)
 
-        monkeypatch.setattr(items_module, "transact", transact)
+        monkeypatch.setattr(Transactions, "send", send)
         return calls
 
     return arm
@@ -121,7 +120,7 @@ def test_a_batch_of_100_cut_between_its_transactions_is_finished_by_the_next_rea
     record, statuses = _raw(job_id)
     assert Counter(statuses.values()) == {"successful": 99, "pending": 1}
     _counters_match(record, statuses)
-    assert len(record["pendingItemChanges"]["changes"]) == 1
+    assert len(record["pendingItemChanges"]["writes"]) == 1
     # Through the API the batch is whole: the first read of the job finished it.
     items = company.items(job_id)
     assert {i["status"] for i in items} == {"successful"}
@@ -180,13 +179,16 @@ def test_finishing_a_batch_twice_applies_it_once(job: tuple[Company, str], crash
     with pytest.raises(Crash):
         _put(company, job_id, [successful(e) for e in company.entry_ids])
     crash_on_transaction(0)
-    record, _ = _raw(job_id)
-    journal = record["pendingItemChanges"]
-    repository = get_services().jobs.items
-    assert repository.complete_pending(UUID(job_id), journal) is True
+    services = get_services()
+    cut = services.jobs.jobs.get(UUID(job_id))
+    assert cut is not None
+    assert cut.pending_item_changes is not None
+    assert services.job_items.finish_pending(cut) is True
     # A second reader that read the same journal before the first applied it: nothing happens.
-    assert repository.complete_pending(UUID(job_id), journal) is True
-    assert repository.complete_pending(UUID(job_id)) is False
+    assert services.job_items.finish_pending(cut) is True
+    finished = services.jobs.jobs.get(UUID(job_id))
+    assert finished is not None
+    assert services.job_items.finish_pending(finished) is False
     record, statuses = _raw(job_id)
     assert set(statuses.values()) == {"successful"}
     _counters_match(record, statuses)
@@ -205,6 +207,39 @@ def test_export_items_of_a_job_with_a_cut_batch_are_served_without_finishing_it(
     assert response.status == 200, response.body
     assert sorted(i["accountingEntryId"] for i in response.data) == sorted(company.entry_ids)
     record, _ = _raw(job_id)
-    assert len(record["pendingItemChanges"]["changes"]) == 1
+    assert len(record["pendingItemChanges"]["writes"]) == 1
     assert {i["status"] for i in company.items(job_id)} == {"successful"}
     assert "pendingItemChanges" not in _raw(job_id)[0]
+
+
+def test_a_condition_that_fails_leaves_nothing_written(
+    job: tuple[Company, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job completes between the PUT's read of its items and its first transaction: the job's
+    condition refuses the whole 100-item batch, the PUT answers 422, and DynamoDB holds what it held
+    once the job completed (no item, counter, journal or `lastUpdatedAt` of the PUT)."""
+    company, job_id = job
+    sent: list[int] = []
+    completed: list[tuple[dict[str, Any], dict[str, str]]] = []
+    real = Transactions.send
+
+    def send(self: Transactions, items: list[dict[str, Any]]) -> None:
+        sent.append(len(items))
+        if len(sent) == 1:
+            # Another request's event, in this process: the handler is busy with the PUT.
+            event = CreateExportJobEvent(job_id=UUID(job_id), event="completed")
+            get_services().events.apply(_caller(company), event)
+            completed.append(_raw(job_id))
+        real(self, items)
+
+    monkeypatch.setattr(Transactions, "send", send)
+    body = [successful(e, f"ERP-{n}") for n, e in enumerate(company.entry_ids)]
+    response = company.api.put(f"/v3/export-jobs/{job_id}/items", company.identity, body)
+    assert_error(response, 422, "EXPORT_JOB_STATUS_UNPROCESSABLE")
+    # The PUT's first transaction (99 items and the job), the event's in between, and nothing more.
+    assert sent == [100, 2]
+    record, statuses = _raw(job_id)
+    assert (record, statuses) == completed[0]
+    assert set(statuses.values()) == {"pending"}
+    assert "pendingItemChanges" not in record
+    _counters_match(record, statuses)

@@ -51,7 +51,7 @@ JOB_OPERATIONS = (
     "createExportJobEvent",
     "getExportItems",
 )
-# The scope each operation needs (notes.md §1; admin for the project's own operations).
+# The scope each operation needs (docs/decisions.md, "Scopes"; admin for the project's own operations).
 SCOPES = {
     "getExportItems": "export-items:read",
     "createExportJobEvent": "export-jobs:write",

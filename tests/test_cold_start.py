@@ -1,10 +1,11 @@
-"""Cold start: what a function does at init, and the SnapStart hooks.
+"""Cold start: what a function's init (export_api.bootstrap) does, and the SnapStart hooks.
 
-In a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE` set) a function builds its routes and creates the AWS
-clients every request uses; with Lambda's Python runtime it registers the SnapStart hooks, which create
-the other clients before the snapshot, hold no secret in it, and re-seed randomness and make new clients
-after each restore. Each case runs in a fresh interpreter (the import is what is under test), with a
-stand-in for the runtime's `snapshot_restore_py` where the hooks are wanted. No AWS request is sent.
+In a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE` set) a function creates the AWS clients every request
+uses, builds its services and routes, makes the DynamoDB reads its requests make once, and with Lambda's
+Python runtime registers the SnapStart hooks, which create the other clients before the snapshot, hold no
+secret in it, and re-seed randomness and make new clients after each restore. Each case runs in a fresh
+interpreter (the import is what is under test), with a stand-in for the runtime's `snapshot_restore_py`
+where the hooks are wanted. AWS answers in the probe (botocore's `before-call`): nothing is sent.
 The time this saves is measured by the benchmarks (`python -m benchmarks --only coldstart`), not here.
 """
 
@@ -18,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_api.http.app import create_app, prime
+from export_api.http.app import create_app
 from fastapi import APIRouter
-from fastapi.exceptions import FastAPIError
-from mangum import Mangum
 from pydantic import BaseModel
 
 from export_api_local.template import ROOT, function_handler_path, resources_of_type
@@ -37,6 +36,9 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_ACCESS_KEY_ID": "cold",
     "AWS_SECRET_ACCESS_KEY": "cold",
+    "WEBHOOKS_TABLE_NAME": "cold-webhooks",
+    "WEBHOOK_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/cold",
+    "WEBHOOK_DEAD_LETTER_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/cold-dlq",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
 
@@ -59,7 +61,6 @@ import json, random, sys
 import boto3
 from botocore.awsrequest import AWSResponse
 from export_api.repositories import aws
-from export_api import snapstart
 
 # Secrets Manager answers here (status {secret_status}), before any request is sent.
 cursor_key_reads = []
@@ -85,6 +86,8 @@ def dynamodb_call(model, **_):
         # DynamoDB refusing the read, as it would a role without it.
         refusal = {{"Error": {{"Code": "AccessDeniedException"}}}}
         return AWSResponse("https://dynamodb", {dynamodb_status}, {{}}, None), refusal
+    # A key that is never stored: no item.
+    return AWSResponse("https://dynamodb", 200, {{}}, None), {{}}
 
 def refuse(self, request):
     sent.append(request.url)
@@ -104,30 +107,25 @@ def spy_text_signature(cls, obj, *args, **kwargs):
 
 inspect._signature_fromstr = spy_text_signature
 import gc
-collections_before = [generation["collections"] for generation in gc.get_stats()]
 import {module} as function
-collections_during_import = [
-    generation["collections"] - before for generation, before in zip(gc.get_stats(), collections_before)
-]
 
 def export_item_versions():
     return sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("export_api.versions.items.v"))
 
 def clients():
-    sfn = sys.modules.get("export_api.repositories.stepfunctions")
     return {{
         "tables": aws.table.cache_info().currsize,
         "document_client": aws.dynamodb.cache_info().currsize,
         "clients": aws.client.cache_info().currsize,
         "secrets": aws.secrets_provider.cache_info().currsize,
-        "stepfunctions": sfn.client.cache_info().currsize if sfn else 0,
+        "stepfunctions": aws.stepfunctions.cache_info().currsize,
     }}
 
 container = sys.modules.get("export_api.services.container")
 built = sorted(vars(container.get_services())) if container and container.get_services.cache_info().currsize else []
 report = {{
     "at_init": clients(),
-    "needs": list(snapstart.needs()),
+    "modules": sorted(sys.modules),
     "services": [name for name in built if not name.startswith("_") and name != "settings"],
     "httpx": "httpx" in sys.modules,
     "pydantic_v1": "pydantic.v1" in sys.modules,
@@ -140,11 +138,7 @@ report = {{
     "text_signatures": list(text_signatures),
     "dynamodb_calls": list(dynamodb_calls),
     "sent": list(sent),
-    "gc": {{
-        "enabled": gc.isenabled(),
-        "frozen": gc.get_freeze_count(),
-        "collections_during_import": collections_during_import,
-    }},
+    "gc": {{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}},
 }}
 try:
     import snapshot_restore_py as runtime
@@ -152,14 +146,8 @@ except ImportError:
     runtime = None
 report["registered"] = runtime is not None and len(runtime.before) == 1 and len(runtime.after) == 1
 if report["registered"]:
-    full_collections = gc.get_stats()[2]["collections"]
     for hook in runtime.before:
         hook()
-    report["snapshot_gc"] = {{
-        "full_collections": gc.get_stats()[2]["collections"] - full_collections,
-        "frozen": gc.get_freeze_count(),
-        "enabled": gc.isenabled(),
-    }}
     report["in_snapshot"] = clients()
     report["export_item_versions_in_snapshot"] = export_item_versions()
     report["cursor_key_reads_in_snapshot"] = list(cursor_key_reads)
@@ -178,12 +166,84 @@ print("REPORT " + json.dumps(report))
 """
 
 
-# What each function's init rehearses (export_api.startup.rehearse_reads): the reads of its requests.
-REHEARSED_READS = {
+# What each function's init warms (export_api.bootstrap.warm_up): the DynamoDB reads its requests make.
+WARMED_READS = {
     "functions.export_jobs.app": ["GetItem", "Query"],
     "functions.export_items.app": ["GetItem", "Query", "BatchGetItem"],
     "functions.export_job_events.app": ["GetItem"],
+    "functions.admin.app": ["GetItem"],
 }
+
+# Every handler module the template deploys.
+FUNCTION_MODULES = sorted({function_handler_path(name)[0] for name in resources_of_type("AWS::Serverless::Function")})
+
+# The heavy modules each function's init must not import: another function's work (webhook delivery
+# alone needs httpx; the workflow's steps, the admin entry models), what no request of it uses (the job
+# shapes where no job is shown, pagination where nothing is listed), anyio's worker threads (every route
+# is a coroutine), and for the plain handlers the web framework. The one table of these rules.
+AUTHORIZER_NOT_AT_INIT = {"fastapi", "mangum", "export_api.services.container", "export_api.repositories.jobs", "httpx"}
+NOT_AT_INIT: dict[str, set[str]] = {
+    "functions.export_jobs.app": {
+        "httpx",
+        "export_api.services.webhook_delivery",
+        "export_api.services.subscriptions",
+        "export_api.services.job_lifecycle",
+        "export_api.admin_api.accounting_entries",
+        "anyio._backends._asyncio",
+    },
+    "functions.export_items.app": {
+        "httpx",
+        "export_api.services.webhook_delivery",
+        "export_api.services.workflow",
+        "export_api.repositories.stepfunctions",
+        "export_api.versions.jobs",
+        "export_api.versions.items.v0",
+        "export_api.versions.items.v1",
+        "export_api.versions.items.v2",
+        "anyio._backends._asyncio",
+    },
+    "functions.export_job_events.app": {
+        "httpx",
+        "export_api.services.webhook_delivery",
+        "export_api.versions.jobs",
+        "export_api.http.pagination",
+        "export_api.versions.items.v3",
+        "anyio._backends._asyncio",
+    },
+    "functions.admin.app": {
+        "httpx",
+        "export_api.services.webhook_delivery",
+        "export_api.admin_api.accounting_entries",
+        "export_api.services.job_lifecycle",
+        "anyio._backends._asyncio",
+    },
+    "functions.subscriptions.app": {
+        "export_api.services.webhook_delivery",
+        "export_api.services.workflow",
+        "export_api.versions.jobs",
+        "anyio._backends._asyncio",
+    },
+    "functions.authorizer.app": {
+        "fastapi",
+        "mangum",
+        "export_api.services.container",
+        "export_api.repositories.jobs",
+        "httpx",
+    },
+    "functions.authorizer.admin": {
+        "fastapi",
+        "mangum",
+        "export_api.services.container",
+        "export_api.repositories.jobs",
+        "httpx",
+    },
+    "functions.job_workflow.app": {"fastapi", "mangum", "httpx", "export_api.services.webhook_delivery"},
+    "functions.webhook_delivery.app": {"fastapi", "mangum", "export_api.services.workflow"},
+}
+
+
+def test_the_table_names_every_deployed_function() -> None:
+    assert sorted(NOT_AT_INIT) == FUNCTION_MODULES
 
 
 def _start(
@@ -247,7 +307,7 @@ def test_an_init_that_cannot_read_the_cursor_key_still_starts(tmp_path: Path) ->
     assert report["export_item_versions"] == ["v3"]
 
 
-def test_an_init_whose_rehearsed_read_is_refused_still_starts(tmp_path: Path) -> None:
+def test_an_init_whose_warm_up_read_is_refused_still_starts(tmp_path: Path) -> None:
     # The first request makes the read itself and answers its own error; the init does not fail for it.
     report = _start("functions.export_items.app", tmp_path, init="on-demand", dynamodb_status=400)
     assert report["dynamodb_calls"] == ["GetItem"]
@@ -266,54 +326,28 @@ def test_an_init_whose_rehearsed_read_is_refused_still_starts(tmp_path: Path) ->
 def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     tmp_path: Path, module: str, services: set[str]
 ) -> None:
-    """Built at init, the first request finds them ready; another function's services are neither built
-    nor imported (webhook delivery alone needs httpx)."""
+    """Built at init, the first request finds them ready; another function's services are not built."""
     report = _start(module, tmp_path, init="on-demand")
     built = set(report["services"])
     assert services <= built
     assert not built & {"subscriptions", "webhook_delivery", "admin_jobs", "lifecycle", "executions"}
-    assert report["httpx"] is False
-    # No route of ours has a pydantic v1 model, so FastAPI's check for them does not import pydantic.v1.
-    assert report["pydantic_v1"] is False
-    # Reading export items needs no workflow: its steps and models are not imported either.
+    # Reading export items needs no workflow.
     assert ("workflow" in built) is (module != "functions.export_items.app")
-    # Every route is a coroutine: no request, and no init, loads anyio's worker threads.
-    assert report["anyio_backend"] is False
-    # The export items function builds the current version's export item models at init (with the v1 and
-    # v2 shapes it reuses, versions/items/parts.py); an earlier version's are built by its first request.
-    # No other function builds any.
-    assert report["export_item_versions"] == (["v3"] if module == "functions.export_items.app" else [])
-    # Export items never show a job, and an event is answered with no body: the versions' job shapes are
-    # built only where jobs are shown.
-    assert report["job_shapes"] is (module in ("functions.export_jobs.app", "functions.admin.app"))
-    # Only list routes answer a `PageInfo`: a function without any builds none of pagination's models.
-    assert report["pagination_models"] is (module != "functions.export_job_events.app")
     # No model, serializer or route of ours makes pydantic or FastAPI read a builtin's text signature.
     assert report["text_signatures"] == []
-    # The DynamoDB reads its requests make are rehearsed once, each answered in the process: none is sent.
-    assert report["dynamodb_calls"] == REHEARSED_READS[module]
+    # The DynamoDB reads its requests make are made once, for a key that is never stored.
+    assert report["dynamodb_calls"] == WARMED_READS[module]
     assert report["sent"] == []
 
 
-# Every handler module the template deploys.
-FUNCTION_MODULES = sorted({function_handler_path(name)[0] for name in resources_of_type("AWS::Serverless::Function")})
-
-
 @pytest.mark.parametrize("module", FUNCTION_MODULES)
-def test_a_lambda_init_runs_without_the_garbage_collector_and_freezes_what_it_made(tmp_path: Path, module: str) -> None:
-    """An init's objects live as long as the process: no collection walks them while they pile up, nor
-    after (export_api.collector). The collector runs again once the handler is wrapped."""
+def test_a_lambda_init_imports_none_of_the_heavy_modules_its_function_does_not_need(
+    tmp_path: Path, module: str
+) -> None:
     report = _start(module, tmp_path, init="on-demand")
-    assert report["gc"]["collections_during_import"] == [0, 0, 0]
-    assert report["gc"]["enabled"] is True
-    assert report["gc"]["frozen"] > 10_000
-
-
-def test_outside_a_lambda_init_the_garbage_collector_is_left_as_it_is(tmp_path: Path) -> None:
-    report = _start("functions.export_items.app", tmp_path, init=None)
-    assert report["gc"]["enabled"] is True
-    assert report["gc"]["frozen"] == 0
-    assert sum(report["gc"]["collections_during_import"]) > 0
+    assert sorted(NOT_AT_INIT[module] & set(report["modules"])) == []
+    # The init leaves the collector as it found it.
+    assert report["gc"] == {"enabled": True, "frozen": 0}
 
 
 def test_no_model_defaults_to_a_builtin_factory() -> None:
@@ -351,37 +385,14 @@ def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Pa
 def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: Path) -> None:
     report = _start("functions.export_jobs.app", tmp_path, init="snap-start", runtime=True)
     assert report["registered"] is True
-    assert set(report["needs"]) == {
-        "jobs_table_name",
-        "items_table_name",
-        "idempotency_table_name",
-        "cursor_secret_arn",
-        "state_machine_arn",
-    }
     # Before the snapshot: every client the function may use (secrets manager + idempotency's DynamoDB client).
     assert report["in_snapshot"] == {"tables": 3, "document_client": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
     # No secret in the snapshot: the cursor key is read by the first request after a restore.
     assert report["cursor_key_reads_in_snapshot"] == []
-    # No garbage either: one full collection, over what the init froze too, then frozen again.
-    assert report["snapshot_gc"]["full_collections"] == 1
-    assert report["snapshot_gc"]["frozen"] > 10_000
-    assert report["snapshot_gc"]["enabled"] is True
     # After a restore: randomness re-seeded, and new clients in place of the snapshot's.
     assert report["reseeded"] is True
     assert report["new_clients"] is True
     assert report["after_restore"] == report["in_snapshot"]
-
-
-def test_priming_refuses_an_app_that_answers_every_path() -> None:
-    # Priming sends a request no route should serve: an app that answers it would run real work at init.
-    router = APIRouter()
-
-    @router.get("/{anything:path}")
-    async def catch_all(anything: str) -> dict[str, str]:
-        return {"path": anything}
-
-    with pytest.raises(RuntimeError, match="priming request answered 200"):
-        prime(Mangum(create_app("catch-all", [router]), lifespan="off"))
 
 
 def test_an_app_refuses_a_route_that_would_run_in_a_worker_thread() -> None:
@@ -395,54 +406,6 @@ def test_an_app_refuses_a_route_that_would_run_in_a_worker_thread() -> None:
 
     with pytest.raises(TypeError, match=r"/blocking \(blocking\) is a plain function: declare it `async def`"):
         create_app("threads", [router])
-
-
-def test_every_endpoint_is_described_at_init_as_fastapi_reads_it_from_source() -> None:
-    """FastAPI's own reading (file, line, function: `inspect.getsourcelines`, tokenizing the source) is
-    what the first request to each endpoint would otherwise do; the entries made at init are the same."""
-    from export_api.http.endpoint_context import describe_endpoints
-    from export_api.http.events import export_job_events_router
-    from export_api.http.export_items import export_items_router
-    from export_api.http.jobs import export_jobs_router
-    from export_api.versions import VERSIONS
-    from fastapi import routing
-    from fastapi.routing import APIRoute
-
-    app = create_app(
-        "endpoints",
-        [
-            make(version)
-            for version in VERSIONS
-            for make in (export_jobs_router, export_items_router, export_job_events_router)
-        ],
-    )
-    endpoints = [route.dependant.call for route in app.routes if isinstance(route, APIRoute)]
-    assert len(endpoints) > 20
-    for endpoint in endpoints:
-        routing._endpoint_context_cache.pop(id(endpoint), None)
-    read_from_source = {id(endpoint): routing._extract_endpoint_context(endpoint) for endpoint in endpoints}
-    for endpoint in endpoints:
-        routing._endpoint_context_cache.pop(id(endpoint), None)
-
-    describe_endpoints(app)
-
-    assert {key: routing._endpoint_context_cache.get(key) for key in read_from_source} == read_from_source
-    assert all("file" in context and "line" in context for context in read_from_source.values())
-
-
-def test_fastapi_still_refuses_pydantic_v1_models_once_they_exist() -> None:
-    """The check for v1 models skips importing pydantic.v1 only while nothing has imported it."""
-    from pydantic import v1
-
-    class LegacyBody(v1.BaseModel):
-        name: str
-
-    router = APIRouter()
-    with pytest.raises(FastAPIError, match=r"pydantic\.v1 models are no longer supported"):
-
-        @router.post("/legacy")
-        def legacy(body: LegacyBody) -> None:
-            del body
 
 
 def test_a_snapshot_holds_every_versions_export_item_models(tmp_path: Path) -> None:

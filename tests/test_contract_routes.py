@@ -6,6 +6,8 @@ from functools import cache
 from typing import Any
 
 import pytest
+from export_api.bootstrap import Function
+from export_api.http.app import create_app
 from fastapi import FastAPI
 
 from export_api_local.template import Route, routes
@@ -20,7 +22,8 @@ ALL_OPERATIONS = CONTRACT_OPERATIONS + ADMIN_OPERATIONS + WEBHOOK_OPERATIONS
 @cache
 def served(module: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(METHOD, path) -> OpenAPI operation, as the function's own FastAPI app describes it."""
-    app: FastAPI = importlib.import_module(module).app
+    function: Function = importlib.import_module(module).FUNCTION
+    app: FastAPI = create_app(function.title, function.routers)
     return {
         (method.upper(), path): operation
         for path, item in app.openapi()["paths"].items()

@@ -1,5 +1,5 @@
-"""Export job events: the job lifecycle's transition table (docs/workflow.md) through the handlers, and what
-each event records. What the job's execution does after a closing event (finalizing it) is waited for."""
+"""Export job events: the lifecycle (docs/decisions.md, "Job lifecycle") through the handlers, and what each
+event records. What the job's execution does after a closing event (finalizing it) is waited for."""
 
 import uuid
 from datetime import datetime
@@ -21,7 +21,7 @@ PATHS = {
     "completed_with_errors": ["started", "completed_with_errors"],
     "failed": ["failed"],
 }
-# (from status, event) -> new status; every other cell is a 422.
+# docs/decisions.md, "Job lifecycle": (from status, event) -> new status; every other cell is a 422.
 TABLE = {
     ("pending", "started"): "in_progress",
     ("pending", "failed"): "failed",

@@ -1,4 +1,4 @@
-"""No Scan on any request path, and a page costs a Query bounded by the page size: every list reads by key."""
+"""No Scan on any request path, and a page costs a Query bounded by the page size (docs/architecture.md, "Tables")."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -10,21 +10,18 @@ from export_api.repositories import aws
 from tests.support.api import ADMIN, ApiClient
 from tests.support.contract import contract, operations
 from tests.support.data import Company, accounting_entry, failed, successful
-from tests.support.workflow import in_workflow_lambda
 
 Call = tuple[str, dict[str, Any]]
 
 
 class DynamoDbCalls:
-    """Every DynamoDB operation the API's handlers send, with its parameters; not the requests of the
-    workflow Lambda that the jobs' executions run meanwhile (tests/workflow/ covers those)."""
+    """Every DynamoDB operation the application's clients send, with its parameters."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
 
     def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        if not in_workflow_lambda():
-            self.calls.append((model.name, params))
+        self.calls.append((model.name, params))
 
     def peek(self) -> list[Call]:
         return list(self.calls)

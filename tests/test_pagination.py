@@ -1,4 +1,5 @@
-"""Pagination on every list (notes.md §5): cursors both ways, DESC, offset, limits, misuse, totals."""
+"""Pagination on every list (docs/decisions.md, "Pagination"): cursors both ways, DESC, offset, limits, misuse,
+totals."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field

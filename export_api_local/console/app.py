@@ -2,7 +2,7 @@
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +16,19 @@ from export_api_local.gateway import Gateway
 COOKIE = "export_api_console"
 STATIC = Path(__file__).parent / "static"
 PAGE_SIZE = "25"
-_HTML_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+# Scripts and styles from the console's own static files only (style attributes aside: the bars and the
+# graph's layout), no framing (clickjacking), forms posted to the console only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_HTML_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+}
 
 
 def authorization_of(request: Request) -> str | None:
@@ -25,6 +37,18 @@ def authorization_of(request: Request) -> str | None:
         return header
     token = request.cookies.get(COOKIE)
     return f"Bearer {token}" if token else None
+
+
+def cross_site(request: Request) -> bool:
+    """A form posted from another site (login CSRF, a forced sign-out). Browsers say where a POST comes from
+    (`Sec-Fetch-Site`, `Origin`); a request that says nothing comes from no browser page, and is let in."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc != request.headers.get("host", "")
 
 
 def _html(content: str, status: int = 200) -> HTMLResponse:
@@ -123,6 +147,8 @@ def console_routes(gateway: Gateway) -> list[BaseRoute]:
         return _html(pages.sign_in_page(next_path=_safe_next(request.query_params.get("next"))))
 
     async def sign_in(request: Request) -> Response:
+        if cross_site(request):
+            return _html(pages.problem_page("Not signed in", _CROSS_SITE), 403)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         token = (form.get("token") or [""])[0].strip().removeprefix("Bearer ").strip()
         next_path = _safe_next((form.get("next") or [""])[0])
@@ -139,7 +165,9 @@ def console_routes(gateway: Gateway) -> list[BaseRoute]:
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/console")
         return response
 
-    async def sign_out(_: Request) -> Response:
+    async def sign_out(request: Request) -> Response:
+        if cross_site(request):
+            return _html(pages.problem_page("Not signed out", _CROSS_SITE), 403)
         response = RedirectResponse("/console/sign-in", status_code=303)
         response.delete_cookie(COOKIE, path="/console")
         return response
@@ -157,6 +185,9 @@ def console_routes(gateway: Gateway) -> list[BaseRoute]:
         Route("/console/sign-out", sign_out, methods=["POST"]),
         Mount("/console/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
+
+
+_CROSS_SITE = "The form was sent from another site. Open the console itself and use its form."
 
 
 def _safe_next(value: str | None) -> str:

@@ -5,17 +5,23 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from export_api.auth.authorizer import authorize
+from export_api.bootstrap import ADMIN_AUTHORIZER, Function, build
 from export_api.models.caller import Scope
-from export_api.observability import get_logger, instrument
+from export_api.observability import get_logger
 from export_api.services.authentication import get_admin_authentication
-from export_api.startup import ADMIN_AUTHORIZER, require_configuration
 
 logger = get_logger("authorizer")
-require_configuration("authorizer", ADMIN_AUTHORIZER)
 
 
 def _admin(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     return authorize(event, get_admin_authentication(), Scope.ADMIN, logger)
 
 
-admin_handler = instrument(_admin, "authorizer", correlation_paths.API_GATEWAY_REST, trace_aws_calls=False)
+FUNCTION = Function(
+    service="authorizer",
+    settings=(ADMIN_AUTHORIZER,),
+    step=_admin,
+    correlation_id_path=correlation_paths.API_GATEWAY_REST,
+    trace_aws_calls=False,
+)
+admin_handler = build(FUNCTION)

@@ -1,13 +1,19 @@
 """ExportItemsFunction: /vN/export-items."""
 
-from export_api.http.app import create_app, lambda_handler
+from aws_lambda_powertools.logging import correlation_paths
+from export_api.bootstrap import BATCH_GET_ITEM, CURSORS, GET_ITEM, QUERY, TABLES, Function, build
 from export_api.http.export_items import export_items_router
-from export_api.startup import CURSORS, TABLES, prepare_services, rehearse_reads, require_configuration
 from export_api.versions import VERSIONS
 
-require_configuration("export-items", TABLES, CURSORS)
-prepare_services("export_items")
-rehearse_reads("export-items", "get_item", "query", "batch_get_item")
-
-app = create_app("Export items", [export_items_router(version) for version in VERSIONS])
-handler = lambda_handler(app, service="export-items")
+FUNCTION = Function(
+    service="export-items",
+    title="Export items",
+    settings=(TABLES, CURSORS),
+    routers=tuple(export_items_router(version) for version in VERSIONS),
+    services=("export_items",),
+    warm=(GET_ITEM, QUERY, BATCH_GET_ITEM),
+    # The current version's models are built with its routes; an earlier version's by its first request.
+    before_snapshot=tuple(version.build_export_items for version in VERSIONS),
+    correlation_id_path=correlation_paths.API_GATEWAY_REST,
+)
+handler = build(FUNCTION)

@@ -1,24 +1,18 @@
 """ExportJobsFunction: /vN/export-jobs, /vN/export-jobs/{jobId}, /vN/export-jobs/{jobId}/items, and v3's
 /export-job-items (job items by accounting entry)."""
 
-from export_api.http.app import create_app, lambda_handler
+from aws_lambda_powertools.logging import correlation_paths
+from export_api.bootstrap import CURSORS, GET_ITEM, IDEMPOTENCY, QUERY, TABLES, WORKFLOW, Function, build
 from export_api.http.jobs import export_job_items_router, export_jobs_router
-from export_api.startup import (
-    CURSORS,
-    IDEMPOTENCY,
-    TABLES,
-    WORKFLOW,
-    prepare_services,
-    rehearse_reads,
-    require_configuration,
-)
 from export_api.versions import VERSIONS, v3
 
-require_configuration("export-jobs", TABLES, IDEMPOTENCY, CURSORS, WORKFLOW)
-prepare_services("jobs", "entry_job_items", "accounting_settings", "idempotency", "workflow")
-rehearse_reads("export-jobs", "get_item", "query")
-
-app = create_app(
-    "Export jobs", [export_jobs_router(version) for version in VERSIONS] + [export_job_items_router(v3.ADAPTER)]
+FUNCTION = Function(
+    service="export-jobs",
+    title="Export jobs",
+    settings=(TABLES, IDEMPOTENCY, CURSORS, WORKFLOW),
+    routers=(*(export_jobs_router(version) for version in VERSIONS), export_job_items_router(v3.ADAPTER)),
+    services=("jobs", "entry_job_items", "accounting_settings", "idempotency", "workflow"),
+    warm=(GET_ITEM, QUERY),
+    correlation_id_path=correlation_paths.API_GATEWAY_REST,
 )
-handler = lambda_handler(app, service="export-jobs")
+handler = build(FUNCTION)

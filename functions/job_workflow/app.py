@@ -3,16 +3,13 @@
 
 from typing import Any
 
+from export_api.bootstrap import TABLES, WEBHOOK_QUEUE, WEBHOOKS, Function, build
 from export_api.models.workflow import WorkflowStep
-from export_api.observability import bind_job, get_logger, instrument
+from export_api.observability import bind_job, get_logger
 from export_api.services.container import get_services
-from export_api.startup import TABLES, WEBHOOK_QUEUE, WEBHOOKS, prepare_services, require_configuration
 from pydantic import TypeAdapter
 
 logger = get_logger("job-workflow")
-# Webhooks too: a workflow that could not announce its jobs would lose events silently.
-require_configuration("job-workflow", TABLES, WEBHOOKS, WEBHOOK_QUEUE)
-prepare_services("lifecycle")
 _STEP: TypeAdapter[WorkflowStep] = TypeAdapter(WorkflowStep)
 
 
@@ -24,5 +21,12 @@ def _run_step(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: A
     return get_services().lifecycle.run(step)
 
 
+FUNCTION = Function(
+    service="job-workflow",
+    # Webhooks too: a workflow that could not announce its jobs would lose events silently.
+    settings=(TABLES, WEBHOOKS, WEBHOOK_QUEUE),
+    step=_run_step,
+    services=("lifecycle",),
+)
 # Logs with the job id (cleared per step), metrics flushed per invocation, traced when tracing is on.
-handler = instrument(_run_step, service="job-workflow")
+handler = build(FUNCTION)

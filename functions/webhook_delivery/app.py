@@ -7,13 +7,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from export_api.observability import get_logger, instrument
+from export_api.bootstrap import TABLES, WEBHOOK_DELIVERY, WEBHOOKS, Function, build
+from export_api.observability import get_logger
 from export_api.services.container import get_services
 from export_api.services.webhook_delivery import QueuedMessage
-from export_api.startup import TABLES, WEBHOOK_DELIVERY, WEBHOOKS, prepare_services, require_configuration
-
-require_configuration("webhook-delivery", TABLES, WEBHOOKS, WEBHOOK_DELIVERY)
-prepare_services("webhook_delivery")
 
 logger = get_logger("webhook-delivery")
 # A batch whose records all wait for a retry is not an error of the function: no whole-batch raise.
@@ -41,4 +38,10 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(response)
 
 
-handler = instrument(_handle, service="webhook-delivery")
+FUNCTION = Function(
+    service="webhook-delivery",
+    settings=(TABLES, WEBHOOKS, WEBHOOK_DELIVERY),
+    step=_handle,
+    services=("webhook_delivery",),
+)
+handler = build(FUNCTION)

@@ -40,9 +40,11 @@ class Console:
             request.add_header("Cookie", cookie)
         return _open(request)
 
-    def post_form(self, path: str, body: str) -> Page:
+    def post_form(self, path: str, body: str, headers: dict[str, str] | None = None) -> Page:
         request = urllib.request.Request(self.base_url + path, data=body.encode(), method="POST")
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         return _open(request)
 
 

@@ -1,5 +1,5 @@
 """No secret or table name has a default in the layer: a function on Lambda without its configuration
-refuses to start, with one ERROR line naming what is missing (it used to fall back to public strings)."""
+refuses to start (export_api.bootstrap), with one ERROR line naming what is missing."""
 
 import json
 import os

@@ -1,6 +1,6 @@
-"""Idempotency-Key across tenants: records used to be keyed `principal#operation#key`, and a bearer
-token's principal is its `sub` alone. Two callers with one subject (the credentials CLI's default)
-shared keys: B got A's job replayed, could squat A's keys, and `#` in a subject or key collided."""
+"""Idempotency-Key across tenants. A bearer token's principal is its `sub` alone, and two callers may
+share one subject (the credentials CLI's default): were records keyed by principal, operation and key,
+B would get A's job replayed and could squat A's keys, and `#` in a subject or key would collide."""
 
 from dataclasses import replace
 from uuid import UUID

@@ -22,8 +22,8 @@ from tests.auth.support import call
 from tests.support import keys
 from tests.support.keys import PRIVATE_JWK, PUBLIC_JWK, signer
 
-# The HS256 secret settings.py used to fall back to when JWT_SECRET was unset.
-OLD_DEFAULT_SECRET = "local-development-jwt-secret-change-me"
+# A well-known HS256 secret: no setting falls back to it, and no token signed with it is accepted.
+WELL_KNOWN_SECRET = "local-development-jwt-secret-change-me"
 
 
 def claims(company_id: str | None, **extra: object) -> dict[str, object]:
@@ -66,10 +66,10 @@ def test_a_valid_token_works(tenants: tuple[Tenant, Tenant]) -> None:
 
 def test_the_old_default_secret_mints_nothing(tenants: tuple[Tenant, Tenant]) -> None:
     own, _ = tenants
-    forged = jwt.encode(claims(own.company_id, scope="admin " + " ".join(ALL_SCOPES)), OLD_DEFAULT_SECRET, "HS256")
+    forged = jwt.encode(claims(own.company_id, scope="admin " + " ".join(ALL_SCOPES)), WELL_KNOWN_SECRET, "HS256")
     assert status(forged, own) == 401
     admin_claims = claims(None, scope="admin", aud=get_settings().jwt_admin_audience)
-    forged_admin = jwt.encode(admin_claims, OLD_DEFAULT_SECRET, algorithm="HS256")
+    forged_admin = jwt.encode(admin_claims, WELL_KNOWN_SECRET, algorithm="HS256")
     path = f"/admin/companies/{own.company_id}/accounting-entries"
     assert call("GET", path, "Bearer " + forged_admin).status == 401
 

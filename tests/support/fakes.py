@@ -1,36 +1,60 @@
 """In-memory stand-ins for the repositories and the workflow, for the services' fast tests
 (tests/unit/). Each keeps the promise its real counterpart documents (conditional writes refused with
 TransactionConflict, a company's one unfinished job, counters moved with the items), nothing more: the
-real ones are tested against DynamoDB (moto) by the API tests."""
+real ones are tested against DynamoDB (moto) by the API tests.
 
-from collections.abc import Collection, Sequence
+The typed parts of a transaction (keys, conditions, puts, updates, counter deltas) are the real
+repositories' own: the fakes hold the records, and FakeTransactions applies the parts to them."""
+
+import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.executions import JobExecution, ReconcileOutcome
-from export_api.models.jobs import ExportJob, ExportJobItem, ItemCounts
-from export_api.repositories.items import ItemsRepository
-from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository
-from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
+from export_api.models.jobs import ExportJob, ExportJobItem
+from export_api.repositories.items import ItemsRepository, job_item_from_record, job_item_record
+from export_api.repositories.jobs import CompanyHasOpenJob, JobsRepository, job_from_record, job_record
+from export_api.repositories.transactions import (
+    BATCH_CHUNK,
+    Absent,
+    Action,
+    Batch,
+    Condition,
+    Counters,
+    Equals,
+    Exists,
+    OneOf,
+    Pending,
+    Put,
+    TransactionConflict,
+    Transactions,
+    Update,
+    sum_deltas,
+)
 
-OPEN = (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
+JOBS_TABLE = "fake-jobs"
+ITEMS_TABLE = "fake-items"
+_MISSING = object()
 
 
-def _counts_after(counts: ItemCounts, moves: Sequence[tuple[ExportJobItemStatus, ExportJobItemStatus]]) -> ItemCounts:
-    values = counts.model_dump()
-    for old, new in moves:
-        values[old.value] -= 1
-        values[new.value] += 1
-    return ItemCounts(**values)
+class FakeTable(Protocol):
+    """The records a fake repository holds, by key, as its real counterpart stores them."""
+
+    def record(self, key: Mapping[str, str]) -> dict[str, Any] | None: ...
+
+    def store(self, key: Mapping[str, str], record: dict[str, Any]) -> None: ...
 
 
 class FakeJobs:
     """JobsRepository's contract, in a dict."""
 
     def __init__(self) -> None:
+        self.table_name = JOBS_TABLE
+        self._parts = JobsRepository(JOBS_TABLE)
         self.jobs: dict[UUID, ExportJob] = {}
         self.open_jobs: dict[UUID, UUID] = {}
         #: Transitions to refuse, as if another writer had moved the job first: job id -> the job it left.
@@ -78,23 +102,30 @@ class FakeJobs:
             return None
         return job.workflow_task_token, job.workflow_awaiting
 
-    def move_counts(
+    def item_counters(
         self,
         job_id: UUID,
         moves: Sequence[tuple[ExportJobItemStatus, ExportJobItemStatus]],
         while_status: Collection[ExportJobStatus],
         companies: Collection[UUID] | None = None,
         touched_at: datetime | None = None,
-    ) -> None:
-        """The counters' part of an item transaction: refused unless the job is in `while_status` (and one
-        of `companies`')."""
-        job = self.jobs.get(job_id)
-        if job is None or job.status not in while_status or (companies is not None and job.company_id not in companies):
-            raise TransactionConflict([0])
-        update: dict[str, Any] = {"item_counts": _counts_after(job.item_counts, moves)}
-        if touched_at is not None:
-            update["last_updated_at"] = touched_at
-        self.jobs[job_id] = job.model_copy(update=update)
+    ) -> Counters:
+        return self._parts.item_counters(job_id, moves, while_status, companies, touched_at)
+
+    def pending_item_changes(self, job: ExportJob) -> Pending | None:
+        return self._parts.pending_item_changes(job)
+
+    def record(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        job = self.jobs.get(UUID(key["pk"].removeprefix("JOB#")))
+        return job_record(job) if job else None
+
+    def store(self, key: Mapping[str, str], record: dict[str, Any]) -> None:
+        # An item batch moves the job's counters and when it was last acted on; nothing else of the job.
+        job_id = UUID(key["pk"].removeprefix("JOB#"))
+        written = job_from_record(record)
+        self.jobs[job_id] = self.jobs[job_id].model_copy(
+            update={"item_counts": written.item_counts, "last_updated_at": written.last_updated_at}
+        )
 
     def as_repository(self) -> JobsRepository:
         """Typed as the repository the services take (they call only what this class has)."""
@@ -110,7 +141,11 @@ class FakeItems:
     entries: dict[UUID, set[UUID]] = field(default_factory=dict)
     #: job id -> entry id -> item
     items: dict[UUID, dict[UUID, ExportJobItem]] = field(default_factory=dict)
-    transactions: int = 0
+    table_name: str = ITEMS_TABLE
+
+    @property
+    def _parts(self) -> ItemsRepository:
+        return ItemsRepository(self.table_name, self.jobs.as_repository())
 
     def existing_entry_ids(self, company_id: UUID, entry_ids: Sequence[UUID]) -> set[UUID]:
         return self.entries.get(company_id, set()) & set(entry_ids)
@@ -137,56 +172,110 @@ class FakeItems:
         stored = self.items.get(job_id, {})
         return {e: stored[e] for e in entry_ids if e in stored}
 
-    def complete_pending(self, job_id: UUID, journal: dict[str, Any] | None = None) -> bool:  # noqa: ARG002
-        """Every batch here is written whole: none is ever left pending."""
-        return False
+    def replacements(self, changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> list[Put]:
+        return self._parts.replacements(changes)
 
-    def replace_job_items(
-        self,
-        job_id: UUID,
-        changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
-        while_job_status: tuple[ExportJobStatus, ExportJobStatus] = OPEN,
-        companies: Collection[UUID] | None = None,
-        touched_at: datetime | None = None,
-    ) -> None:
-        if not changes:
-            return
-        self._write(job_id, changes, while_job_status, companies, touched_at)
-
-    def _write(
-        self,
-        job_id: UUID,
-        changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
-        while_job_status: Collection[ExportJobStatus],
-        companies: Collection[UUID] | None = None,
-        touched_at: datetime | None = None,
-    ) -> None:
-        stored = self.items.get(job_id, {})
-        if any(stored.get(old.accounting_entry_id) != old for old, _ in changes):
-            raise TransactionConflict([0])
-        self.jobs.move_counts(
-            job_id, [(old.status, new.status) for old, new in changes], while_job_status, companies, touched_at
-        )
-        for _, new in changes:
-            stored[new.accounting_entry_id] = new
-        self.transactions += 1
-
-    def unfinished_count(self, job_id: UUID) -> int:
-        job = self.jobs.get(job_id)
-        return job.item_counts.unfinished if job else 0
+    def abandonments(self, seen: Sequence[ExportJobItem]) -> list[Update]:
+        return self._parts.abandonments(seen)
 
     def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:
         unfinished = [i for i in self.items.get(job_id, {}).values() if i.status.is_unfinished]
         return unfinished[:limit]
 
-    def abandon_job_items(self, job_id: UUID, seen: Sequence[ExportJobItem]) -> None:
-        if len(seen) > MAX_TRANSACTION_ACTIONS - 1:
-            raise ValueError("too many items for one transaction")
-        changes = [(item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED})) for item in seen]
-        self._write(job_id, changes, (ExportJobStatus.FAILED,))
+    def record(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        item = self.items.get(UUID(key["pk"].removeprefix("ITEMS#")), {}).get(UUID(key["sk"]))
+        return job_item_record(item) if item else None
+
+    def store(self, key: Mapping[str, str], record: dict[str, Any]) -> None:
+        item = job_item_from_record(record)
+        self.items.setdefault(UUID(key["pk"].removeprefix("ITEMS#")), {})[UUID(key["sk"])] = item
 
     def as_repository(self) -> ItemsRepository:
         return cast(ItemsRepository, self)
+
+
+def _value(record: Mapping[str, Any] | None, path: str) -> Any:
+    value: Any = record if record is not None else _MISSING
+    for name in path.split("."):
+        if not isinstance(value, Mapping) or name not in value:
+            return _MISSING
+        value = value[name]
+    return value
+
+
+def holds(record: Mapping[str, Any] | None, condition: Condition, path: str) -> bool:
+    """Whether `condition` on `path` holds for a record (None: no record), as DynamoDB decides it."""
+    value = _value(record, path)
+    if isinstance(condition, Equals):
+        return value is not _MISSING and bool(value == condition.value)
+    if isinstance(condition, OneOf):
+        return value is not _MISSING and value in condition.values
+    if isinstance(condition, Exists):
+        return value is not _MISSING
+    assert isinstance(condition, Absent)
+    return value is _MISSING
+
+
+def applied(record: dict[str, Any] | None, action: Action) -> dict[str, Any]:
+    """The record as `action` leaves it (an update of a missing record creates it, as DynamoDB's does)."""
+    if isinstance(action, Put):
+        return dict(action.item)
+    result: dict[str, Any] = dict(record) if record is not None else dict(action.key)
+    result.update(action.set)
+    for name, delta in action.add.items():
+        result[name] = int(result.get(name, 0)) + delta
+    for name in action.remove:
+        result.pop(name, None)
+    return result
+
+
+@dataclass
+class FakeTransactions:
+    """Transactions' contract over the fakes' records: every condition checked before anything is
+    written, then every write applied. A batch is written whole (as if its writer never died), so no
+    batch is ever left pending here; `count` counts the transactions the real one would send."""
+
+    tables: dict[str, FakeTable]
+    count: int = 0
+
+    def transact(self, actions: Sequence[Action]) -> None:
+        keys = [dict(a.key) if isinstance(a, Update) else {"pk": a.item["pk"], **_sk(a.item)} for a in actions]
+        records = [self.tables[a.table].record(k) for a, k in zip(actions, keys, strict=True)]
+        failed = [
+            i
+            for i, (a, r) in enumerate(zip(actions, records, strict=True))
+            if not all(holds(r, c, path) for path, c in a.conditions.items())
+        ]
+        if failed:
+            raise TransactionConflict(failed)
+        for action, key, record in zip(actions, keys, records, strict=True):
+            self.tables[action.table].store(key, applied(record, action))
+
+    def write(self, batch: Batch) -> None:
+        counters = batch.counters
+        if not batch.writes:
+            return
+        anchor = counters.anchor
+        anchor = Update(
+            anchor.table,
+            anchor.key,
+            set=anchor.set,
+            add=sum_deltas([anchor.add, *counters.deltas]) or dict(anchor.add),
+            remove=anchor.remove,
+            conditions={**anchor.conditions, counters.journal: Absent()},
+        )
+        self.transact([*batch.writes, anchor])
+        self.count += math.ceil(len(batch.writes) / BATCH_CHUNK)
+
+    def finish(self, pending: Pending) -> None:
+        raise AssertionError(f"no batch is left pending here, yet {pending.key} has one")
+
+    def as_transactions(self) -> Transactions:
+        return cast(Transactions, self)
+
+
+def _sk(item: Mapping[str, Any]) -> dict[str, str]:
+    return {"sk": str(item["sk"])} if "sk" in item else {}
 
 
 @dataclass

@@ -25,7 +25,7 @@ from export_api.services.job_items import JobItemsService
 from export_api.services.jobs import ExportJobsService
 from export_api.services.workflow import JobWorkflow
 
-from tests.support.fakes import FakeItems, FakeJobs, RecordingWorkflow
+from tests.support.fakes import FakeItems, FakeJobs, FakeTransactions, RecordingWorkflow
 
 COMPANY = UUID("5c8a2f3e-1d4b-4e6f-9a7b-8c9d0e1f2a3b")
 OTHER_COMPANY = UUID("7e6d5c4b-3a29-4f18-8e7d-6c5b4a392817")
@@ -45,7 +45,10 @@ class World:
         self.workflow = RecordingWorkflow()
         self.entry_ids = sorted(uuid4() for _ in range(entries))
         self.items.entries[COMPANY] = set(self.entry_ids)
-        self.job_items = JobItemsService(self.items.as_repository())
+        self.transactions = FakeTransactions({self.jobs.table_name: self.jobs, self.items.table_name: self.items})
+        self.job_items = JobItemsService(
+            self.items.as_repository(), self.jobs.as_repository(), self.transactions.as_transactions()
+        )
         self.service = ExportJobsService(
             self.jobs.as_repository(), self.items.as_repository(), self.job_items, self.the_workflow, 3_600
         )
@@ -339,7 +342,7 @@ def test_a_batch_names_each_entry_once_and_holds_at_most_100() -> None:
         world.update(job, done(world.entry_ids[0]), report(world.entry_ids[0], "in_progress"))
     with pytest.raises(ExportJobItemsUpdateLimit, match="got 101"):
         world.update(job, *[done(uuid4()) for _ in range(101)])
-    assert world.items.transactions == 0
+    assert world.transactions.count == 0
 
 
 # Finalizing a failed job -------------------------------------------------------------------------------
@@ -360,7 +363,7 @@ def test_failing_a_job_abandons_its_unfinished_items_and_keeps_the_finished() ->
     counts = world.stored(job).item_counts
     assert (counts.pending, counts.in_progress, counts.abandoned, counts.successful, counts.failed) == (0, 0, 248, 1, 1)
     # 99 items a transaction.
-    assert world.items.transactions == 1 + 3
+    assert world.transactions.count == 1 + 3
 
 
 @pytest.mark.parametrize("closing", ["completed", "completed_with_errors"])
@@ -376,5 +379,5 @@ def test_abandoning_stops_after_its_batches_and_says_how_many_may_be_left() -> N
     failed = world.event(world.create(), "failed")
     left = world.job_items.abandon_unfinished(failed, failed.item_counts.unfinished, batches=2)
     assert left == 250 - 2 * 99
-    assert world.items.unfinished_count(failed.id) == left
+    assert world.stored(failed).item_counts.unfinished == left
     assert world.job_items.abandon_unfinished(world.stored(failed), left, batches=2) == 0

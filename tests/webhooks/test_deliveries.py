@@ -257,4 +257,4 @@ def test_payload_is_the_v3_job_body(webhooks: Webhooks, company: Company) -> Non
     job = company.create_job(company.entry_ids[:1], version="v3")
     stored = services_now().jobs.load(UUID(job["id"]))
     body = json.loads(event_payload(stored, WebhookEventType.EXPORT_JOB_CREATED))
-    assert body["data"] == v3.ADAPTER.job_body(stored) == company.job(job["id"])
+    assert body["data"] == v3.ADAPTER.jobs.job_body(stored) == company.job(job["id"])

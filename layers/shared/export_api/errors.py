@@ -1,5 +1,5 @@
 """Domain errors. Each carries the contract's `ExceptionInfo` type and the HTTP status it maps to;
-export_api.http.errors turns them into responses in one place (notes.md §8)."""
+export_api.http.errors turns them into responses in one place (docs/decisions.md, "Errors")."""
 
 
 class ExportApiError(Exception):
@@ -72,7 +72,7 @@ class ExportAlreadyInProgress(Conflict):
 
 
 class ExportJobItemsUpdateLimit(ExportApiError):
-    # 413, as published for v2/v3 (notes.md §0); one core, so v0/v1 answer the same.
+    # 413, as published for v2/v3 (docs/decisions.md, "Errors"); one core, so v0/v1 answer the same.
     status_code = 413
     error_type = "EXPORT_JOB_ITEMS_UPDATE_LIMIT"
 

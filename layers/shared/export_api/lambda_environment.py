@@ -1,5 +1,4 @@
-"""What Lambda's environment variables say about this process. Standard library only: the garbage
-collector's pause (export_api.collector) asks before anything else is imported."""
+"""What Lambda's environment variables say about this process (export_api.bootstrap asks)."""
 
 import os
 

@@ -33,8 +33,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
-from export_api.collector import end_init
-
 if TYPE_CHECKING:  # the X-Ray SDK behind it is imported only when tracing is on
     from aws_lambda_powertools import Tracer
 
@@ -61,6 +59,10 @@ class Metric(StrEnum):
     # Webhook delivery attempts (WebhookDeliveryFunction): the failure-rate alarm divides the two.
     WEBHOOK_DELIVERIES_SUCCEEDED = "WebhookDeliveriesSucceeded"
     WEBHOOK_DELIVERIES_FAILED = "WebhookDeliveriesFailed"
+    # dimension `authorizer`: api or admin. A rejected credential is the caller's mistake, but the
+    # authorizer must raise to have API Gateway answer 401, which Lambda counts as an error: the errors
+    # alarms subtract these.
+    CREDENTIALS_REJECTED = "CredentialsRejected"
 
 
 class _Stdout(io.TextIOBase):
@@ -159,8 +161,7 @@ def instrument(
     `handler = instrument(run_step, service="job-workflow")`. `trace_aws_calls=False` leaves botocore
     unpatched: no subsegment per AWS call (the authorizer).
 
-    Wrapping the handler is every function's last step of init, so it also ends the init's pause of the
-    garbage collector (export_api.collector).
+    Every function's last step of init (export_api.bootstrap).
     """
     logger = get_logger(service)
     tracer = get_tracer(service, trace_aws_calls)
@@ -193,7 +194,6 @@ def instrument(
     def entry(event: Any, context: Any) -> Any:
         return wrapped(event, no_context if context is None else context)
 
-    end_init()
     return entry
 
 
@@ -249,6 +249,10 @@ def record_job_expired(reason: str = "job_expired") -> None:
     """
     _count_by(Metric.JOBS_EXPIRED, "reason", str(reason))
     record_job_closed("failed")
+
+
+def record_rejected_credential(authorizer: str) -> None:
+    _count_by(Metric.CREDENTIALS_REJECTED, "authorizer", authorizer)
 
 
 def record_webhook_attempt(succeeded: bool) -> None:

@@ -2,7 +2,7 @@
 
 Secrets and table names have no default here: a function that lacks one fails closed. On Lambda
 (`AWS_LAMBDA_FUNCTION_NAME` set) each function checks what it needs at init and refuses to start
-(`require_configuration`); elsewhere the first use raises. Local defaults live in the local tooling
+(export_api.bootstrap); elsewhere the first use raises. Local defaults live in the local tooling
 (export_api_local), which provisions the tables and secrets it names.
 """
 

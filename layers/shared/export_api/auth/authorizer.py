@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger
 
 from export_api.auth.principal import AuthenticationFailed, Principal
 from export_api.models.caller import Scope
+from export_api.observability import record_rejected_credential
 from export_api.services.authentication import AuthenticationService
 
 
@@ -47,6 +48,7 @@ def authorize(
         principal = authentication.authenticate(_authorization_header(event))
     except AuthenticationFailed as error:
         logger.info("credential rejected", extra={"reason": str(error)})
+        record_rejected_credential("admin" if required_scope is Scope.ADMIN else "api")
         # API Gateway maps exactly this message to its UNAUTHORIZED (401) response.
         raise Exception("Unauthorized") from None
     allowed = required_scope is None or required_scope.value in principal.scopes

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
-from export_api import snapstart
 from export_api.admin_api.accounting_settings import AccountingSettingsModel, AccountingSettingsResponse
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import CallerDep
@@ -27,9 +26,12 @@ _BODY = TypeAdapter(dict[str, Any])
 CompanyId = Annotated[Uuid, Path(alias="companyId")]
 # The admin API's accounting entry (17 models, ~11 ms to build) is imported by the requests that read or
 # write entries, not at init: the admin function's other requests (health, settings, jobs, executions)
-# never use it. A SnapStart snapshot holds it built.
+# never use it. A SnapStart snapshot holds it built (functions/admin/app.py: `load_entry_models`).
 _ENTRY_MODULE = "export_api.admin_api.accounting_entries"
-snapstart.also_before_snapshot(lambda: importlib.import_module(_ENTRY_MODULE))
+
+
+def load_entry_models() -> None:
+    importlib.import_module(_ENTRY_MODULE)
 
 
 def admin_router() -> APIRouter:

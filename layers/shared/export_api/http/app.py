@@ -2,19 +2,15 @@
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from mangum import Mangum
 from starlette.routing import BaseRoute
 
-from export_api.http.endpoint_context import describe_endpoints
 from export_api.http.errors import install_error_handlers
 from export_api.http.responses import ContractJSONResponse
-from export_api.observability import instrument
-from export_api.settings import get_settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -53,48 +49,15 @@ def _require_coroutine(route: BaseRoute) -> None:
         )
 
 
-# A request no route serves, as API Gateway would send it: it walks (and so builds) every route.
-_PRIMING_EVENT: dict[str, Any] = {
-    "resource": "/{proxy+}",
-    "path": "/__prime__",
-    "httpMethod": "GET",
-    "headers": {},
-    "multiValueHeaders": {},
-    "queryStringParameters": None,
-    "multiValueQueryStringParameters": None,
-    "pathParameters": None,
-    "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": "GET", "path": "/__prime__", "stage": "prime"},
-    "body": None,
-    "isBase64Encoded": False,
-}
+def api_handler(app: FastAPI, base_path: str = "/") -> LambdaHandler:
+    """The Lambda entry point of an API function: Mangum adapting API Gateway REST proxy events to the
+    app; every response (errors too) echoes API Gateway's request id as `X-Request-Id`.
 
-
-def prime(adapter: Mangum) -> None:
-    """Do at init what the first request would do: serve one request that no route matches.
-
-    Starlette builds its middleware stack on its first request, and a router included with
-    `include_router` would have its routes built when a request first walks them. A request for no route
-    walks every route and answers the contract's 404 (no AWS call, nothing logged), so whatever is left to
-    build is built at init: within Lambda's init phase (and in a SnapStart snapshot), not on the first
-    caller's request.
-    """
-    describe_endpoints(cast(FastAPI, adapter.app))
-    # No Lambda context: nothing on the path of an unrouted request reads it.
-    response = adapter(_PRIMING_EVENT, cast(Any, None))
-    if response.get("statusCode") != 404:
-        raise RuntimeError(f"priming request answered {response.get('statusCode')}, not 404")
-
-
-def lambda_handler(app: FastAPI, service: str) -> LambdaHandler:
-    """The Lambda entry point: Mangum adapting API Gateway REST proxy events to the app.
-
-    Instrumented around the Lambda handler, not the ASGI app: logs carry API Gateway's request id as
-    `correlation_id`, metrics are flushed once per invocation, and every response (errors too)
-    echoes that request id as `X-Request-Id`.
+    export_api.bootstrap instruments it around the Lambda handler, not the ASGI app: logs carry that
+    request id as `correlation_id` and metrics are flushed once per invocation.
     """
     # Lifespan "off": Mangum would run startup per invocation; clients are created once per process instead.
-    adapter = Mangum(app, lifespan="off", api_gateway_base_path=get_settings().api_base_path)
-    prime(adapter)
+    adapter = Mangum(app, lifespan="off", api_gateway_base_path=base_path)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response: dict[str, Any] = adapter(event, context)
@@ -103,5 +66,4 @@ def lambda_handler(app: FastAPI, service: str) -> LambdaHandler:
             response["headers"] = {**(response.get("headers") or {}), "X-Request-Id": str(request_id)}
         return response
 
-    instrumented: LambdaHandler = instrument(handler, service, correlation_paths.API_GATEWAY_REST)
-    return instrumented
+    return handler

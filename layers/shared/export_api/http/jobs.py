@@ -60,7 +60,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             filters["company_id"] = [str(company_id)]
         request = paging.request(ListQuery("export-jobs", filters, JOB_SORTING_KEYS), services.settings)
         page, total = services.jobs.list(caller, company_id, statuses, request)
-        data = [version.job_body(job) for job in page.items]
+        data = [version.jobs.job_body(job) for job in page.items]
         return paginated(data, page, request, services.settings, total)
 
     @router.post(
@@ -83,7 +83,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             raw,
             lambda: services.jobs.create(caller, body, precondition),
             _JOB,
-            lambda job: ContractJSONResponse({"data": version.job_body(job)}, version.create_status_code),
+            lambda job: ContractJSONResponse({"data": version.jobs.job_body(job)}, version.create_status_code),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: caller.company(body.company_id, parameter="companyId"),
         )
@@ -95,7 +95,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         services: ServicesDep,
     ) -> Response:
         job = services.jobs.read(caller, job_id)
-        return ContractJSONResponse({"data": version.job_body(job)})
+        return ContractJSONResponse({"data": version.jobs.job_body(job)})
 
     @router.get(
         "/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"), openapi_extra=PAGE_QUERY
@@ -110,7 +110,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         filters = {"jobId": [str(job_id)], **({"status": [status.value]} if status else {})}
         request = paging.request(ListQuery("export-job-items", filters, ITEM_SORTING_KEYS), services.settings)
         page, total = services.jobs.list_items(caller, job_id, status, request)
-        data = [version.job_item_body(item) for item in page.items]
+        data = [version.jobs.job_item_body(item) for item in page.items]
         return paginated(data, page, request, services.settings, total)
 
     updates_adapter = TypeAdapter(list[version.jobs.item_update])  # type: ignore[name-defined]
@@ -132,7 +132,7 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             raw_items,
             lambda: services.jobs.update_items(caller, job_id, updates),
             _ITEM_UPDATE,
-            lambda update: ContractJSONResponse(version.item_update_body(update)),
+            lambda update: ContractJSONResponse(version.jobs.item_update_body(update)),
             scope=Scope.EXPORT_JOBS_WRITE,
             owns=lambda: services.jobs.get(caller, job_id),
         )
@@ -152,7 +152,7 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
         accounting_entry_id: Annotated[Uuid | None, Query()] = None,
     ) -> Response:
         item = services.entry_job_items.get(caller, company_id, accounting_entry_id)
-        return ContractJSONResponse({"data": version.job_item_body(item)})
+        return ContractJSONResponse({"data": version.jobs.job_item_body(item)})
 
     @router.post(
         "/export-job-items:search",
@@ -179,7 +179,7 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
         page, total = services.entry_job_items.search(
             caller, company_id, body.accounting_entry_ids, body.status, page_request
         )
-        data = [version.job_item_body(item) for item in page.items]
+        data = [version.jobs.job_item_body(item) for item in page.items]
         return paginated(data, page, page_request, services.settings, total)
 
     return router

@@ -1,10 +1,10 @@
 """The accounting entry, the domain every export item is projected from.
 
-Stored once, in its richest form: everything any version of the export item shows (design.md, "Changes
-of 2026-12-01"). Money is in minor units with its currency (896.96 SEK is 89696), tax rates are fractions
+Stored once, in its richest form: everything any version of the export item shows (docs/decisions.md, "Export
+items per version"). Money is in minor units with its currency (896.96 SEK is 89696), tax rates are fractions
 (25 % is 0.25). The admin API's ingest body is validated into this model (admin_api/accounting_entries.py);
-each version's export item is a projection of it (versions/items/); the repository stores it in a record
-of its own (repositories/items.py).
+each version's export item is a projection of it (versions/items/); the repository stores it in a record of
+its own (repositories/items.py).
 """
 
 from datetime import datetime

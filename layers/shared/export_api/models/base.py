@@ -23,7 +23,7 @@ Uuid = Annotated[UUID, BeforeValidator(_uuid_text)]
 
 
 class ContractModel(BaseModel):
-    """A model whose JSON form is camelCase in every version (notes.md §6)."""
+    """A model whose JSON form is camelCase in every version (docs/decisions.md, "Field names")."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 

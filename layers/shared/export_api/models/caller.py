@@ -6,7 +6,7 @@ from export_api.errors import Forbidden, RequiredParameterMissing
 
 
 class Scope(StrEnum):
-    """Pleo's Export API scopes (notes.md §1), plus the project's own admin scope."""
+    """Pleo's Export API scopes (docs/decisions.md, "Scopes"), plus the project's own admin scope."""
 
     EXPORT_JOBS_READ = "export-jobs:read"
     EXPORT_JOBS_WRITE = "export-jobs:write"

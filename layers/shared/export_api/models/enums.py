@@ -10,7 +10,7 @@ class ExportJobStatus(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        """Open jobs accept item updates and serve export items (notes.md §2)."""
+        """Open jobs accept item updates and serve export items (docs/decisions.md, "Job lifecycle")."""
         return self in (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
 
 
@@ -23,7 +23,7 @@ class ExportJobItemStatus(StrEnum):
 
     @property
     def is_unfinished(self) -> bool:
-        """Unfinished items become `abandoned` when their job fails (notes.md §2)."""
+        """Unfinished items become `abandoned` when their job fails (docs/decisions.md, "Job lifecycle")."""
         return self in (ExportJobItemStatus.PENDING, ExportJobItemStatus.IN_PROGRESS)
 
 

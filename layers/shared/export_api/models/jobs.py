@@ -69,8 +69,9 @@ class ExportJob(ContractModel):
     # in a response. An event resumes that task with the token it read the job with (no second read).
     workflow_task_token: str | None = Field(default=None, exclude=True, repr=False)
     workflow_awaiting: ExportJobStatus | None = Field(default=None, exclude=True)
-    # The rest of an item batch whose first transaction committed (ItemsRepository.replace_job_items): not
-    # applied yet only if its writer died; whoever reads the job next applies it. Never in a response.
+    # The rest of an item batch whose first transaction committed (repositories/transactions.py,
+    # Transactions.write): not applied yet only if its writer died; whoever reads the job next applies it.
+    # Never in a response.
     pending_item_changes: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
 
 

@@ -58,9 +58,10 @@ _BY_STATUS = {
     ExportJobStatus.FAILED: WebhookEventType.EXPORT_JOB_FAILED,
 }
 
-# An HTTP header name (RFC 9110 token), and a value without control characters (no header injection).
+# An HTTP header name (RFC 9110 token), and a value of visible ASCII, spaces and tabs: what every HTTP
+# client sends as it is (no header injection, no text that needs an encoding the receiver must guess).
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")]
-HeaderValue = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]{0,1024}$")]
+HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\t\x20-\x7e]{0,1024}$")]
 
 
 class AuthCredential(ContractRequestModel):

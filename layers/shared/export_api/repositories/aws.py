@@ -7,8 +7,7 @@ Table resource does it. Not the resource itself: `boto3.resource` lists every se
 builds resource classes, ~30 ms of a cold start for nothing the repositories use.
 """
 
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
 # boto3 is imported on first use, not with this module: tests and local tooling import the functions before
-# their emulator is up. On Lambda the init creates what every request uses (export_api.startup).
+# their emulator is up. On Lambda the init creates what every request uses (export_api.bootstrap).
 
 
 @cache
@@ -76,47 +75,27 @@ def table(name: str) -> Table:
     return Table(name)
 
 
-# The reads a rehearsal may make, with a key that is never stored: reads only, so that a rehearsal reaching
-# DynamoDB after all would change nothing.
-_READS: dict[str, Callable[[str], dict[str, Any]]] = {
-    "get_item": lambda table: {"TableName": table, "Key": {"pk": "rehearsal"}},
+# Reads of a key that is never stored: reads only, so warming a client changes nothing in the table.
+_WARM_READS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "get_item": lambda table: {"TableName": table, "Key": {"pk": "warm-up"}},
     "query": lambda table: {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": "rehearsal"},
+        "ExpressionAttributeValues": {":pk": "warm-up"},
+        "Limit": 1,
     },
-    "batch_get_item": lambda table: {"RequestItems": {table: {"Keys": [{"pk": "rehearsal"}]}}},
+    "batch_get_item": lambda table: {"RequestItems": {table: {"Keys": [{"pk": "warm-up"}]}}},
 }
 
 
-class _EmptyBody:
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield b"{}"
-
-
-def _answer_here(request: Any, **_: Any) -> Any:
-    from botocore.awsrequest import AWSResponse, HTTPHeaders
-
-    return AWSResponse(request.url, 200, HTTPHeaders(), _EmptyBody())
-
-
-def rehearse_reads(table_name: str, operations: Iterable[str]) -> None:
-    """Make each DynamoDB read once through the document client, answered in the process: botocore's
-    `before-send` event takes a response in place of the network, so nothing is sent.
-
-    An operation's first call builds botocore's per-operation state (its event names' handler lists, the
-    input shape's members, the serializer's and parser's walk of them), ~15 M instructions each; later
-    calls cost ~4 M. A Lambda init rehearses what its function's requests read, so the first caller does
-    not pay for it (export_api.startup.rehearse_reads); the answer, `{}`, is parsed and dropped.
-    """
+def warm_reads(table_name: str, operations: Iterable[str]) -> None:
+    """Make each DynamoDB read once, for real, on `table_name` (a table keyed by `pk` alone), of a key that
+    is never stored. An operation's first call builds botocore's state for it (its handlers, its input
+    shape, its serializer and parser): made in a Lambda init (export_api.bootstrap), the first caller does
+    not pay for it, and the connection to DynamoDB is open."""
     document_client = dynamodb()
-    events = document_client.meta.events
-    events.register_first("before-send.dynamodb", _answer_here, unique_id="export-api-rehearsal")
-    try:
-        for operation in operations:
-            getattr(document_client, operation)(**_READS[operation](table_name))
-    finally:
-        events.unregister("before-send.dynamodb", unique_id="export-api-rehearsal")
+    for operation in operations:
+        getattr(document_client, operation)(**_WARM_READS[operation](table_name))
 
 
 @cache
@@ -124,6 +103,17 @@ def client(service: str) -> Any:
     import boto3
 
     return boto3.client(service, config=retry_config())  # type: ignore[call-overload]
+
+
+@cache
+def stepfunctions() -> Any:
+    """The Step Functions client. Its callers retry with their own backoff within a bounded budget (the
+    events API answers within API Gateway's 29 s), so botocore retries only once."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
+    return boto3.client("stepfunctions", config=config)
 
 
 @cache
@@ -152,7 +142,4 @@ def reset_clients() -> None:
     dynamodb.cache_clear()
     table.cache_clear()
     client.cache_clear()
-    # Its own client (repositories/stepfunctions.py), if that module was ever loaded.
-    stepfunctions = sys.modules.get("export_api.repositories.stepfunctions")
-    if stepfunctions is not None:
-        stepfunctions.client.cache_clear()
+    stepfunctions.cache_clear()

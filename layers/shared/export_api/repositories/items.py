@@ -16,26 +16,20 @@ from __future__ import annotations
 import contextvars
 import random
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
+from export_api.models.enums import ExportJobItemStatus
 from export_api.models.jobs import ExportJobItem
 from export_api.repositories import aws
-from export_api.repositories.jobs import JobsRepository, company_key, item_counter, job_key, timestamp_text
+from export_api.repositories.jobs import JobsRepository, company_key, timestamp_text
 from export_api.repositories.paging import Page, PageRequest, query_page
-from export_api.repositories.transactions import (
-    MAX_TRANSACTION_ACTIONS,
-    TransactionConflict,
-    add_assignment,
-    counter_update,
-    transact,
-)
+from export_api.repositories.transactions import BATCH_CHUNK, Absent, Equals, Exists, Put, Update, transact
 
 if TYPE_CHECKING:
     # The entry's domain model is imported where entries are read (to_domain): a function that never
@@ -48,12 +42,6 @@ ENTRY_FORMAT = 1
 ENTRY_COUNTER = "accountingEntryCount"
 # BatchGetItem reads at most 100 keys per call.
 _BATCH_GET_LIMIT = 100
-OPEN_JOB = (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
-# Items per transaction: the 100th action moves the job's counters.
-_CHUNK = MAX_TRANSACTION_ACTIONS - 1
-# On the job record: the rest of an item batch whose first transaction committed (replace_job_items).
-PENDING_CHANGES = "pendingItemChanges"
-_NO_MOVE = item_counter(ExportJobItemStatus.PENDING)
 _UNPROCESSED_ATTEMPTS = 8
 
 
@@ -62,12 +50,16 @@ _BATCH_WRITE_LIMIT = 25
 _WRITE_WORKERS = 16
 
 
+def _job_item_key(job_id: UUID, entry_id: UUID) -> dict[str, str]:
+    return {"pk": f"ITEMS#{job_id}", "sk": str(entry_id)}
+
+
 def _job_status_key(job_id: UUID, status: ExportJobItemStatus) -> str:
     """The `byJobStatus` index's key of a job's items in one status."""
     return f"{job_id}#{status.value}"
 
 
-def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
+def job_item_record(item: ExportJobItem) -> dict[str, Any]:
     if item.company_id is None or item.job_created_at is None:
         raise ValueError(f"Job item {item.accounting_entry_id} of job {item.export_job_id} lacks its job's company")
     record = item.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -79,7 +71,7 @@ def _job_item_record(item: ExportJobItem) -> dict[str, Any]:
     return record
 
 
-def _job_item(record: dict[str, Any]) -> ExportJobItem:
+def job_item_from_record(record: dict[str, Any]) -> ExportJobItem:
     company = str(record.get("companyEntry", "")).partition("#")[0]
     created = record.get("jobCreatedAt")
     return ExportJobItem.model_validate(
@@ -89,22 +81,6 @@ def _job_item(record: dict[str, Any]) -> ExportJobItem:
             "jobCreatedAt": datetime.fromisoformat(str(created)) if created else None,
         }
     )
-
-
-def _deltas(changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> dict[ExportJobItemStatus, int]:
-    deltas: dict[ExportJobItemStatus, int] = {}
-    for old, new in changes:
-        deltas[old.status] = deltas.get(old.status, 0) - 1
-        deltas[new.status] = deltas.get(new.status, 0) + 1
-    return deltas
-
-
-def _journal(changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> dict[str, Any]:
-    """The changes still to apply: each item as it will be written, and the status it is conditioned on."""
-    return {
-        "journalId": uuid4().hex,
-        "changes": [{"old": old.status.value, "item": _job_item_record(new)} for old, new in changes],
-    }
 
 
 class AccountingEntryRecord(BaseModel):
@@ -218,24 +194,19 @@ class ItemsRepository:
         transaction fail rather than the counter drift.
         """
         pk = f"ENTRIES#{company_id}"
-        chunk_size = MAX_TRANSACTION_ACTIONS - 1
-        for start in range(0, len(entries), chunk_size):
-            chunk = entries[start : start + chunk_size]
-            actions: list[dict[str, Any]] = [
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": _entry_record(pk, entry),
-                        "ConditionExpression": "attribute_exists(pk)"
-                        if entry.accounting_entry_id in existing
-                        else "attribute_not_exists(pk)",
-                    }
-                }
+        for start in range(0, len(entries), BATCH_CHUNK):
+            chunk = entries[start : start + BATCH_CHUNK]
+            actions: list[Put | Update] = [
+                Put(
+                    self.table_name,
+                    _entry_record(pk, entry),
+                    {"pk": Exists() if entry.accounting_entry_id in existing else Absent()},
+                )
                 for entry in chunk
             ]
             created = sum(1 for e in chunk if e.accounting_entry_id not in existing)
             if created:
-                actions.append(counter_update(self.jobs.table_name, company_key(company_id), {ENTRY_COUNTER: created}))
+                actions.append(Update(self.jobs.table_name, company_key(company_id), add={ENTRY_COUNTER: created}))
             transact(actions)
 
     def list_entries(self, company_id: UUID, request: PageRequest) -> Page[AccountingEntry]:
@@ -257,7 +228,7 @@ class ItemsRepository:
     def write_job_items(self, job_id: UUID, company_id: UUID, created_at: datetime, entry_ids: Sequence[UUID]) -> None:
         """Write a new job's pending items (plain puts: nobody can see them before the job record exists)."""
         records = [
-            _job_item_record(
+            job_item_record(
                 ExportJobItem(
                     accounting_entry_id=entry_id,
                     export_job_id=job_id,
@@ -304,8 +275,8 @@ class ItemsRepository:
         )
 
     def get_job_items(self, job_id: UUID, entry_ids: Sequence[UUID]) -> dict[UUID, ExportJobItem]:
-        keys = [{"pk": f"ITEMS#{job_id}", "sk": str(e)} for e in entry_ids]
-        return {UUID(r["sk"]): _job_item(r) for r in self._batch_get(keys)}
+        keys = [_job_item_key(job_id, e) for e in entry_ids]
+        return {UUID(r["sk"]): job_item_from_record(r) for r in self._batch_get(keys)}
 
     def list_job_items(
         self, job_id: UUID, status: ExportJobItemStatus | None, request: PageRequest
@@ -323,152 +294,29 @@ class ItemsRepository:
                 range_attr="sk",
                 request=request,
             )
-        return _map_page(page, _job_item)
+        return _map_page(page, job_item_from_record)
 
-    def replace_job_items(
-        self,
-        job_id: UUID,
-        changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
-        while_job_status: tuple[ExportJobStatus, ExportJobStatus] = OPEN_JOB,
-        companies: Collection[UUID] | None = None,
-        touched_at: datetime | None = None,
-    ) -> None:
-        """Write (old, new) item pairs with the job's counters, all or nothing.
+    def replacements(self, changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> list[Put]:
+        """Each `(old, new)` item written whole as `new`, if it is still in the status it was read with:
+        a concurrent writer cancels the batch instead of being overwritten (PUT replaces the result fields)."""
+        return [
+            Put(self.table_name, job_item_record(new), {"status": Equals(old.status.value)}) for old, new in changes
+        ]
 
-        Each item is conditioned on the status it was read with, and the job on `while_job_status` and
-        on having no pending changes: a concurrent writer or a job closing meanwhile cancels the write
-        (TransactionConflict). Up to 99 items take one transaction (the 100th action moves the counters).
-        A larger batch is committed by its first transaction, which applies 99 items and records the
-        rest on the job record (`pendingItemChanges`, a redo journal); the rest is then applied, by this
-        call or, if it died, by whoever touches the job next (`complete_pending`). So no reader or writer
-        ever acts on half a batch, and the counters always move with the items they count.
-        """
-        if not changes:
-            return
-        first, rest = changes[:_CHUNK], changes[_CHUNK:]
-        journal = _journal(rest) if rest else None
-        action = self.jobs.item_counts_update(job_id, _deltas(first), while_job_status, companies, touched_at)
-        if journal is not None:
-            update = action["Update"]
-            add_assignment(update, f"{PENDING_CHANGES} = :journal")
-            update["ExpressionAttributeValues"][":journal"] = journal
-        self._transact_counted(job_id, self._item_writes(first), action)
-        if journal is not None:
-            self._apply_journal(job_id, journal)
-
-    def _transact_counted(self, job_id: UUID, writes: Sequence[dict[str, Any]], counters: dict[str, Any]) -> None:
-        """Item writes with the job's counters action, refused while another batch's rest is pending."""
-        counters["Update"]["ConditionExpression"] += f" AND attribute_not_exists({PENDING_CHANGES})"
-        try:
-            transact([*writes, counters])
-        except TransactionConflict:
-            # Perhaps another batch's rest is pending (its writer died): finish it, so the caller's
-            # re-read and retry can succeed.
-            self.complete_pending(job_id)
-            raise
-
-    def abandon_job_items(self, job_id: UUID, seen: Sequence[ExportJobItem]) -> None:
-        """Mark up to 99 items of a failed job `abandoned`, with the job's counters, all or nothing.
-
-        Only the status changes (the item's other fields are left as stored), each item conditioned on the
-        status it was `seen` with: the copies the status index returns may be behind, so a stale one
-        cancels the write (TransactionConflict) instead of being counted twice or written back.
-        """
-        if not seen:
-            return
-        if len(seen) > _CHUNK:
-            raise ValueError(f"At most {_CHUNK} items are abandoned in one transaction, not {len(seen)}")
+    def abandonments(self, seen: Sequence[ExportJobItem]) -> list[Update]:
+        """Each item `abandoned`, only its status changed (its other fields are left as stored), if it is
+        still in the status it was `seen` with: the copies the status index returns may be behind, so a
+        stale one cancels the batch instead of being counted twice or written back."""
         abandoned = ExportJobItemStatus.ABANDONED
-        changes = [(item, item.model_copy(update={"status": abandoned})) for item in seen]
-        action = self.jobs.item_counts_update(
-            job_id, _deltas(changes), (ExportJobStatus.FAILED, ExportJobStatus.FAILED)
-        )
-        writes = [
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": {"pk": f"ITEMS#{job_id}", "sk": str(item.accounting_entry_id)},
-                    "UpdateExpression": "SET #status = :abandoned, jobStatus = :jobStatus",
-                    "ConditionExpression": "#status = :seen",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":abandoned": abandoned.value,
-                        ":jobStatus": _job_status_key(job_id, abandoned),
-                        ":seen": item.status.value,
-                    },
-                }
-            }
+        return [
+            Update(
+                self.table_name,
+                _job_item_key(item.export_job_id, item.accounting_entry_id),
+                set={"status": abandoned.value, "jobStatus": _job_status_key(item.export_job_id, abandoned)},
+                conditions={"status": Equals(item.status.value)},
+            )
             for item in seen
         ]
-        self._transact_counted(job_id, writes, action)
-
-    def complete_pending(self, job_id: UUID, journal: dict[str, Any] | None = None) -> bool:
-        """Apply the rest of a batch whose first transaction committed; True if there was one."""
-        if journal is None:
-            journal = self._stored_journal(job_id)
-        if not journal:
-            return False
-        self._apply_journal(job_id, journal)
-        return True
-
-    def _stored_journal(self, job_id: UUID) -> dict[str, Any] | None:
-        table: Any = aws.table(self.jobs.table_name)
-        record = table.get_item(Key=job_key(job_id), ConsistentRead=True, ProjectionExpression=PENDING_CHANGES)
-        journal = record.get("Item", {}).get(PENDING_CHANGES)
-        return dict(journal) if journal else None
-
-    def _item_writes(self, changes: Sequence[tuple[ExportJobItem, ExportJobItem]]) -> list[dict[str, Any]]:
-        return [
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": _job_item_record(new),
-                    "ConditionExpression": "#status = :old",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {":old": old.status.value},
-                }
-            }
-            for old, new in changes
-        ]
-
-    def _apply_journal(self, job_id: UUID, journal: dict[str, Any]) -> None:
-        """Apply a journal's changes, a transaction per 99, each advancing the journal it is conditioned on."""
-        while journal:
-            changes = [
-                (_job_item({**entry["item"], "status": entry["old"]}), _job_item(entry["item"]))
-                for entry in journal["changes"]
-            ]
-            first, rest = changes[:_CHUNK], changes[_CHUNK:]
-            following = _journal(rest) if rest else None
-            action = counter_update(
-                self.jobs.table_name,
-                job_key(job_id),
-                {item_counter(s): d for s, d in _deltas(first).items() if d} or {_NO_MOVE: 0},
-            )
-            update = action["Update"]
-            update["UpdateExpression"] += (
-                f" SET {PENDING_CHANGES} = :following" if following else f" REMOVE {PENDING_CHANGES}"
-            )
-            update["ConditionExpression"] = f"{PENDING_CHANGES}.journalId = :journalId"
-            update["ExpressionAttributeValues"][":journalId"] = journal["journalId"]
-            if following:
-                update["ExpressionAttributeValues"][":following"] = following
-            try:
-                transact([*self._item_writes(first), action])
-            except TransactionConflict:
-                # Someone else applied this part first (the journal moved on), or an item is not in the
-                # status the journal recorded, which no writer can cause while the journal is pending.
-                pending = self._stored_journal(job_id)
-                if pending and pending.get("journalId") == journal["journalId"]:
-                    raise
-                return
-            journal = following or {}
-
-    def unfinished_count(self, job_id: UUID) -> int:
-        """How many of the job's items are `pending` or `in_progress`, by the job's own counters (a
-        consistent read: they move in the transactions that move the items)."""
-        job = self.jobs.get(job_id)
-        return job.item_counts.unfinished if job else 0
 
     def unfinished_items(self, job_id: UUID, limit: int) -> list[ExportJobItem]:
         """Up to `limit` of the job's `pending`/`in_progress` items, read by index (no scan)."""
@@ -483,7 +331,7 @@ class ItemsRepository:
                 Limit=limit - len(found),
             )
             for record in response["Items"]:
-                item = _job_item(record)
+                item = job_item_from_record(record)
                 found.setdefault(item.accounting_entry_id, item)
             if len(found) >= limit:
                 break

@@ -18,7 +18,19 @@ from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import ExportJob, ItemCounts
 from export_api.repositories import aws
 from export_api.repositories.paging import Page, PageRequest, query_page
-from export_api.repositories.transactions import TransactionConflict, add_assignment, counter_update, transact
+from export_api.repositories.transactions import (
+    Absent,
+    Condition,
+    Counters,
+    Equals,
+    OneOf,
+    Pending,
+    Put,
+    TransactionConflict,
+    Update,
+    sum_deltas,
+    transact,
+)
 
 BY_COMPANY_INDEX = "byCompany"
 BY_COMPANY_STATUS_INDEX = "byCompanyStatus"
@@ -35,6 +47,8 @@ def company_key(company_id: UUID) -> dict[str, str]:
 
 # On the company record: the id of its unfinished job (JobsRepository.create, .transition).
 OPEN_JOB = "openJobId"
+# On the job record: the rest of an item batch whose first transaction committed (Transactions.write).
+PENDING_ITEM_CHANGES = "pendingItemChanges"
 
 
 class CompanyHasOpenJob(Exception):
@@ -59,7 +73,7 @@ def sort_key(job: ExportJob) -> str:
     return f"{timestamp_text(job.created_at)}#{job.id}"
 
 
-def _to_record(job: ExportJob) -> dict[str, Any]:
+def job_record(job: ExportJob) -> dict[str, Any]:
     record = job.model_dump(mode="json", by_alias=True, exclude_none=True)
     record.update(job_key(job.id))
     record["sortKey"] = sort_key(job)
@@ -71,7 +85,7 @@ def _to_record(job: ExportJob) -> dict[str, Any]:
     return record
 
 
-def _from_record(record: dict[str, Any]) -> ExportJob:
+def job_from_record(record: dict[str, Any]) -> ExportJob:
     counts = ItemCounts(**{s.value: int(record.get(item_counter(s), 0)) for s in ExportJobItemStatus})
     return ExportJob.model_validate({**record, "itemCounts": counts})
 
@@ -90,25 +104,15 @@ class JobsRepository:
         Raises CompanyHasOpenJob, writing nothing, when the company already has an unfinished job: of
         concurrent creates for one company, one wins.
         """
-        lock = counter_update(self.table_name, company_key(job.company_id), {job_counter(job.status): 1})
-        update = lock["Update"]
-        add_assignment(update, "#open = :job")
-        update["ConditionExpression"] = "attribute_not_exists(#open)"
-        update["ExpressionAttributeNames"]["#open"] = OPEN_JOB
-        update["ExpressionAttributeValues"][":job"] = str(job.id)
+        claim = Update(
+            self.table_name,
+            company_key(job.company_id),
+            set={OPEN_JOB: str(job.id)},
+            add={job_counter(job.status): 1},
+            conditions={OPEN_JOB: Absent()},
+        )
         try:
-            transact(
-                [
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": _to_record(job),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    lock,
-                ]
-            )
+            transact([Put(self.table_name, job_record(job), {"pk": Absent()}), claim])
         except TransactionConflict as conflict:
             if conflict.failed == [1]:
                 raise CompanyHasOpenJob(str(job.company_id)) from conflict
@@ -124,7 +128,7 @@ class JobsRepository:
     def get(self, job_id: UUID) -> ExportJob | None:
         response = self._table.get_item(Key=job_key(job_id), ConsistentRead=True)
         record = response.get("Item")
-        return _from_record(record) if record else None
+        return job_from_record(record) if record else None
 
     def transition(
         self,
@@ -149,78 +153,57 @@ class JobsRepository:
             "lastUpdatedAt": timestamp_text(now),
             **{name: value for name, value in changes.items() if value is not None},
         }
-        names = {f"#f{i}": name for i, name in enumerate(fields)}
-        values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
-        values[":from"] = job.status.value
-        condition = "#f0 = :from AND attribute_not_exists(workflowTaskToken)"
-        if job.workflow_task_token is not None:
-            condition = "#f0 = :from AND workflowTaskToken = :token"
-            values[":token"] = job.workflow_task_token
+        conditions: dict[str, Condition] = {
+            "status": Equals(job.status.value),
+            "workflowTaskToken": Absent() if job.workflow_task_token is None else Equals(job.workflow_task_token),
+        }
         if untouched:
-            names["#touched"] = "lastUpdatedAt"
-            values[":touched"] = timestamp_text(job.last_updated_at or job.created_at)
-            condition += " AND #touched = :touched"
-        company = counter_update(
+            conditions["lastUpdatedAt"] = Equals(timestamp_text(job.last_updated_at or job.created_at))
+        closing = job.status.is_open and not to_status.is_open
+        company = Update(
             self.table_name,
             company_key(job.company_id),
-            {job_counter(job.status): -1, job_counter(to_status): 1},
+            add=sum_deltas([{job_counter(job.status): -1}, {job_counter(to_status): 1}]) or {job_counter(to_status): 0},
+            remove=(OPEN_JOB,) if closing else (),
+            conditions={OPEN_JOB: Equals(str(job.id))} if closing else {},
         )
-        if job.status.is_open and not to_status.is_open:
-            company_update = company["Update"]
-            company_update["UpdateExpression"] += " REMOVE #open"
-            company_update["ConditionExpression"] = "#open = :job"
-            company_update["ExpressionAttributeNames"]["#open"] = OPEN_JOB
-            company_update["ExpressionAttributeValues"][":job"] = str(job.id)
-        transact(
-            [
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": job_key(job.id),
-                        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": values,
-                    }
-                },
-                company,
-            ]
-        )
+        transact([Update(self.table_name, job_key(job.id), set=fields, conditions=conditions), company])
 
-    def item_counts_update(
+    def item_counters(
         self,
         job_id: UUID,
-        deltas: dict[ExportJobItemStatus, int],
-        while_status: tuple[ExportJobStatus, ExportJobStatus],
+        moves: Sequence[tuple[ExportJobItemStatus, ExportJobItemStatus]],
+        while_status: Collection[ExportJobStatus],
         companies: Collection[UUID] | None = None,
         touched_at: datetime | None = None,
-    ) -> dict[str, Any]:
-        """A transaction action moving the job's item counters, valid only while the job is in `while_status`.
+    ) -> Counters:
+        """The job's part in a batch of item writes: its counters move with the items, each `(old, new)`
+        status in `moves` one item's, and only while the job is in `while_status`.
 
-        For client updates the condition is the rule "no item updates after a job closes" (notes.md §2):
-        a job that closes concurrently cancels the whole item transaction. `touched_at` (a client's
-        update) becomes the job's `lastUpdatedAt`: its expiry counts from there.
+        For a client's update that condition is the rule that a closed job takes no item update
+        (docs/decisions.md, "Item updates"): a job that closes concurrently cancels the whole batch.
+        With `companies` the job must be one of theirs, so the write doubles as the ownership check.
+        `touched_at` (a client's update) becomes the job's `lastUpdatedAt`: its expiry counts from there.
         """
-        moves = {item_counter(s): d for s, d in deltas.items() if d}
-        action = counter_update(
-            self.table_name, job_key(job_id), moves or {item_counter(ExportJobItemStatus.PENDING): 0}
-        )
-        update = action["Update"]
-        if touched_at is not None:
-            add_assignment(update, "#touched = :touched")
-            update["ExpressionAttributeNames"]["#touched"] = "lastUpdatedAt"
-            update["ExpressionAttributeValues"][":touched"] = timestamp_text(touched_at)
-        update["ConditionExpression"] = "#status IN (:s0, :s1)"
-        update["ExpressionAttributeNames"]["#status"] = "status"
-        update["ExpressionAttributeValues"][":s0"] = while_status[0].value
-        update["ExpressionAttributeValues"][":s1"] = while_status[1].value
+        conditions: dict[str, Condition] = {"status": OneOf(tuple(sorted(s.value for s in set(while_status))))}
         if companies is not None:
-            # The job must be one of these companies': the write doubles as the ownership check (no job read).
-            owners = sorted(str(c) for c in companies)
-            update["ConditionExpression"] += f" AND #company IN ({', '.join(f':k{i}' for i in range(len(owners)))})"
-            update["ExpressionAttributeNames"]["#company"] = "companyId"
-            update["ExpressionAttributeValues"].update({f":k{i}": c for i, c in enumerate(owners)})
-        return action
+            conditions["companyId"] = OneOf(tuple(sorted(str(c) for c in companies)))
+        anchor = Update(
+            self.table_name,
+            job_key(job_id),
+            set={"lastUpdatedAt": timestamp_text(touched_at)} if touched_at is not None else {},
+            # An update must change something: adding 0 keeps the write (and its conditions) when nothing moves.
+            add={item_counter(ExportJobItemStatus.PENDING): 0},
+            conditions=conditions,
+        )
+        deltas = [sum_deltas([{item_counter(old): -1}, {item_counter(new): 1}]) for old, new in moves]
+        return Counters(anchor=anchor, deltas=deltas, journal=PENDING_ITEM_CHANGES)
+
+    def pending_item_changes(self, job: ExportJob) -> Pending | None:
+        """The rest of an item batch recorded on the job as it was read, if its writer has not applied it."""
+        if not job.pending_item_changes:
+            return None
+        return Pending(self.table_name, job_key(job.id), PENDING_ITEM_CHANGES, job.pending_item_changes)
 
     def list(
         self, company_id: UUID, statuses: Iterable[ExportJobStatus] | None, request: PageRequest
@@ -244,7 +227,7 @@ class JobsRepository:
                 request=request,
             )
         return Page(
-            items=[_from_record(r) for r in page.items],
+            items=[job_from_record(r) for r in page.items],
             positions=page.positions,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
@@ -266,7 +249,7 @@ class JobsRepository:
         )
         records = self._batch_get([{"pk": str(r["pk"])} for r in page.items])
         return Page(
-            items=[_from_record(records[str(r["pk"])]) for r in page.items if str(r["pk"]) in records],
+            items=[job_from_record(records[str(r["pk"])]) for r in page.items if str(r["pk"]) in records],
             positions=page.positions,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
@@ -294,7 +277,8 @@ class JobsRepository:
         """Keep the token of the task waiting for the job to leave `while_status`, if it has not already.
 
         False when the job is no longer in `while_status`: the event came first, and the caller resumes
-        the task itself. The condition is what makes the wait race-free (design.md, lifecycle workflow).
+        the task itself. The condition is what makes the wait race-free (docs/workflow.md, "Waiting for an
+        event: the callback pattern, with no race").
         """
         try:
             self._table.update_item(

@@ -4,18 +4,12 @@ its history. The only module that talks to Step Functions."""
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cache
 from typing import Any, NoReturn
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from export_api.models.executions import ExecutionEvent, JobExecution
-
-# Callers retry with their own backoff (and a bounded budget: the events API answers within API
-# Gateway's 29 s), so botocore retries only once.
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
+from export_api.repositories import aws
 
 # The task is not waiting any more: it completed (the other side resumed it), timed out, or its
 # execution ended. Nothing to retry.
@@ -44,12 +38,6 @@ class ExecutionsUnavailable(Exception):
 
 class ExecutionNotFound(Exception):
     """No execution has the job's name."""
-
-
-@cache
-def client() -> Any:
-    # Created on first use, so moto's mock and AWS_ENDPOINT_URL apply (see repositories/aws.py).
-    return boto3.client("stepfunctions", config=_CONFIG)
 
 
 def _reraise(error: ClientError | BotoCoreError) -> NoReturn:
@@ -88,7 +76,7 @@ class StepFunctionsRepository:
     def start_execution(self, name: str, execution_input: Mapping[str, Any]) -> str:
         """Start the execution `name`; one that already exists counts as started (one per job)."""
         try:
-            response = client().start_execution(
+            response = aws.stepfunctions().start_execution(
                 stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
             )
         except ClientError as error:
@@ -102,14 +90,14 @@ class StepFunctionsRepository:
     def send_task_success(self, token: str, output: Mapping[str, Any]) -> None:
         """Complete a waiting task. Raises TaskTokenGone or ExecutionsUnavailable."""
         try:
-            client().send_task_success(taskToken=token, output=json.dumps(output))
+            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps(output))
         except (ClientError, BotoCoreError) as error:
             _reraise(error)
 
     def describe_execution(self, name: str) -> dict[str, Any]:
         """Raises ExecutionNotFound."""
         try:
-            response: dict[str, Any] = client().describe_execution(executionArn=self.execution_arn(name))
+            response: dict[str, Any] = aws.stepfunctions().describe_execution(executionArn=self.execution_arn(name))
         except (ClientError, BotoCoreError) as error:
             _reraise(error)
         return response
@@ -120,7 +108,7 @@ class StepFunctionsRepository:
         request: dict[str, Any] = {"executionArn": self.execution_arn(name), "maxResults": 1000}
         try:
             while True:
-                response = client().get_execution_history(**request)
+                response = aws.stepfunctions().get_execution_history(**request)
                 events.extend(response.get("events", []))
                 if not response.get("nextToken"):
                     return events

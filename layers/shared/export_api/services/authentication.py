@@ -5,7 +5,6 @@ routes' accepts only tokens minted for the admin audience. A token of one is nev
 """
 
 import base64
-import binascii
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -50,7 +49,9 @@ class AuthenticationService:
             raise AuthenticationFailed("API keys are not accepted on this route")
         try:
             key, separator, password = base64.b64decode(credential, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:
+            # binascii.Error (not base64), UnicodeDecodeError (not UTF-8 once decoded) and the ValueError of a
+            # credential that is not ASCII to begin with: all the caller's, all a 401.
             raise AuthenticationFailed("malformed basic credential") from None
         if not separator or not key or len(key) > MAX_KEY_LENGTH:
             raise AuthenticationFailed("malformed basic credential: the API key is the user name")

@@ -108,7 +108,7 @@ class Services:
     def job_items(self) -> "JobItemsService":
         from export_api.services.job_items import JobItemsService
 
-        return JobItemsService(self.items_repository)
+        return JobItemsService(self.items_repository, self.jobs_repository)
 
     @cached_property
     def entry_job_items(self) -> "EntryJobItemsService":

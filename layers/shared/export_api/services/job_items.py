@@ -1,4 +1,9 @@
-"""Job items: paging, batch updates with partial success (notes.md §3), and abandoning on failure."""
+"""Job items: paging, batch updates with partial success, and abandoning on failure (docs/decisions.md,
+"Item updates" and "Job lifecycle").
+
+An item write is one batch assembled here: the items repository contributes the item writes and their
+conditions, the jobs repository the job's counters and conditions, and `Transactions` alone turns the
+batch into DynamoDB transactions."""
 
 import random
 import time
@@ -18,10 +23,18 @@ from export_api.models.jobs import (
 )
 from export_api.observability import get_logger, record_items_updated
 from export_api.repositories.items import ItemsRepository
+from export_api.repositories.jobs import JobsRepository
 from export_api.repositories.paging import Page, PageRequest
-from export_api.repositories.transactions import MAX_TRANSACTION_ACTIONS, TransactionConflict
+from export_api.repositories.transactions import (
+    MAX_TRANSACTION_ACTIONS,
+    Action,
+    Batch,
+    TransactionConflict,
+    Transactions,
+)
 
-JobLoader = Callable[[UUID], ExportJob]
+# A client's update is taken while the job is open.
+OPEN = (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
 
 # Optimistic writes are retried this many times when a concurrent writer got there first.
 WRITE_ATTEMPTS = 5
@@ -46,8 +59,10 @@ def check_update_batch_size(count: int) -> None:
 
 
 class JobItemsService:
-    def __init__(self, items: ItemsRepository) -> None:
+    def __init__(self, items: ItemsRepository, jobs: JobsRepository, transactions: Transactions | None = None) -> None:
         self.items = items
+        self.jobs = jobs
+        self.transactions = transactions or Transactions()
 
     def list(
         self, job: ExportJob, status: ExportJobItemStatus | None, request: PageRequest
@@ -95,8 +110,9 @@ class JobItemsService:
                     raise ExportJobStatusUnprocessable()
             try:
                 # An update is an action on the job: its expiry counts again from now.
-                self.items.replace_job_items(job_id, changes, companies=companies, touched_at=datetime.now(UTC))
+                self._write(job_id, changes, self.items.replacements(changes), OPEN, companies, datetime.now(UTC))
             except TransactionConflict:
+                # Reading the job again also finishes another batch whose writer died half-way (ExportJobsService).
                 backoff(attempt)
                 job = load_job()
                 continue
@@ -118,13 +134,43 @@ class JobItemsService:
             )
         raise BadRequest("The items changed concurrently while updating them; retry the request.")
 
+    def _write(
+        self,
+        job_id: UUID,
+        changes: Sequence[tuple[ExportJobItem, ExportJobItem]],
+        writes: Sequence[Action],
+        while_status: Collection[ExportJobStatus],
+        companies: Collection[UUID] | None = None,
+        touched_at: datetime | None = None,
+    ) -> None:
+        """The items' `writes` of the (old, new) `changes` with the job's counters, all or nothing.
+
+        TransactionConflict when a condition fails: an item not in its old status, the job not in
+        `while_status` (nor one of `companies`'), or another batch still pending on the job.
+        """
+        moves = [(old.status, new.status) for old, new in changes]
+        counters = self.jobs.item_counters(job_id, moves, while_status, companies, touched_at)
+        self.transactions.write(Batch(counters, writes))
+
+    def finish_pending(self, job: ExportJob) -> bool:
+        """Apply the rest of an item batch whose writer died between its transactions, recorded on `job`
+        as read; True if there was one (the job has changed since)."""
+        pending = self.jobs.pending_item_changes(job)
+        if pending is None:
+            return False
+        self.transactions.finish(pending)
+        return True
+
     def finalize(self, job: ExportJob) -> None:
-        """On `failed`, every item still `pending`/`in_progress` becomes `abandoned` (notes.md §2)."""
+        """On `failed`, every item still `pending`/`in_progress` becomes `abandoned` (docs/decisions.md,
+        "Job lifecycle")."""
         if job.status is not ExportJobStatus.FAILED:
             return
         # Counted now, not taken from `job` (which may have been read before it failed: an item could have
         # gone back to in_progress meanwhile). A failed job takes no item update, so the count only falls.
-        left = self.items.unfinished_count(job.id)
+        # The job's counters move in the transactions that move the items: a consistent read counts them.
+        stored = self.jobs.get(job.id)
+        left = stored.item_counts.unfinished if stored else 0
         self.abandon_unfinished(job, left, job.number_of_items // (MAX_TRANSACTION_ACTIONS - 1) + WRITE_ATTEMPTS + 1)
 
     def abandon_unfinished(self, job: ExportJob, left: int, batches: int) -> int:
@@ -146,21 +192,29 @@ class JobItemsService:
                 return 0
             try:
                 # Each item is conditioned on the status the index showed: no read of the items themselves.
-                self.items.abandon_job_items(job.id, unfinished)
+                self._abandon(job.id, unfinished)
             except TransactionConflict:
-                # A copy was behind (or an item moved meanwhile): abandon what a consistent read finds
+                # A copy was behind, an item moved meanwhile, or a batch whose writer died before the job
+                # failed is still pending on it: finish that batch, and abandon what a consistent read finds
                 # unfinished; a concurrent writer makes the next batch read again.
+                stored = self.jobs.get(job.id)
+                if stored is not None:
+                    self.finish_pending(stored)
                 fresh = self.items.get_job_items(job.id, [i.accounting_entry_id for i in unfinished])
                 still = [item for item in fresh.values() if item.status.is_unfinished]
                 stale += len(unfinished) - len(still)
                 unfinished = still
                 try:
-                    self.items.abandon_job_items(job.id, unfinished)
+                    self._abandon(job.id, unfinished)
                 except TransactionConflict:
                     continue
             record_items_updated(ExportJobItemStatus.ABANDONED for _ in unfinished)
             left = max(0, left - len(unfinished))
         return left
+
+    def _abandon(self, job_id: UUID, seen: Sequence[ExportJobItem]) -> None:
+        abandoned = [(item, item.model_copy(update={"status": ExportJobItemStatus.ABANDONED})) for item in seen]
+        self._write(job_id, abandoned, self.items.abandonments(seen), (ExportJobStatus.FAILED,))
 
 
 def _updated(current: ExportJobItem, update: "UpdateExportJobItem") -> ExportJobItem:

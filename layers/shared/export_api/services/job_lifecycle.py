@@ -215,4 +215,4 @@ class JobLifecycleService:
         """
         left = job.item_counts.unfinished
         batches = self.abandon_batches_per_call or ABANDON_BATCHES_PER_CALL
-        return JobItemsService(self.items).abandon_unfinished(job, left, batches) == 0
+        return JobItemsService(self.items, self.jobs).abandon_unfinished(job, left, batches) == 0

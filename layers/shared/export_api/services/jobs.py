@@ -57,10 +57,9 @@ class ExportJobsService:
     def _read(self, job_id: UUID, finish_pending: bool = True) -> ExportJob | None:
         bind_job(job_id)
         job = self.jobs.get(job_id)
-        if finish_pending and job is not None and job.pending_item_changes:
-            # An item batch's writer died between its transactions: finish the batch before anyone acts
-            # on the job, so nobody sees half of it (ItemsRepository.replace_job_items).
-            self.items.complete_pending(job.id, job.pending_item_changes)
+        # An item batch's writer died between its transactions: finish the batch before anyone acts on
+        # the job, so nobody sees half of it (Transactions.write).
+        if finish_pending and job is not None and self.job_items.finish_pending(job):
             job = self.jobs.get(job_id)
         return job
 

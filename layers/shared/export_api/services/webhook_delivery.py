@@ -84,7 +84,13 @@ class WebhookDeliveryService:
             self.repository.set_message_status(message.id, MessageStatus.DROPPED)
             log.info("webhook message dropped: subscription inactive or deleted", extra={"message_id": message.id})
             return None
-        result = self._attempt(subscription, message)
+        try:
+            result = self._attempt(subscription, message)
+        except Exception as error:
+            # A message must never go round the queue unrecorded: the attempt is recorded as failed with the
+            # error's type (its text may quote the subscriber's secrets), retried and deactivated as usual.
+            log.exception("webhook delivery attempt failed unexpectedly", extra={"message_id": message.id})
+            result = AttemptResult(None, 0, f"delivery failed: {type(error).__name__}")
         attempt_number = message.attempts + 1
         now = self.clock()
         delays = self.settings.webhook_retry_delays

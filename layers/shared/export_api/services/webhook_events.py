@@ -34,7 +34,11 @@ def message_id(event: uuid.UUID, subscription_id: uuid.UUID) -> str:
 
 def event_payload(job: ExportJob, event_type: WebhookEventType) -> str:
     """`{data, eventType, eventId}`: `data` is the job exactly as GET /v3/export-jobs/{id} answers it."""
-    body = {"data": v3.ADAPTER.job_body(job), "eventType": event_type.value, "eventId": str(event_id(job, event_type))}
+    body = {
+        "data": v3.ADAPTER.jobs.job_body(job),
+        "eventType": event_type.value,
+        "eventId": str(event_id(job, event_type)),
+    }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 

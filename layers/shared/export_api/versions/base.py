@@ -3,9 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-from export_api.models import jobs as domain
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from export_api.versions.items.base import ExportItemProjection
@@ -57,15 +55,6 @@ class VersionAdapter:
     @cached_property
     def jobs(self) -> "JobShapes":
         return self.load_job_shapes()
-
-    def job_body(self, job: domain.ExportJob) -> dict[str, Any]:
-        return self.jobs.job_body(job)
-
-    def job_item_body(self, item: domain.ExportJobItem) -> dict[str, Any]:
-        return self.jobs.job_item_body(item)
-
-    def item_update_body(self, update: domain.ExportJobItemUpdate) -> dict[str, Any]:
-        return self.jobs.item_update_body(update)
 
 
 def export_job_shapes() -> "JobShapes":

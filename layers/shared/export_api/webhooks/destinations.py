@@ -9,6 +9,7 @@ so a receiver on 127.0.0.1 works.
 """
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ from urllib.parse import urlsplit
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
+
+# A host whose last label is a number is an IPv4 address to URL parsers (WHATWG), and to the system
+# resolver even in octal or hex (`0177.0.0.1` is 127.0.0.1); HTTP clients refuse all but the dotted
+# decimal form. Such a host must be that form, so that what is checked is what is called.
+_NUMERIC_LABEL = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
 
 # AWS's instance metadata endpoints (IPv4 link-local, and the IPv6 one of Nitro instances).
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -74,7 +80,20 @@ def parse_endpoint(url: str, local_mode: bool) -> tuple[str, str, int]:
         raise DestinationRefused("endpointUrl may not carry credentials: use endpointAuth.")
     if parts.fragment:
         raise DestinationRefused("endpointUrl may not have a fragment (#...).")
+    _check_numeric_host(parts.hostname)
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _check_numeric_host(host: str) -> None:
+    if ":" in host or not _NUMERIC_LABEL.match(host.rstrip(".").rsplit(".", 1)[-1]):
+        return
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        raise DestinationRefused(
+            f"endpointUrl's host {host} is not a valid IPv4 address: write it as four decimal numbers "
+            "without leading zeros (for example 203.0.113.7), or use a host name."
+        ) from None
 
 
 def check_address(text: str, local_mode: bool) -> IpAddress:

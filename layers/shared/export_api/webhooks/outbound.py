@@ -64,14 +64,20 @@ class WebhookSender:
     def send(self, destination: Destination, payload: str, headers: Mapping[str, str]) -> AttemptResult:
         started = time.monotonic()
         deadline = started + TOTAL_TIMEOUT_SECONDS
-        request = self.client.build_request(
-            "POST",
-            _pinned_url(destination),
-            content=payload.encode(),
-            headers={**headers, "Host": _host_header(destination), "Content-Type": "application/json"},
-            # TLS: the server name and certificate check are the URL's host, not the pinned address.
-            extensions={"sni_hostname": destination.host},
-        )
+        try:
+            request = self.client.build_request(
+                "POST",
+                _pinned_url(destination),
+                content=payload.encode(),
+                headers={**headers, "Host": _host_header(destination), "Content-Type": "application/json"},
+                # TLS: the server name and certificate check are the URL's host, not the pinned address.
+                extensions={"sni_hostname": destination.host},
+            )
+        except (httpx.InvalidURL, UnicodeEncodeError) as error:
+            # Stored before its input was checked as it is now: a failed attempt like any other, so the
+            # subscriber sees why and the subscription is deactivated by the usual rule.
+            reason = "endpointUrl" if isinstance(error, httpx.InvalidURL) else "a header value (ASCII only)"
+            return AttemptResult(None, 0, f"the request could not be built: {reason} is not valid HTTP")
 
         def elapsed() -> int:
             return int((time.monotonic() - started) * 1000)
