@@ -28,6 +28,7 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from collections.abc import Iterator
+from typing import cast
 
 import boto3
 import pytest
@@ -35,6 +36,7 @@ from export_api.repositories import aws
 from export_api.services.container import get_services
 from export_api.settings import get_settings
 from moto import mock_aws
+from moto.core.config import DefaultConfig
 
 from export_api_local.queues import SqsEventSource, create_queues
 from export_api_local.stack import EMULATOR_CONFIG
@@ -57,7 +59,7 @@ TABLES = {
 def aws_mock() -> Iterator[None]:
     # moto's DynamoDB is not thread-safe; DynamoDB is (tests/support/moto_lock.py).
     moto_lock.install()
-    with mock_aws(config=EMULATOR_CONFIG):
+    with mock_aws(config=cast(DefaultConfig, EMULATOR_CONFIG)):
         keys.create_secrets(boto3.client("secretsmanager"))
         # The state machine does not depend on the tables, nor on the job limits (each execution's input
         # carries them): one per session (per xdist worker: each has its own moto).
