@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 from tests.support.api import ApiClient
 from tests.support.checks import assert_counters_match_a_recount, assert_error
 from tests.support.data import Company, failed, successful
-from tests.support.workflow import wait_until_ended
+from tests.support.workflow import end_running_executions, wait_until_ended
 
 _UPDATES = TypeAdapter(list[UpdateExportJobItem])
 ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
@@ -219,6 +219,9 @@ def test_a_condition_that_fails_leaves_nothing_written(
     condition refuses the whole 100-item batch, the PUT answers 422, and DynamoDB holds what it held
     once the job completed (no item, counter, journal or `lastUpdatedAt` of the PUT)."""
     company, job_id = job
+    # What DynamoDB holds is compared with what it held once the job completed: the job's execution,
+    # which would then finalize the job, is stopped first (tests/workflow/ covers finalizing).
+    end_running_executions()
     sent: list[int] = []
     completed: list[tuple[dict[str, Any], dict[str, str]]] = []
     real = Transactions.send
