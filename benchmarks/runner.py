@@ -3,6 +3,7 @@
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import IO, Any
 
 from moto import mock_aws
@@ -56,16 +57,16 @@ def run_all(
                 if key not in only:
                     continue
                 step(name)
-                access.create_tables()
-                try:
-                    if key == "workflow":
-                        rows += section()  # provisions the lifecycle itself, to meter what it does
-                    else:
-                        # Jobs are driven by the state machine, as on AWS: every section's jobs have one.
-                        with workflow.lifecycle_on_step_functions():
-                            rows += section()
-                finally:
-                    access.drop_tables()
+                # Jobs are driven by the state machine, as on AWS: every section's jobs have one (the
+                # workflow section provisions its own, to meter what it does). The tables are made and
+                # dropped under the names the section's handlers use.
+                lifecycle = nullcontext() if key == "workflow" else workflow.lifecycle_on_step_functions()
+                with lifecycle:
+                    access.create_tables()
+                    try:
+                        rows += section()
+                    finally:
+                        access.drop_tables()
         finally:
             meter.uninstall()
     if sizes.package and "package" in only:
