@@ -2,8 +2,8 @@
 
 import os
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from moto import mock_aws
@@ -14,9 +14,21 @@ from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
 from benchmarks.meter import Meter, moto_lookups
 from benchmarks.report import Row, document
+from export_api_local import moto_lock
+from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
 SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "package")
+
+
+@contextmanager
+def serialized_dynamodb() -> Iterator[None]:
+    """moto's DynamoDB one request at a time: the executions' threads write beside the requests."""
+    moto_lock.install()
+    try:
+        yield
+    finally:
+        moto_lock.uninstall()
 
 
 def run_all(
@@ -30,41 +42,44 @@ def run_all(
             progress.write(f"[{time.perf_counter() - started:6.1f}s] {name}\n")
             progress.flush()
 
-    with mock_aws(), faster_moto(), idempotent_transactions():
+    with mock_aws(), faster_moto(), idempotent_transactions(), serialized_dynamodb():
         create_secrets()
         meter = Meter(*moto_lookups(os.environ["AWS_DEFAULT_REGION"]))
         meter.install()
         try:
             # Each section on tables of its own: moto's Query walks the whole table, so data left by one
             # section would slow the next one's requests (their counts would not change).
-            sections: tuple[tuple[str, str, Callable[[], list[Row]]], ...] = (
-                ("requests", "1 requests and capacity per operation", lambda: access.run(meter, sizes)),
-                ("workflow", "1 the same, lifecycle on Step Functions", lambda: workflow.run(meter, sizes)),
-                ("warm", "4 warm request overhead", lambda: warm.run(sizes)),
+            sections: tuple[tuple[str, str, Callable[[ProvisionedStack], list[Row]]], ...] = (
+                ("requests", "1 requests and capacity per operation", lambda _: access.run(meter, sizes)),
+                (
+                    "workflow",
+                    "1 the same, lifecycle on Step Functions",
+                    lambda stack: workflow.run(meter, sizes, stack),
+                ),
+                ("warm", "4 warm request overhead", lambda _: warm.run(sizes)),
                 (
                     "coldstart",
                     "3 cold start",
-                    lambda: coldstart.run(sizes.cold_runs, sizes.cold_functions, sizes.cold_floor_pairs),
+                    lambda _: coldstart.run(sizes.cold_runs, sizes.cold_functions, sizes.cold_floor_pairs),
                 ),
-                ("scaling", "2 scaling (big data seeded into moto)", lambda: scaling.run(meter, sizes)),
+                ("scaling", "2 scaling (big data seeded into moto)", lambda _: scaling.run(meter, sizes)),
                 (
                     "webhooks",
                     "6 webhooks: requests per event, deliveries per second",
-                    lambda: webhooks.run(meter, sizes),
+                    lambda _: webhooks.run(meter, sizes),
                 ),
             )
             for key, name, section in sections:
                 if key not in only:
                     continue
                 step(name)
-                # Jobs are driven by the state machine, as on AWS: every section's jobs have one (the
-                # workflow section provisions its own, to meter what it does). The tables are made and
-                # dropped under the names the section's handlers use.
-                lifecycle = nullcontext() if key == "workflow" else workflow.lifecycle_on_step_functions()
-                with lifecycle:
+                # Jobs are driven by the state machine, as on AWS. The tables are made and dropped under
+                # the names the section's handlers use, once its executions have ended.
+                with workflow.lifecycle_on_step_functions() as stack:
                     access.create_tables()
                     try:
-                        rows += section()
+                        rows += section(stack)
+                        workflow.end_executions(stack, meter)
                     finally:
                         access.drop_tables()
         finally:

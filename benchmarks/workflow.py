@@ -6,11 +6,12 @@ meter's context variable; the workflow's are counted with every thread, from the
 it going until its wait is stored or its execution ends. Waiting polls moto's backends, not the API.
 """
 
+import contextlib
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,15 +25,14 @@ from benchmarks.config import Sizes
 from benchmarks.data import Company
 from benchmarks.meter import Figures, Meter
 from benchmarks.report import Row, verdict
+from export_api_local.stack import ProvisionedStack, emulation_config, provision
 
 WAIT_SECONDS = 60.0
 
 
 @contextmanager
-def lifecycle_on_step_functions() -> Iterator[Any]:
+def lifecycle_on_step_functions() -> Iterator[ProvisionedStack]:
     """ExportJobLifecycle provisioned in moto, and this process's handlers configured to use it."""
-    from export_api_local.stack import emulation_config, provision
-
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     with emulation_config():
         stack = provision(Settings(job_expires_in_seconds=600, job_stuck_timeout_seconds=600))
@@ -50,6 +50,41 @@ def lifecycle_on_step_functions() -> Iterator[Any]:
                     os.environ[name] = value
             get_settings.cache_clear()
             get_services.cache_clear()
+
+
+def end_executions(stack: ProvisionedStack, meter: Meter) -> None:
+    """Before a section's tables go: stop every running execution of the state machine once it has caught
+    up with its job (waits, its task token stored, for the job to leave the status it is in), so that
+    nothing it does falls into the next section's measures; its pending wait is failed so its thread ends."""
+    lookup = meter.lookup
+    assert lookup is not None
+    jobs_table = get_settings().required("jobs_table_name")
+    with meter.ignored():
+        sfn = boto3.client("stepfunctions", region_name=stack.region)
+
+        def running() -> list[str]:
+            pages = sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=stack.state_machine_arn, statusFilter="RUNNING"
+            )
+            return [str(execution["executionArn"]) for page in pages for execution in page["executions"]]
+
+        def waiting(arn: str) -> Mapping[str, Any] | None:
+            job = lookup(jobs_table, {"pk": {"S": f"JOB#{arn.rsplit(':', 1)[-1]}"}})
+            if job is None or "workflowTaskToken" not in job:
+                return None
+            return job if job["workflowAwaiting"] == job["status"] else None
+
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not all(waiting(arn) for arn in running()):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the executions did not catch up with their jobs")
+            time.sleep(0.01)
+        for arn in running():
+            job = waiting(arn)
+            sfn.stop_execution(executionArn=arn)
+            if job is not None:
+                with contextlib.suppress(sfn.exceptions.ClientError):
+                    sfn.send_task_failure(taskToken=job["workflowTaskToken"]["S"], error="SectionEnded")
 
 
 def _row(case: str, minimum: int, others: dict[str, int], why: str, figures: Figures) -> Row:
@@ -71,134 +106,133 @@ def _row(case: str, minimum: int, others: dict[str, int], why: str, figures: Fig
     )
 
 
-def run(meter: Meter, sizes: Sizes) -> list[Row]:
-    with lifecycle_on_step_functions() as stack:
-        settings = get_settings()
-        lookup = meter.lookup
-        assert lookup is not None
-        sfn = boto3.client("stepfunctions", region_name=stack.region)
+def run(meter: Meter, sizes: Sizes, stack: ProvisionedStack) -> list[Row]:
+    settings = get_settings()
+    lookup = meter.lookup
+    assert lookup is not None
+    sfn = boto3.client("stepfunctions", region_name=stack.region)
 
-        def awaiting(job_id: str) -> str | None:
-            job = lookup(settings.required("jobs_table_name"), {"pk": {"S": f"JOB#{job_id}"}}) or {}
-            return str(job["workflowAwaiting"]["S"]) if "workflowAwaiting" in job else None
+    def awaiting(job_id: str) -> str | None:
+        job = lookup(settings.required("jobs_table_name"), {"pk": {"S": f"JOB#{job_id}"}}) or {}
+        return str(job["workflowAwaiting"]["S"]) if "workflowAwaiting" in job else None
 
-        def ended(job_id: str) -> bool:
-            with meter.ignored():
-                return bool(sfn.describe_execution(executionArn=stack.execution_arn(job_id))["status"] != "RUNNING")
+    def ended(job_id: str) -> bool:
+        with meter.ignored():
+            return bool(sfn.describe_execution(executionArn=stack.execution_arn(job_id))["status"] != "RUNNING")
 
-        def wait(what: str, done: Callable[[], bool]) -> None:
-            deadline = time.monotonic() + WAIT_SECONDS
-            while not done():
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the workflow did not get there: {what}")
-                time.sleep(0.01)
+    def wait(what: str, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the workflow did not get there: {what}")
+            time.sleep(0.01)
 
-        def workflow_part(everything: Figures, own: Figures) -> Figures:
-            mine = {id(c) for c in own.calls}
-            return Figures([c for c in everything.calls if id(c) not in mine])
+    def workflow_part(everything: Figures, own: Figures) -> Figures:
+        mine = {id(c) for c in own.calls}
+        return Figures([c for c in everything.calls if id(c) not in mine])
 
-        n = sizes.put_items
-        company = Company.through_api(n)
-        me = company.identity
-        rows = []
+    n = sizes.put_items
+    company = Company.through_api(n)
+    me = company.identity
+    rows = []
 
-        def create() -> tuple[str, Figures, Figures]:
-            with meter.measure(every_thread=True) as everything:
-                with meter.measure() as own:
-                    answer = request(
-                        "POST",
-                        "/v1/export-jobs",
-                        me,
-                        body={"companyId": company.company_id, "accountingEntryIds": company.entry_ids},
-                    )
-                job_id = str(answer.body["data"]["id"])
-                wait("AwaitStart stores its task token", lambda: awaiting(job_id) == "pending")
-            return job_id, own, workflow_part(everything, own)
-
-        def event(job_id: str, kind: str) -> tuple[Answer, Figures]:
+    def create() -> tuple[str, Figures, Figures]:
+        with meter.measure(every_thread=True) as everything:
             with meter.measure() as own:
-                answer = request("POST", "/v3/export-job-events", me, body={"jobId": job_id, "event": kind})
-            if answer.status != 202:
-                raise AssertionError(f"{kind}: {answer.status} {answer.body}")
-            return answer, own
+                answer = request(
+                    "POST",
+                    "/v1/export-jobs",
+                    me,
+                    body={"companyId": company.company_id, "accountingEntryIds": company.entry_ids},
+                )
+            job_id = str(answer.body["data"]["id"])
+            wait("AwaitStart stores its task token", lambda: awaiting(job_id) == "pending")
+        return job_id, own, workflow_part(everything, own)
 
-        reads, writes = math.ceil(n / 100), math.ceil(n / 25)
-        job_id, own, awaiting_start = create()
-        rows.append(
-            _row(
-                f"POST /v1/export-jobs ({n} entries), Step Functions",
-                reads + 1 + writes + 1,
-                {"StartExecution": 1},
-                f"{reads} BatchGetItem (entries) + 1 GetItem (company: no unfinished job) + {writes} BatchWriteItem "
-                "(job items) + 1 TransactWriteItems (job + company claim); + StartExecution once all is written",
-                own,
-            )
-        )
-        rows.append(
-            _row(
-                "workflow: AwaitStart",
-                1,
-                {},
-                "1 UpdateItem (store the task token); the items were written by the creation",
-                awaiting_start,
-            )
-        )
-        _, started = event(job_id, "started")
-        rows.append(
-            _row(
-                "POST /v3/export-job-events (started), Step Functions",
-                2,
-                {"SendTaskSuccess": 1},
-                "1 GetItem (job, with the waiting task's token) + 1 TransactWriteItems; + SendTaskSuccess",
-                started,
-            )
-        )
-        wait("AwaitFinish stores its task token", lambda: awaiting(job_id) == "in_progress")
-        with meter.measure(every_thread=True) as everything:
-            _, completed = event(job_id, "completed")
-            wait("the execution ends", lambda: ended(job_id))
-        rows.append(
-            _row(
-                "POST /v3/export-job-events (completed), Step Functions",
-                2,
-                {"SendTaskSuccess": 1},
-                "1 GetItem (job, with the task token) + 1 TransactWriteItems; + SendTaskSuccess",
-                completed,
-            )
-        )
-        finalize = workflow_part(everything, completed)
-        rows.append(
-            _row(
-                "workflow: Finalize (completed job)",
-                2,
-                {},
-                "1 GetItem (job) + 1 UpdateItem (finalizedAt; the token removed)",
-                finalize,
-            )
-        )
+    def event(job_id: str, kind: str) -> tuple[Answer, Figures]:
+        with meter.measure() as own:
+            answer = request("POST", "/v3/export-job-events", me, body={"jobId": job_id, "event": kind})
+        if answer.status != 202:
+            raise AssertionError(f"{kind}: {answer.status} {answer.body}")
+        return answer, own
 
-        rows.append(_transitions(sfn, stack.execution_arn(job_id), "completed", 9))
-
-        failing, _, _ = create()
-        event(failing, "started")
-        wait("AwaitFinish stores its task token", lambda: awaiting(failing) == "in_progress")
-        with meter.measure(every_thread=True) as everything:
-            _, failed = event(failing, "failed")
-            wait("the execution ends", lambda: ended(failing))
-        batches = math.ceil(n / 99)
-        rows.append(
-            _row(
-                f"workflow: Finalize (failed job, {n} items left)",
-                1 + 2 * batches + 1 + 1,
-                {},
-                f"1 GetItem (job, its counters: how many are left) + per 99 items 1 Query (byJobStatus) + "
-                f"1 TransactWriteItems ({batches}), 1 UpdateItem (finalizedAt), 1 GetItem (the counters as "
-                "abandoning left them, for the execution's output)",
-                workflow_part(everything, failed),
-            )
+    reads, writes = math.ceil(n / 100), math.ceil(n / 25)
+    job_id, own, awaiting_start = create()
+    rows.append(
+        _row(
+            f"POST /v1/export-jobs ({n} entries), Step Functions",
+            reads + 1 + writes + 1,
+            {"StartExecution": 1},
+            f"{reads} BatchGetItem (entries) + 1 GetItem (company: no unfinished job) + {writes} BatchWriteItem "
+            "(job items) + 1 TransactWriteItems (job + company claim); + StartExecution once all is written",
+            own,
         )
-        rows.append(_transitions(sfn, stack.execution_arn(failing), "failed after starting", 9))
-        return rows
+    )
+    rows.append(
+        _row(
+            "workflow: AwaitStart",
+            1,
+            {},
+            "1 UpdateItem (store the task token); the items were written by the creation",
+            awaiting_start,
+        )
+    )
+    _, started = event(job_id, "started")
+    rows.append(
+        _row(
+            "POST /v3/export-job-events (started), Step Functions",
+            2,
+            {"SendTaskSuccess": 1},
+            "1 GetItem (job, with the waiting task's token) + 1 TransactWriteItems; + SendTaskSuccess",
+            started,
+        )
+    )
+    wait("AwaitFinish stores its task token", lambda: awaiting(job_id) == "in_progress")
+    with meter.measure(every_thread=True) as everything:
+        _, completed = event(job_id, "completed")
+        wait("the execution ends", lambda: ended(job_id))
+    rows.append(
+        _row(
+            "POST /v3/export-job-events (completed), Step Functions",
+            2,
+            {"SendTaskSuccess": 1},
+            "1 GetItem (job, with the task token) + 1 TransactWriteItems; + SendTaskSuccess",
+            completed,
+        )
+    )
+    finalize = workflow_part(everything, completed)
+    rows.append(
+        _row(
+            "workflow: Finalize (completed job)",
+            2,
+            {},
+            "1 GetItem (job) + 1 UpdateItem (finalizedAt; the token removed)",
+            finalize,
+        )
+    )
+
+    rows.append(_transitions(sfn, stack.execution_arn(job_id), "completed", 9))
+
+    failing, _, _ = create()
+    event(failing, "started")
+    wait("AwaitFinish stores its task token", lambda: awaiting(failing) == "in_progress")
+    with meter.measure(every_thread=True) as everything:
+        _, failed = event(failing, "failed")
+        wait("the execution ends", lambda: ended(failing))
+    batches = math.ceil(n / 99)
+    rows.append(
+        _row(
+            f"workflow: Finalize (failed job, {n} items left)",
+            1 + 2 * batches + 1 + 1,
+            {},
+            f"1 GetItem (job, its counters: how many are left) + per 99 items 1 Query (byJobStatus) + "
+            f"1 TransactWriteItems ({batches}), 1 UpdateItem (finalizedAt), 1 GetItem (the counters as "
+            "abandoning left them, for the execution's output)",
+            workflow_part(everything, failed),
+        )
+    )
+    rows.append(_transitions(sfn, stack.execution_arn(failing), "failed after starting", 9))
+    return rows
 
 
 def _transitions(sfn: Any, execution_arn: str, outcome: str, minimum: int) -> Row:

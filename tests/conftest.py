@@ -38,10 +38,11 @@ from export_api.settings import get_settings
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
+from export_api_local import moto_lock
 from export_api_local.queues import SqsEventSource, create_queues
 from export_api_local.stack import EMULATOR_CONFIG
 from export_api_local.template import table_definition
-from tests.support import keys, moto_lock
+from tests.support import keys
 from tests.support.api import ApiClient
 from tests.support.data import Company
 from tests.support.webhooks import Webhooks, delivery_mapping
@@ -57,7 +58,7 @@ TABLES = {
 
 @pytest.fixture(scope="session")
 def aws_mock() -> Iterator[None]:
-    # moto's DynamoDB is not thread-safe; DynamoDB is (tests/support/moto_lock.py).
+    # moto's DynamoDB is not thread-safe; DynamoDB is (export_api_local/moto_lock.py).
     moto_lock.install()
     with mock_aws(config=cast(DefaultConfig, EMULATOR_CONFIG)):
         keys.create_secrets(boto3.client("secretsmanager"))

@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_benchmarks_run_on_tiny_sizes(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")])}
+    # The environment a shell gives `make bench`: none of this test process's settings (its table names,
+    # its state machine) reach the run.
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")])
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--results", str(tmp_path)],
         cwd=ROOT,

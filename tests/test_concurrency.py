@@ -1,7 +1,7 @@
 """Concurrent requests on one job, from real threads through the handlers: every state change is a
 conditional write whose condition is the rule, so racing requests cannot both win, and nothing is lost.
 
-moto's DynamoDB is made atomic per request by the test harness (tests/support/moto_lock.py), as
+moto's DynamoDB is made atomic per request by the test harness (export_api_local/moto_lock.py), as
 DynamoDB is; the service's own code holds no lock.
 """
 

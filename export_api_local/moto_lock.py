@@ -1,4 +1,5 @@
-"""One DynamoDB request at a time through moto's in-process backend: a test-harness measure only.
+"""One DynamoDB request at a time through moto's in-process backend: a measure of the harnesses (the
+tests and the benchmarks) only.
 
 moto's DynamoDB backend has no locking. With real threads (the concurrency tests, and Step Functions
 executions that moto runs in threads of its own), it breaks the very guarantees the service relies on
