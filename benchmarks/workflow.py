@@ -35,7 +35,9 @@ def lifecycle_on_step_functions() -> Iterator[ProvisionedStack]:
     """ExportJobLifecycle provisioned in moto, and this process's handlers configured to use it."""
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     with emulation_config():
-        stack = provision(Settings(job_expires_in_seconds=600, job_stuck_timeout_seconds=600))
+        # A day: a job made at a section's start (the cold start section runs for many minutes on a busy
+        # machine) is still open at its end; no section measures expiry.
+        stack = provision(Settings(job_expires_in_seconds=86_400, job_stuck_timeout_seconds=86_400))
         saved = {name: os.environ.get(name) for name in stack.environment()}
         os.environ.update(stack.environment())
         get_settings.cache_clear()
