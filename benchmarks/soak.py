@@ -9,9 +9,11 @@ receiver on 127.0.0.1. Then every table is reconciled with what the integrators 
 counters, job items, accounting entries, webhook messages and attempts, idempotency records, the
 workflow's executions and the dead-letter queue; and every webhook event must have reached the receiver.
 
-Bounded: traffic goes to 127.0.0.1 only, each integrator stops starting jobs at the deadline, every
-wait has a timeout, and an integrator that meets an answer it cannot go on from stops (the answer is
-counted and reported, not retried forever).
+Every write carries an Idempotency-Key. An answer that says "later" (429, 502-504, the key still in
+use) is retried a few times with the same body and key, as an integration would; every answer, the
+5xx among them, is counted. Bounded: traffic goes to 127.0.0.1 only, each integrator stops starting
+jobs at the deadline, every wait has a timeout, and an integrator that meets an answer it cannot go on
+from stops (the answer is counted and reported, not retried forever).
 """
 
 import contextlib
@@ -49,6 +51,17 @@ SETTLE_SECONDS = 30.0
 DRAIN_SECONDS = 120.0
 
 
+#: Pauses before each retry of an answer that says "later" (bounded: 31 s in all).
+RETRY_PAUSES = (1.0, 2.0, 4.0, 8.0, 8.0, 8.0)
+
+
+def _later(response: httpx.Response) -> bool:
+    """Throttled, unavailable, timed out, or the same key still being processed: worth a retry."""
+    if response.status_code in (429, 502, 503, 504):
+        return True
+    return response.status_code == 422 and "IDEMPOTENCY_KEY_IN_USE" in response.text
+
+
 class Stop(Exception):
     """An integrator met an answer it cannot go on from (recorded in the run's `unexpected`)."""
 
@@ -65,12 +78,17 @@ class Run:
     retried_same_answer: int = 0
     puts: int = 0
     keys_sent: int = 0
+    retries: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, operation: str, status: int, seconds: float) -> None:
         with self.lock:
             self.latencies[operation].append(seconds)
             self.statuses[(operation, status)] += 1
+
+    def count_retry(self, operation: str, status: int) -> None:
+        with self.lock:
+            self.retries[f"{operation} {status}"] += 1
 
     def note(self, message: str) -> None:
         with self.lock:
@@ -142,13 +160,21 @@ class Integrator:
         expected: Iterable[int],
         **kwargs: Any,
     ) -> httpx.Response:
-        started = time.perf_counter()
-        try:
-            response = client.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            self.run.note(f"{operation}: {type(error).__name__} {error}")
-            raise Stop from error
-        self.run.record(operation, response.status_code, time.perf_counter() - started)
+        """One request, retried as an integration would on an answer that says "later" (the same body
+        and Idempotency-Key: a write that took effect is not applied twice)."""
+        for attempt, pause in enumerate((*RETRY_PAUSES, None)):
+            started = time.perf_counter()
+            try:
+                response = client.request(method, path, **kwargs)
+            except httpx.HTTPError as error:
+                self.run.note(f"{operation}: {type(error).__name__} {error}")
+                raise Stop from error
+            self.run.record(operation, response.status_code, time.perf_counter() - started)
+            if attempt:
+                self.run.count_retry(operation, response.status_code)
+            if pause is None or not _later(response):
+                break
+            time.sleep(pause)
         if response.status_code not in set(expected):
             self.run.note(f"{operation} {method} {path}: {response.status_code} {response.text[:300]}")
             raise Stop
@@ -207,6 +233,7 @@ class Integrator:
             "/v1/export-jobs",
             (200, 201),
             json={"companyId": company_id, "accountingEntryIds": entry_ids},
+            headers=self.run.new_key(),
         ).json()["data"]
         job = JobRecord(str(created["id"]), company_id, entry_ids)
         with self.run.lock:
@@ -524,7 +551,7 @@ def rows(run: Run, result: Reconciliation, seconds: float, integrators: int, dra
             str(errors),
             goal="0",
             verdict=verdict(errors == 0, "FAIL"),
-            details={"statuses": statuses},
+            details={"statuses": statuses, "retried_to": dict(run.retries)},
         ),
         Row(
             SECTION,
