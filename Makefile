@@ -72,7 +72,7 @@ browser-install:
 browser-check: $(STAMP) browser-install
 	$(BIN)/python -m tests.browser.console_check --chromium $(CHROMIUM) $(BROWSER_CHECK_ARGS)
 
-# Every figure of the benchmarks (DynamoDB cost, scaling, cold start, package size): one table, JSON in benchmarks/results/.
+# Every figure of the benchmarks (DynamoDB cost, scaling, cold start, webhooks, package size, the soak): one table, JSON in benchmarks/results/.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 

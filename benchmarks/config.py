@@ -63,6 +63,10 @@ class Sizes:
     webhook_messages: int = 500
     #: Install the layer's requirements for arm64 to measure it (needs the package index).
     package: bool = True
+    #: The soak against `make run`'s server (section 8): seconds of load and integrators (one company each).
+    #: SOAK_SECONDS and SOAK_INTEGRATORS in the environment override them.
+    soak_seconds: float = 300.0
+    soak_integrators: int = 20
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,4 +88,6 @@ QUICK = Sizes(
     warm_requests=5,
     webhook_messages=20,
     package=False,
+    soak_seconds=4.0,
+    soak_integrators=3,
 )

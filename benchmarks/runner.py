@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, package, scaling, warm, webhooks, workflow
+from benchmarks import access, coldstart, package, scaling, soak, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
@@ -18,7 +18,7 @@ from export_api_local import moto_lock
 from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
-SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "package")
+SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "package", "soak")
 
 
 @contextmanager
@@ -87,5 +87,9 @@ def run_all(
     if sizes.package and "package" in only:
         step("5 package size")
         rows += package.run()
+    if "soak" in only:
+        # Against `make run`'s server in a process of its own, so outside this process's moto.
+        step("8 soak against make run's server")
+        rows += soak.run(sizes)
     step("done")
     return rows, document(rows, sizes.as_dict(), time.perf_counter() - started)
