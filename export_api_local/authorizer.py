@@ -19,6 +19,15 @@ API_ID = "local"
 
 
 @dataclass(frozen=True)
+class Authorized:
+    """What an Allow gives API Gateway: the context for requestContext.authorizer, and the usage-plan key
+    the request is metered by (`usageIdentifierKey`, None if the authorizer named none)."""
+
+    context: dict[str, Any]
+    usage_key: str | None = None
+
+
+@dataclass(frozen=True)
 class GatewayDenial:
     status: int
     body: str
@@ -40,8 +49,8 @@ def _allows(policy: dict[str, Any], arn: str) -> bool:
     return allowed
 
 
-def authorize(route: Route, event: dict[str, Any]) -> dict[str, Any] | GatewayDenial | None:
-    """The authorizer context for the request, a denial to send instead, or None for a public route."""
+def authorize(route: Route, event: dict[str, Any]) -> Authorized | GatewayDenial | None:
+    """What the authorizer allowed, a denial to send instead, or None for a public route."""
     if route.authorizer_function is None:
         return None
     module, attribute = function_handler_path(route.authorizer_function)
@@ -72,7 +81,8 @@ def authorize(route: Route, event: dict[str, Any]) -> dict[str, Any] | GatewayDe
         raise
     if not _allows(policy, arn):
         return GatewayDenial(*gateway_response("ACCESS_DENIED"))
-    return {"principalId": policy["principalId"], **policy.get("context", {})}
+    key = policy.get("usageIdentifierKey")
+    return Authorized({"principalId": policy["principalId"], **policy.get("context", {})}, str(key) if key else None)
 
 
 def denial_response(denial: GatewayDenial) -> dict[str, Any]:

@@ -46,6 +46,16 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     return raw not in {"0", "false", "no", "off"}
 
 
+def _overrides(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for word in raw.split():
+        name, separator, value = word.partition("=")
+        if not separator or not name:
+            raise SystemExit(f"PARAMETER_OVERRIDES takes Name=value pairs separated by spaces, not {word!r}")
+        pairs.append((name, value))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class LocalConfig:
     # The Export API gateway (`sam local start-api` uses 3000 too).
@@ -72,6 +82,12 @@ class LocalConfig:
     jobs_table_name: str = "export-api-jobs"
     items_table_name: str = "export-api-items"
     log_level: str = "WARNING"
+    # Template parameters that differ from template.yaml's defaults, as `sam deploy --parameter-overrides`
+    # takes them (`UsagePlanRateLimit=5 AnonymousRateLimit=50`): the usage plans and the web ACL's
+    # anonymous rule the gateway enforces are read from them.
+    parameter_overrides: tuple[tuple[str, str], ...] = ()
+    # Per-company usage plans and the anonymous rate rule, enforced by the gateway as on AWS.
+    rate_limits: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "LocalConfig":
@@ -93,6 +109,8 @@ class LocalConfig:
             jobs_table_name=env.get("JOBS_TABLE_NAME") or defaults.jobs_table_name,
             items_table_name=env.get("ITEMS_TABLE_NAME") or defaults.items_table_name,
             log_level=(env.get("LOCAL_LOG_LEVEL") or defaults.log_level).upper(),
+            parameter_overrides=_overrides(env.get("PARAMETER_OVERRIDES", "")),
+            rate_limits=_flag(env, "RATE_LIMITS", defaults.rate_limits),
         )
 
     @property

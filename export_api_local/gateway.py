@@ -6,9 +6,13 @@ What `sam local start-api` does, minus Docker. For every request the gateway
   locally 404 `{"type": "NOT_FOUND", ...}`),
 - builds the REST API (v1) Lambda proxy event: path and path parameters, multi-value query
   parameters and headers, body, stage and request context,
-- runs the route's Lambda authorizer as the template declares it (`Gateway.authorize`, the hook, which
-  calls `export_api_local.authorizer`), puts the authorizer's context in `requestContext.authorizer`,
-  or answers the gateway response instead (401 UNAUTHORIZED, 403 ACCESS_DENIED, as the template shapes them),
+- counts requests without an Authorization header per address, as the web ACL's anonymous rule does
+  (`limits`), and runs the route's Lambda authorizer as the template declares it (`Gateway.authorize`,
+  the hook, which calls `export_api_local.authorizer`), puts the authorizer's context in
+  `requestContext.authorizer`, or answers the gateway response instead (401 UNAUTHORIZED, 403
+  ACCESS_DENIED, as the template shapes them),
+- meters a route that requires an API key by the usage plan of the key the authorizer named (`limits`:
+  429 THROTTLED or QUOTA_EXCEEDED with Retry-After, 403 INVALID_API_KEY),
 - calls the function's handler with the event and a Lambda context, one invocation at a time per
   function (a warm Lambda instance serves one request at a time), and returns its response.
 """
@@ -27,6 +31,7 @@ from export_api_local import authorizer
 from export_api_local.apigw import LambdaContext, handler_for, rest_event
 from export_api_local.environment import ACCOUNT_ID
 from export_api_local.template import Route, load_template, resources_of_type, routes
+from export_api_local.usage_plans import AnonymousRateLimit, UsagePlanMeter, waf_block_body
 
 # API Gateway's own answers, locally in the contract's error shape unless template.yaml declares them.
 DEFAULT_GATEWAY_RESPONSES: dict[str, tuple[int, str]] = {
@@ -115,11 +120,20 @@ def _ensure_event_loop() -> None:
     asyncio.set_event_loop(_loops.loop)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What API Gateway and the web ACL enforce before a function runs; None fields enforce nothing."""
+
+    usage_plans: UsagePlanMeter | None = None
+    anonymous: AnonymousRateLimit | None = None
+
+
 @dataclass
 class Gateway:
     region: str = "eu-west-1"
     stage: str = field(default_factory=stage_name)
     routes: Sequence[Route] = field(default_factory=routes)
+    limits: Limits = field(default_factory=Limits)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -186,17 +200,25 @@ class Gateway:
         route, parameters = found
         event = self.event(route, parameters, request)
         if identity is None:
+            anonymous = not any(name.lower() == "authorization" for name, _ in request.headers)
+            if anonymous and self.limits.anonymous is not None and not self.limits.anonymous.allows(request.source_ip):
+                return HttpResponse(429, [("Content-Type", "application/json")], waf_block_body())
             outcome = self.authorize(route, event)
             if isinstance(outcome, HttpResponse):
                 return outcome
-            event["requestContext"]["authorizer"] = outcome
+            if route.api_key_required and self.limits.usage_plans is not None:
+                refusal = self.limits.usage_plans.refusal(outcome.usage_key if outcome else None)
+                if refusal is not None:
+                    return self.error(refusal, refusal, str(event["requestContext"]["requestId"]))
+            event["requestContext"]["authorizer"] = outcome.context if outcome else None
         else:
             event["requestContext"]["authorizer"] = dict(identity)
         return self.invoke(route, event)
 
-    def authorize(self, route: Route, event: dict[str, Any]) -> dict[str, Any] | HttpResponse | None:
+    def authorize(self, route: Route, event: dict[str, Any]) -> authorizer.Authorized | HttpResponse | None:
         """THE authorizer hook: runs the route's Lambda authorizer from template.yaml (none for a public
-        route) and gives the context for `requestContext.authorizer`, or API Gateway's own answer."""
+        route) and gives what it allowed (the context for `requestContext.authorizer`, the usage key), or
+        API Gateway's own answer."""
         request_id = str(event["requestContext"]["requestId"])
         try:
             outcome = authorizer.authorize(route, event)

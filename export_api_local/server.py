@@ -17,14 +17,15 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from export_api_local import usage_plans
 from export_api_local.config import LocalConfig
 from export_api_local.emulator import AwsEmulator, PortInUse, ensure_port_free
 from export_api_local.environment import Resolver, function_environment
-from export_api_local.gateway import Gateway
+from export_api_local.gateway import Gateway, Limits
 from export_api_local.queues import Queue, SqsEventSource, create_queues, sqs_mappings
 from export_api_local.template import ROOT, resources_of_type
 
@@ -107,6 +108,21 @@ def provision_secrets(emulator: AwsEmulator, provisioned: Provisioned, say: Call
         say(f"Secrets: {', '.join(sorted(arns))} (token signing key {kid}, made for this run)")
 
 
+# The stack name of the emulator's API Gateway resources (usage plans, keys).
+LOCAL_STACK = "export-api-local"
+
+
+def gateway_limits(config: LocalConfig, emulator: AwsEmulator) -> Limits:
+    """The usage plans (per company) and the web ACL's anonymous rule, unless RATE_LIMITS is off."""
+    if not config.rate_limits:
+        return Limits()
+    parameters = usage_plans.template_parameters(dict(config.parameter_overrides))
+    return Limits(
+        usage_plans=usage_plans.UsagePlanMeter(emulator.client("apigateway")),
+        anonymous=usage_plans.AnonymousRateLimit(int(parameters["AnonymousRateLimit"])),
+    )
+
+
 def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[AwsEmulator, Provisioned]:
     emulator = AwsEmulator(config.aws_host, config.aws_port, config.region)
     emulator.start()
@@ -116,6 +132,9 @@ def start_emulator(config: LocalConfig, say: Callable[[str], None]) -> tuple[Aws
     provisioned.physical_ids.update(tables)
     say(f"AWS emulator on {emulator.endpoint}: tables {', '.join(tables.values())}")
     provision_secrets(emulator, provisioned, say)
+    plans = usage_plans.provision(emulator.client("apigateway"), LOCAL_STACK, dict(config.parameter_overrides))
+    provisioned.physical_ids.update(plans)
+    say(f"  usage plans {', '.join(sorted(plans))}")
     queues = create_queues(emulator.client("sqs"))
     for logical_id, queue in queues.items():
         # !Ref of a queue is its URL; !GetAtt gives its ARN and name.
@@ -302,6 +321,8 @@ def main() -> int:
         sources = start_event_sources(config, emulator, provisioned, say)
         gateway = Gateway(region=config.region)
         document = load_demo(config, gateway, say)
+        # The demo is loaded as the operator would: its requests count against no company's plan.
+        gateway = replace(gateway, limits=gateway_limits(config, emulator))
         if provisioned.state_machine_arn:
             document["stateMachineArn"] = provisioned.state_machine_arn
         write_demo_file(config, document)

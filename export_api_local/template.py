@@ -68,6 +68,8 @@ class Route:
     pattern: re.Pattern[str]
     #: Logical id of the Lambda authorizer function guarding the route, None for a public route.
     authorizer_function: str | None = None
+    #: Whether API Gateway meters the route by a usage plan (`Auth.ApiKeyRequired`, the event's or the API's).
+    api_key_required: bool = False
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method.upper() != self.method:
@@ -129,6 +131,9 @@ def routes() -> tuple[Route, ...]:
             path = event["Properties"]["Path"]
             method = event["Properties"]["Method"].upper()
             api = event["Properties"].get("RestApiId", {}).get("Ref", "")
-            authorizer = _authorizer_function(api, event["Properties"].get("Auth"))
-            found.append(Route(name, module, method, path, _path_pattern(path), authorizer))
+            auth = event["Properties"].get("Auth") or {}
+            authorizer = _authorizer_function(api, auth)
+            api_auth = resources_of_type("AWS::Serverless::Api").get(api, {}).get("Auth") or {}
+            key_required = bool(auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False)))
+            found.append(Route(name, module, method, path, _path_pattern(path), authorizer, key_required))
     return tuple(found)

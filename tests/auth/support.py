@@ -42,7 +42,7 @@ def call(
     if isinstance(outcome, GatewayDenial):
         result = denial_response(outcome)
     else:
-        event["requestContext"]["authorizer"] = outcome
+        event["requestContext"]["authorizer"] = outcome.context if outcome else None
         result = invoke(route, event)
     raw = result.get("body") or ""
     body = json.loads(raw) if raw else None

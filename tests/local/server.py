@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,8 +68,11 @@ def _wait_until_ready(process: subprocess.Popen[bytes], demo_file: Path, log: Pa
 
 
 @contextmanager
-def running_server(state: Path, demo_entries: int) -> Iterator[RunningServer]:
-    """Start `python -m export_api_local` with its state in `state`, yield it once it is ready."""
+def running_server(
+    state: Path, demo_entries: int, settings: Mapping[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """Start `python -m export_api_local` with its state in `state` (and `settings` in its environment),
+    yield it once it is ready."""
     log = state / "server.log"
     environment = {k: v for k, v in os.environ.items() if k not in SESSION_ONLY and not k.startswith("POWERTOOLS_")}
     environment.update(
@@ -80,6 +83,7 @@ def running_server(state: Path, demo_entries: int) -> Iterator[RunningServer]:
             "DEMO_ENTRIES_PER_COMPANY": str(demo_entries),
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")]),
             "PYTHONUNBUFFERED": "1",
+            **dict(settings or {}),
         }
     )
     with log.open("wb") as output:

@@ -53,9 +53,9 @@ def concrete(path: str) -> str:
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch, aws_mock: None) -> list[dict[str, Any]]:
+def captured(monkeypatch: pytest.MonkeyPatch, aws_mock: None) -> Iterator[list[dict[str, Any]]]:
     """Replaces every function's handler by one that records the event it gets (the authorizers still read
-    their key set from Secrets Manager: moto)."""
+    their key set from Secrets Manager and the companies' usage keys from the credentials table: moto)."""
     events: list[dict[str, Any]] = []
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -68,7 +68,12 @@ def captured(monkeypatch: pytest.MonkeyPatch, aws_mock: None) -> list[dict[str, 
         }
 
     monkeypatch.setattr(gateway_module, "handler_for", lambda _route: handler)
-    return events
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(**table_definition("CredentialsTable", get_settings().required("credentials_table_name")))
+    try:
+        yield events
+    finally:
+        dynamodb.delete_table(TableName=get_settings().required("credentials_table_name"))
 
 
 def test_every_route_of_the_template_is_served() -> None:

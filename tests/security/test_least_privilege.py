@@ -33,11 +33,17 @@ _IDEMPOTENCY_FAILURE = (
     "Powertools deletes an Idempotency-Key's in-progress record when the operation fails unexpectedly, so a "
     "retry runs it again (tests/test_idempotency.py provokes it)"
 )
+_USAGE_PLANS = (
+    "API Gateway keys and usage plans, where the deployment has them (USAGE_PLAN_IDS): a company's key is made and "
+    "moved between tiers in tests/local/test_usage_plans.py"
+)
 NOT_IN_SCENARIO = {
     ("ExportJobsFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
     ("ExportJobEventsFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
     ("AdminFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
     ("SubscriptionsFunction", "dynamodb:DeleteItem"): _IDEMPOTENCY_FAILURE,
+    ("AdminFunction", "apigateway:POST"): _USAGE_PLANS,
+    ("AdminFunction", "apigateway:DELETE"): _USAGE_PLANS,
     ("JobWorkflowFunction", "dynamodb:BatchGetItem"): (
         "abandoning a failed job's items re-reads them only when the status index was behind "
         "(tests/test_concurrency.py provokes it)"

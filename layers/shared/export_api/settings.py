@@ -58,6 +58,9 @@ class Settings(BaseModel):
     # Secrets Manager secret (ARN or name) holding the JWKS of the public keys that verify bearer
     # tokens (ES256, by `kid`). The private key is never given to a function.
     jwt_public_keys_arn: str | None = Field(default=None, min_length=1)
+    # The API Gateway usage plan of each tier (`standard=<id>,high=<id>`): a company's requests are metered
+    # against its tier's plan (docs/rate-limits.md). Unset: companies cannot be given a usage plan.
+    usage_plan_ids: str | None = Field(default=None, pattern=r"^[a-z]+=[A-Za-z0-9]+(,[a-z]+=[A-Za-z0-9]+)*$")
     jwt_issuer: str = "https://export-api.local/"
     jwt_audience: str = "export-api"
     # Webhooks (docs/decisions.md, "Webhooks"): subscriptions, messages and attempts in their own table.
@@ -74,6 +77,12 @@ class Settings(BaseModel):
     webhook_max_subscriptions_per_company: int = Field(default=25, ge=1)
     # Local development only (`make run`): plain http and loopback receivers are allowed. Never on AWS.
     webhook_local_mode: bool = False
+
+    @property
+    def usage_plans(self) -> dict[str, str]:
+        """Usage plan id by tier."""
+        pairs = (pair.partition("=") for pair in (self.usage_plan_ids or "").split(",") if pair)
+        return {tier: plan_id for tier, _, plan_id in pairs}
 
     @property
     def webhook_retry_delays(self) -> tuple[int, ...]:

@@ -3,7 +3,9 @@
 A valid credential gets an Allow policy for the whole stage (the result is cached per Authorization
 header across routes) and a context naming its companies and scopes; each function checks the scope
 its operation needs. An invalid credential raises "Unauthorized" (API Gateway: 401); a valid one
-without the required scope is denied (API Gateway: 403).
+without the required scope is denied (API Gateway: 403). The Export API's authorizer also names the
+usage-plan key of the caller's company (`usageIdentifierKey`), by which API Gateway meters and throttles
+the company's requests (docs/rate-limits.md).
 """
 
 from typing import Any
@@ -53,4 +55,9 @@ def authorize(
         raise Exception("Unauthorized") from None
     allowed = required_scope is None or required_scope.value in principal.scopes
     logger.info("credential accepted", extra={"principal": principal.principal_id, "allowed": allowed})
-    return _policy(principal, "Allow" if allowed else "Deny", str(event.get("methodArn", "")))
+    policy = _policy(principal, "Allow" if allowed else "Deny", str(event.get("methodArn", "")))
+    # API Gateway meters the request by this key's usage plan (the API's key source is AUTHORIZER).
+    usage_key = authentication.usage_key(principal) if allowed else None
+    if usage_key is not None:
+        policy["usageIdentifierKey"] = usage_key
+    return policy

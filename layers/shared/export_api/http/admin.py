@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.admin_api.accounting_settings import AccountingSettingsModel, AccountingSettingsResponse
+from export_api.admin_api.usage_plans import UsagePlanModel, UsagePlanResponse
 from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
@@ -22,6 +23,8 @@ ENTRY_SORTING_KEYS = ("accountingEntryId",)
 _SETTINGS_BODY = TypeAdapter(AccountingSettingsModel)
 _SETTINGS = TypeAdapter(AccountingSettingsResponse)
 _BODY = TypeAdapter(dict[str, Any])
+_USAGE_PLAN_BODY = TypeAdapter(UsagePlanModel)
+_USAGE_PLAN = TypeAdapter(UsagePlanResponse)
 
 CompanyId = Annotated[Uuid, Path(alias="companyId")]
 # The admin API's accounting entry (17 models, ~11 ms to build) is imported by the requests that read or
@@ -116,6 +119,30 @@ def admin_router() -> APIRouter:
     ) -> Response:
         settings = services.accounting_settings.get(caller, company_id)
         return ContractJSONResponse({"data": body_of(AccountingSettingsResponse.of(settings))})
+
+    @router.put("/admin/companies/{companyId}/usage-plan", operation_id="putUsagePlan")
+    async def put_usage_plan(
+        company_id: CompanyId,
+        request: Request,
+        caller: CallerDep,
+        services: ServicesDep,
+        write: IdempotentWriteDep,
+    ) -> Response:
+        raw = await json_body(request)
+        plan = validate(_USAGE_PLAN_BODY, raw)
+        return write.run(
+            "putUsagePlan",
+            raw,
+            lambda: UsagePlanResponse.of(services.usage_plans.assign(caller, str(company_id), plan.tier)),
+            _USAGE_PLAN,
+            lambda stored: ContractJSONResponse({"data": body_of(stored)}),
+            scope=Scope.ADMIN,
+        )
+
+    @router.get("/admin/companies/{companyId}/usage-plan", operation_id="getUsagePlan")
+    async def get_usage_plan(company_id: CompanyId, caller: CallerDep, services: ServicesDep) -> Response:
+        plan = services.usage_plans.get(caller, str(company_id))
+        return ContractJSONResponse({"data": body_of(UsagePlanResponse.of(plan))})
 
     @router.post(
         "/admin/subscriptions/{subscriptionId}/messages/{messageId}/redeliver",

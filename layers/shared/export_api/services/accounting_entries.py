@@ -1,6 +1,7 @@
 """Accounting entries (admin): the source data of export items, ingested per company."""
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from export_api.errors import BadRequest
@@ -10,13 +11,18 @@ from export_api.repositories.items import ItemsRepository
 from export_api.repositories.paging import Page, PageRequest
 from export_api.repositories.transactions import TransactionConflict
 
+if TYPE_CHECKING:
+    from export_api.services.usage_plans import UsagePlansService
+
 MAX_ENTRIES_PER_INGEST = 100
 _INGEST_ATTEMPTS = 3
 
 
 class AccountingEntriesService:
-    def __init__(self, items: ItemsRepository) -> None:
+    def __init__(self, items: ItemsRepository, usage_plans: "UsagePlansService | None" = None) -> None:
         self.items = items
+        # A company whose entries are set up can call the API: it is metered by a usage plan from then on.
+        self.usage_plans = usage_plans
 
     def ingest(self, caller: Caller, company_id: UUID, entries: Sequence[AccountingEntry]) -> list[AccountingEntry]:
         """Create or replace entries. A replaced entry is what every open job including it serves from
@@ -38,6 +44,8 @@ class AccountingEntriesService:
                     f"Accounting entry {entry.accounting_entry_id} has companyId {entry.company_id}, "
                     f"but is sent for company {company_id}."
                 )
+        if self.usage_plans is not None:
+            self.usage_plans.ensure(str(company_id))
         for _ in range(_INGEST_ATTEMPTS):
             existing = self.items.existing_entry_ids(company_id, ids)
             try:

@@ -44,6 +44,17 @@ class AuthenticationService:
             return self._api_key(credential)
         raise AuthenticationFailed("unsupported Authorization scheme")
 
+    def usage_key(self, principal: Principal) -> str | None:
+        """The API Gateway key the principal's requests are metered by: its first company (in id order)
+        that has a usage plan. None on the admin routes, and for a principal of no set-up company."""
+        if self.keys is None:
+            return None
+        for company_id in sorted(principal.company_ids):
+            record = self.keys.usage_key(company_id)
+            if record is not None:
+                return record.key_value
+        return None
+
     def _api_key(self, credential: str) -> Principal:
         if self.keys is None:
             raise AuthenticationFailed("API keys are not accepted on this route")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from export_api.services.job_lifecycle import JobLifecycleService
     from export_api.services.jobs import ExportJobsService
     from export_api.services.subscriptions import SubscriptionsService
+    from export_api.services.usage_plans import UsagePlansService
     from export_api.services.webhook_delivery import WebhookDeliveryService
     from export_api.services.webhook_events import WebhookEventPublisher
     from export_api.services.workflow import JobWorkflow
@@ -134,7 +135,21 @@ class Services:
     def accounting_entries(self) -> "AccountingEntriesService":
         from export_api.services.accounting_entries import AccountingEntriesService
 
-        return AccountingEntriesService(self.items_repository)
+        # Setting a company's entries up also sets up its usage plan, where usage plans are configured.
+        return AccountingEntriesService(self.items_repository, self.usage_plans if self.settings.usage_plans else None)
+
+    @cached_property
+    def usage_plans(self) -> "UsagePlansService":
+        """Each company's API Gateway usage key and tier (docs/rate-limits.md)."""
+        from export_api.repositories.credentials import CredentialsRepository
+        from export_api.repositories.usage_plans import UsagePlansRepository
+        from export_api.services.usage_plans import UsagePlansService
+
+        return UsagePlansService(
+            CredentialsRepository(self.settings.required("credentials_table_name")),
+            UsagePlansRepository(),
+            self.settings.usage_plans,
+        )
 
     @cached_property
     def accounting_settings(self) -> "AccountingSettingsService":
