@@ -158,7 +158,11 @@ def test_a_429_carries_retry_after_and_faults_are_listed_and_cleared(
     state = api.get(helpers(company.company_id), ADMIN).data
     assert [f["id"] for f in state["faults"]] == [storm["id"], delay["id"]]
 
-    throttled = api.get("/v3/export-jobs", company.identity, {"companyId": company.company_id})
+    # A caller of several companies takes the company's faults only for requests that name it.
+    both = Identity(company_ids=(company.company_id, str(uuid.uuid4())))
+    assert api.get("/v3/export-jobs", both, {"company_id": both.company_ids[1]}).status == 200
+    assert [f["remaining"] for f in api.get(path, ADMIN).data] == [2, 1]
+    throttled = api.get("/v3/export-jobs", both, {"company_id": company.company_id})
     assert_error(throttled, 429, "TOO_MANY_REQUESTS")
     assert throttled.headers["retry-after"] == "7"
     assert [f["remaining"] for f in api.get(path, ADMIN).data] == [1, 1]
@@ -166,7 +170,7 @@ def test_a_429_carries_retry_after_and_faults_are_listed_and_cleared(
     assert api.request("DELETE", f"{path}/{storm['id']}", identity=ADMIN).status == 204
     assert_error(api.request("DELETE", f"{path}/{storm['id']}", identity=ADMIN), 404)
     # The delay is taken, and the request then served as usual.
-    assert api.get("/v3/export-jobs", company.identity, {"companyId": company.company_id}).status == 200
+    assert api.get("/v3/export-jobs", company.identity).status == 200
     assert api.get(path, ADMIN).data == []
 
     api.post(path, ADMIN, {"status": 500, "count": 3})

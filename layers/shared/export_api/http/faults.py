@@ -44,14 +44,16 @@ def operations_of(app: FastAPI) -> Operations:
 
 
 def request_company(event: Mapping[str, Any]) -> UUID | None:
-    """The company a request acts for: the `companyId` it names (query string) if the caller may act for
+    """The company a request acts for: the company it names (query string) if the caller may act for
     it, else the caller's only company. A caller of several companies that names none acts for no single
     company, and takes no fault."""
     try:
         caller = caller_from_event(dict(event))
     except Unauthorized:  # no caller: the request is refused as usual, with no fault
         return None
-    named = (event.get("queryStringParameters") or {}).get("companyId")
+    query = event.get("queryStringParameters") or {}
+    # The Export API names it `companyId` or `company_id` (by version and operation).
+    named = query.get("companyId") or query.get("company_id")
     if named:
         try:
             company = UUID(str(named))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID, uuid4
 
-from export_api.errors import BadRequest, ExportAlreadyInProgress, NotFound
+from export_api.errors import BadRequest, Conflict, ExportAlreadyInProgress, NotFound
 from export_api.models.caller import Caller, Scope
 from export_api.models.jobs import CreateExportJob, ExportJob
 from export_api.models.test_helpers import (
@@ -118,7 +118,7 @@ class TestHelpersService:
             if self.jobs.move_deadlines_back(job, seconds):
                 break
         else:
-            raise BadRequest("The company's open job kept changing while its clock was advanced; advance it again.")
+            raise Conflict("The company's open job kept changing while its clock was advanced; advance it again.")
         # Read again: the token the wait stored (it may have been stored since the job was read).
         moved = self.jobs.get(job.id)
         if moved is not None and moved.workflow_task_token and moved.workflow_awaiting is moved.status:
