@@ -156,6 +156,9 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
             "JobExpiresInSeconds": str(config.job_expires_in_seconds),
             "JobStuckTimeoutSeconds": str(config.job_stuck_timeout_seconds),
             "LogLevel": config.log_level,
+            # Test clocks, fault injection and a job in one call for integrators (admin API); TEST_HELPERS=disabled
+            # in the shell turns them off.
+            "TestHelpers": "enabled",
         },
     )
     # No X-Ray daemon or CloudWatch here: tracing and EMF metrics off (POWERTOOLS_METRICS_DISABLED=false shows them).

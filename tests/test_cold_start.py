@@ -181,6 +181,13 @@ FUNCTION_MODULES = sorted({function_handler_path(name)[0] for name in resources_
 # alone needs httpx; the workflow's steps, the admin entry models), what no request of it uses (the job
 # shapes where no job is shown, pagination where nothing is listed), anyio's worker threads (every route
 # is a coroutine), and for the plain handlers the web framework. The one table of these rules.
+# The test helpers (off unless TEST_HELPERS is enabled): their faults are imported by the first request
+# that looks for one, and only while they are enabled; their service by the first admin call.
+TEST_HELPERS_AT_REQUEST = (
+    "export_api.http.faults",
+    "export_api.services.test_helpers",
+    "export_api.repositories.test_helpers",
+)
 AUTHORIZER_NOT_AT_INIT = {"fastapi", "mangum", "export_api.services.container", "export_api.repositories.jobs", "httpx"}
 NOT_AT_INIT: dict[str, set[str]] = {
     "functions.export_jobs.app": {
@@ -190,6 +197,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.services.job_lifecycle",
         "export_api.admin_api.accounting_entries",
         "anyio._backends._asyncio",
+        *TEST_HELPERS_AT_REQUEST,
     },
     "functions.export_items.app": {
         "httpx",
@@ -201,6 +209,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.versions.items.v1",
         "export_api.versions.items.v2",
         "anyio._backends._asyncio",
+        *TEST_HELPERS_AT_REQUEST,
     },
     "functions.export_job_events.app": {
         "httpx",
@@ -209,6 +218,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.http.pagination",
         "export_api.versions.items.v3",
         "anyio._backends._asyncio",
+        *TEST_HELPERS_AT_REQUEST,
     },
     "functions.admin.app": {
         "httpx",
@@ -216,12 +226,14 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.admin_api.accounting_entries",
         "export_api.services.job_lifecycle",
         "anyio._backends._asyncio",
+        *TEST_HELPERS_AT_REQUEST,
     },
     "functions.subscriptions.app": {
         "export_api.services.webhook_delivery",
         "export_api.services.workflow",
         "export_api.versions.jobs",
         "anyio._backends._asyncio",
+        *TEST_HELPERS_AT_REQUEST,
     },
     "functions.authorizer.app": {
         "fastapi",

@@ -123,6 +123,8 @@ def console_routes(gateway: Gateway) -> list[BaseRoute]:
             if request.query_params.get(key)
         ]
         items = await api.get(f"/admin/export-jobs/{job_id}/items", item_query)
+        # The company's test clock and faults; 404 where the test helpers are off (nothing shown).
+        helpers = await api.get(f"/admin/test-helpers/companies/{found.body['data']['companyId']}")
         run: dict[str, Any] | None = execution.body if execution.ok else None
         definition = await state_machine_definition(run["stateMachineArn"] if run else None)
         page = pages.job_page(
@@ -132,6 +134,7 @@ def console_routes(gateway: Gateway) -> list[BaseRoute]:
             items.body if items.ok else None,
             item_status,
             execution_problem=None if execution.ok else execution.message,
+            test_helpers=helpers.body["data"] if helpers.ok else None,
         )
         return _html(page)
 

@@ -373,6 +373,41 @@ def _items_section(job: Mapping[str, Any], items: Mapping[str, Any] | None, item
 {table}</section>"""
 
 
+def _fault_effect(fault: Mapping[str, Any]) -> str:
+    if fault.get("delayMilliseconds") is not None:
+        return f"delayed {int(fault['delayMilliseconds'])} ms"
+    retry = f", Retry-After {int(fault['retryAfterSeconds'])} s" if fault.get("retryAfterSeconds") is not None else ""
+    return f"answers {int(fault['status'])}{retry}"
+
+
+def test_helpers_section(company_id: str, state: Mapping[str, Any] | None, now: datetime) -> str:
+    """The company's test clock and pending faults (admin API's test helpers); nothing where they are off."""
+    if state is None:
+        return ""
+    clock = state["clock"]
+    advanced = int(clock["advancedSeconds"])
+    faults = state.get("faults") or []
+    if faults:
+        rows = "".join(
+            f'<tr><td class="mono">{escape(str(f["id"]))}</td><td><code>{escape(str(f["operation"]))}</code></td>'
+            f'<td>{escape(_fault_effect(f))}</td><td class="num">{int(f["remaining"])}</td>'
+            f"<td>{escape(str(f.get('createdBy', '')))}</td></tr>"
+            for f in faults
+        )
+        fault_html = f"""<div class="table-wrap"><table>
+<caption>Pending faults: the company's next requests to the operation take them, oldest first.</caption>
+<thead><tr><th scope="col">Fault</th><th scope="col">Operation</th><th scope="col">Effect</th>
+<th scope="col" class="num">Requests left</th><th scope="col">Injected by</th></tr></thead>
+<tbody>{rows}</tbody></table></div>"""
+    else:
+        fault_html = "<p>No pending faults.</p>"
+    return f"""<section aria-labelledby="test-helpers"><h2 id="test-helpers">Test helpers</h2>
+<div class="card"><dl class="facts"><div><dt>Company test clock</dt><dd>{when(str(clock["now"]), now, relative=False)}
+ <span class="counts">(advanced {advanced} s:
+ <code>POST /admin/test-helpers/companies/{escape(company_id)}/clock:advance</code>)</span></dd></div></dl>
+{fault_html}</div></section>"""
+
+
 def job_page(
     job: Mapping[str, Any],
     execution: Mapping[str, Any] | None,
@@ -380,6 +415,7 @@ def job_page(
     items: Mapping[str, Any] | None,
     item_status: str,
     execution_problem: str | None = None,
+    test_helpers: Mapping[str, Any] | None = None,
 ) -> str:
     now = datetime.now(UTC)
     job_id = str(job["id"])
@@ -432,6 +468,7 @@ def job_page(
   <div class="card"><h3 style="margin-top:0">Path taken</h3>{path_html}</div>
 </div></section>
 {_items_section(job, items, item_status)}
+{test_helpers_section(str(job["companyId"]), test_helpers, now)}
 {history}"""
     attributes = f'data-version="{_version(job, execution)}"' + (' data-refresh="3"' if running else "")
     head = '<noscript><meta http-equiv="refresh" content="5"></noscript>' if running else ""

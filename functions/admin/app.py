@@ -5,12 +5,14 @@ from export_api.bootstrap import CURSORS, GET_ITEM, IDEMPOTENCY, TABLES, WORKFLO
 from export_api.http.admin import admin_router, load_entry_models
 from export_api.http.admin_jobs import admin_jobs_router
 from export_api.http.executions import job_executions_router
+from export_api.http.test_helpers import test_helpers_router
 
 FUNCTION = Function(
     service="admin",
     title="Export API admin",
     settings=(TABLES, IDEMPOTENCY, CURSORS, WORKFLOW),
-    routers=(admin_router(), admin_jobs_router(), job_executions_router()),
+    # The test helpers' routes answer 404 unless TEST_HELPERS is enabled (template parameter TestHelpers).
+    routers=(admin_router(), admin_jobs_router(), job_executions_router(), test_helpers_router()),
     services=(
         "accounting_entries",
         "accounting_settings",

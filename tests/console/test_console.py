@@ -170,3 +170,34 @@ def test_signing_in_keeps_the_token_in_a_cookie(console: Console, admin: str) ->
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
     assert console.get("/console", cookie=cookie.split(";")[0]).status == 200
+
+
+def test_the_job_page_shows_the_companys_test_clock_and_faults(
+    console: Console, admin: str, lifecycle: Lifecycle, company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from export_api.services.container import get_services
+    from export_api.settings import get_settings
+
+    from tests.support.api import ADMIN
+
+    job = company.create_job()
+    lifecycle.wait_for_token(job["id"], ExportJobStatus.PENDING)
+    assert 'id="test-helpers"' not in console.get(f"/console/jobs/{job['id']}", admin).text  # off by default
+    monkeypatch.setenv("TEST_HELPERS", "enabled")
+    get_settings.cache_clear()
+    get_services.cache_clear()
+    helpers = f"/admin/test-helpers/companies/{company.company_id}"
+    assert company.api.post(helpers + "/clock:advance", ADMIN, {"seconds": 60}).status == 200
+    fault = company.api.post(helpers + "/faults", ADMIN, {"operation": "updateExportJobItems", "status": 503}).data
+
+    page = console.get(f"/console/jobs/{job['id']}", admin)
+    assert page.status == 200
+    assert 'id="test-helpers"' in page.text
+    assert "advanced 60 s" in page.text
+    assert fault["id"] in page.text
+    assert "answers 503" in page.text
+    # The lifecycle's limits are a few seconds here: the advance has expired the job.
+    assert lifecycle.wait_until_done(job["id"])["error"] == "job_expired"
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    get_services.cache_clear()

@@ -94,3 +94,12 @@ def test_the_template_declares_the_endpoint_variable_empty() -> None:
     # Empty on AWS (boto3 uses the regional endpoints); sam local overrides it from env.local.json.
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["AWS_ENDPOINT_URL"] == ""
+
+
+def test_make_run_and_sam_local_enable_the_test_helpers_the_template_leaves_off() -> None:
+    assert load_template()["Parameters"]["TestHelpers"]["Default"] == "disabled"
+    physical = {logical_id: f"local-{logical_id}" for logical_id in resources_of_type("AWS::DynamoDB::Table")}
+    resolver = Resolver(region="eu-west-1", physical_ids=physical, parameter_overrides={"TestHelpers": "enabled"})
+    environment, _ = function_environment(resolver, {})
+    assert environment["TEST_HELPERS"] == "enabled"
+    assert _env_local()["TEST_HELPERS"] == "enabled"

@@ -9,7 +9,7 @@ Secrets and table names have no default here: a function that lacks one fails cl
 import os
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
@@ -87,6 +87,15 @@ class Settings(BaseModel):
     @property
     def webhook_retry_delays(self) -> tuple[int, ...]:
         return tuple(int(seconds) for seconds in self.webhook_retry_schedule.split(","))
+
+    # Test helpers (docs/admin-api.openapi.yaml, "Test helpers"): test clocks, fault injection, a job in
+    # one call. Template parameter TestHelpers; `make run` enables them. Disabled, their routes answer 404
+    # and no request of the Export API reads anything for them.
+    test_helpers: Literal["enabled", "disabled"] = "disabled"
+
+    @property
+    def test_helpers_enabled(self) -> bool:
+        return self.test_helpers == "enabled"
 
     # Admin tokens carry their own audience: an Export API token is never an admin token, and back.
     jwt_admin_audience: str = "export-api-admin"

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 
 from export_api.http.errors import install_error_handlers
 from export_api.http.responses import ContractJSONResponse
+from export_api.settings import get_settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -58,9 +59,22 @@ def api_handler(app: FastAPI, base_path: str = "/") -> LambdaHandler:
     """
     # Lifespan "off": Mangum would run startup per invocation; clients are created once per process instead.
     adapter = Mangum(app, lifespan="off", api_gateway_base_path=base_path)
+    operations: dict[tuple[str, str], str] = {}
+
+    def injected(event: dict[str, Any]) -> dict[str, Any] | None:
+        """A fault the test helpers injected for this request (http/faults.py), only while they are
+        enabled: the settings are read per request (cached) so that a test or `make run` may switch them."""
+        if not get_settings().test_helpers_enabled:
+            return None
+        from export_api.http.faults import inject, operations_of
+        from export_api.services.container import get_services
+
+        if not operations:
+            operations.update(operations_of(app))
+        return inject(event, operations, get_services().fault_injector.take)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        response: dict[str, Any] = adapter(event, context)
+        response: dict[str, Any] = injected(event) or adapter(event, context)
         request_id = (event.get("requestContext") or {}).get("requestId")
         if request_id:
             response["headers"] = {**(response.get("headers") or {}), "X-Request-Id": str(request_id)}

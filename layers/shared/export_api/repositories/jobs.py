@@ -8,7 +8,7 @@ company's jobs reads `byStatus` (status, sortKey; keys only) and then the jobs b
 """
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -304,6 +304,33 @@ class JobsRepository:
         if not record or "workflowTaskToken" not in record:
             return None
         return str(record["workflowTaskToken"]), ExportJobStatus(str(record["workflowAwaiting"]))
+
+    def move_deadlines_back(self, job: ExportJob, seconds: int) -> bool:
+        """Move the open job's deadline anchors (`lastUpdatedAt`, `startedAt`) `seconds` back: what a test
+        clock advanced by `seconds` does to it (services/test_helpers.py). Conditioned on the job being as
+        read (status and `lastUpdatedAt`), like the expiry itself; False when it was not (read it again)."""
+        anchor = job.last_updated_at or job.created_at
+        fields = {"lastUpdatedAt": timestamp_text(anchor - timedelta(seconds=seconds))}
+        if job.started_at is not None:
+            fields["startedAt"] = (job.started_at - timedelta(seconds=seconds)).isoformat()
+        names = {"#status": "status", **{f"#{name}": name for name in fields}}
+        try:
+            self._table.update_item(
+                Key=job_key(job.id),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in fields),
+                ConditionExpression="#status = :status AND #lastUpdatedAt = :read",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    **{f":{name}": value for name, value in fields.items()},
+                    ":status": job.status.value,
+                    ":read": timestamp_text(anchor),
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def mark_finalized(self, job_id: UUID, now: datetime) -> datetime:
         """Record when the workflow finished with a closed job (the first time counts); no task waits any more."""

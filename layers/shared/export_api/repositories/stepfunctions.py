@@ -94,6 +94,14 @@ class StepFunctionsRepository:
         except (ClientError, BotoCoreError) as error:
             _reraise(error)
 
+    def send_task_failure(self, token: str, error: str, cause: str) -> None:
+        """Fail a waiting task with `error` (the state's Catch decides where it goes). Raises TaskTokenGone
+        or ExecutionsUnavailable."""
+        try:
+            aws.stepfunctions().send_task_failure(taskToken=token, error=error, cause=cause)
+        except (ClientError, BotoCoreError) as failure:
+            _reraise(failure)
+
     def describe_execution(self, name: str) -> dict[str, Any]:
         """Raises ExecutionNotFound."""
         try:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from export_api.services.job_lifecycle import JobLifecycleService
     from export_api.services.jobs import ExportJobsService
     from export_api.services.subscriptions import SubscriptionsService
+    from export_api.services.test_helpers import FaultInjector, TestHelpersService
     from export_api.services.usage_plans import UsagePlansService
     from export_api.services.webhook_delivery import WebhookDeliveryService
     from export_api.services.webhook_events import WebhookEventPublisher
@@ -198,6 +199,32 @@ class Services:
         from export_api.services.admin_jobs import AdminJobsService
 
         return AdminJobsService(self.jobs)
+
+    # Test helpers (off unless TEST_HELPERS=enabled) --------------------------------------------------
+
+    @cached_property
+    def test_helpers(self) -> "TestHelpersService":
+        """The admin API's test helpers; disabled, every one of them answers 404."""
+        from export_api.repositories.stepfunctions import StepFunctionsRepository
+        from export_api.repositories.test_helpers import TestHelpersRepository
+        from export_api.services.test_helpers import TestHelpersService
+
+        return TestHelpersService(
+            self.settings.test_helpers_enabled,
+            TestHelpersRepository(self.settings.required("jobs_table_name")),
+            self.jobs_repository,
+            lambda: StepFunctionsRepository(self.settings.required("state_machine_arn")),
+            lambda: self.jobs,
+            lambda: self.accounting_entries,
+        )
+
+    @cached_property
+    def fault_injector(self) -> "FaultInjector":
+        """The faults injected into the Export API's requests (only consulted when test helpers are on)."""
+        from export_api.repositories.test_helpers import TestHelpersRepository
+        from export_api.services.test_helpers import FaultInjector
+
+        return FaultInjector(TestHelpersRepository(self.settings.required("jobs_table_name")))
 
     # Webhooks ------------------------------------------------------------------------------------
 
