@@ -159,6 +159,8 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
             # Test clocks, fault injection and a job in one call for integrators (admin API); TEST_HELPERS=disabled
             # in the shell turns them off.
             "TestHelpers": "enabled",
+            # PARAMETER_OVERRIDES wins, as `sam deploy --parameter-overrides` does.
+            **dict(config.parameter_overrides),
         },
     )
     # No X-Ray daemon or CloudWatch here: tracing and EMF metrics off (POWERTOOLS_METRICS_DISABLED=false shows them).
