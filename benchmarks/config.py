@@ -63,6 +63,8 @@ class Sizes:
     webhook_messages: int = 500
     #: Install the layer's requirements for arm64 to measure it (needs the package index).
     package: bool = True
+    #: Run the fault matrix (section 7, a minute and a half; `--only faults` with the full sizes).
+    faults: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,4 +86,5 @@ QUICK = Sizes(
     warm_requests=5,
     webhook_messages=20,
     package=False,
+    faults=False,
 )
