@@ -1,5 +1,10 @@
 """The fault matrix: every AWS call of every write path failed on purpose, and the data checked after.
 
+Paths: job creation, item PUT, the `started`, `completed` and `failed` events, the workflow's Finalize of
+a completed job and of a failed one (abandoning its unfinished items), admin ingest (`PATHS`), and
+webhook publish (the workflow's publish step) and delivery (WebhookDeliveryFunction; `WEBHOOK_PATHS`,
+inside `webhooks()`).
+
 For each path (a request through its Lambda handler, or a step of a job's lifecycle execution) the calls
 it makes are first recorded, not listed by hand: a botocore `before-call` hook on the boto3 session
 names each API call (service, operation, and which occurrence of that operation in the path). Then,
@@ -12,9 +17,10 @@ one run per call and fault, that call's first request is answered with:
 
 botocore retries as configured (export_api/repositories/aws.py), the service handles what reaches it,
 and the client retries a request that did not succeed, with the same `Idempotency-Key`. Then the
-design's own repair runs where it has one (reconcile: docs/workflow.md), and the invariants are checked:
-a job's counters equal its items, no job visible without its items, each event applied once, every
-job ends closed, every entry ingested once.
+design's own repair runs where it has one (reconcile: docs/workflow.md; a message's redelivery once its
+visibility timeout has passed), and the invariants are checked: a job's counters equal its items, no job
+visible without its items, one job per creation, each event applied once, every job ends closed with no
+item of a failed job left open, every entry ingested, every webhook event delivered at least once.
 
 The fault is given where moto answers (`BaseResponse.call_action`, every service's way in), since a
 botocore `before-send` hook cannot stop moto from applying the request: botocore calls every
@@ -28,6 +34,7 @@ comes first, not part of a write path.
 """
 
 import json
+import os
 import threading
 import time
 import uuid
@@ -36,12 +43,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 import botocore.endpoint
 from botocore.exceptions import ReadTimeoutError
 from export_api.repositories import aws
+from export_api.services.container import get_services
 from export_api.settings import get_settings
 from moto.core.responses import BaseResponse
 
@@ -49,12 +58,15 @@ from benchmarks.config import Sizes
 from benchmarks.report import Row, verdict
 from export_api_local import accounting_entries
 from export_api_local.apigw import ADMIN, Identity, find_route, invoke, rest_event
-from export_api_local.lambda_hook import HOOK
+from export_api_local.lambda_hook import HOOK, template_handler
+from export_api_local.queues import SqsEventSource, create_queues, sqs_mappings
 from export_api_local.template import table_definition
 
 SECTION = "7 faults"
 FAULTS = ("throttling", "internal error", "timeout", "lost response")
 _IGNORED_SERVICES = ("secretsmanager",)
+#: Paths whose calls are marked where they run (the delivery function's, not its event source's).
+_SELF_SCOPED = ("delivery",)
 _WAIT_SECONDS = 20.0
 
 #: The path whose calls this context's AWS calls belong to (None: the harness's own calls).
@@ -499,8 +511,148 @@ def _workflow_act(events: tuple[str, ...]) -> Callable[[tuple[Company, str], Out
         for event in events:
             answer = company.event(job_id, event)
             outcome.answers.append(answer.status)
+            # Each transition published by its own step, as when events come apart in time.
+            _wait(_settled(job_id))
 
     return act
+
+
+# --- webhooks: the template's queues in moto, a receiver on 127.0.0.1, the delivery function polled ------
+
+JOB_EVENTS = ["v1.export-job.created", "v1.export-job.started", "v1.export-job.completed", "v1.export-job.failed"]
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[str, str]]
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        self.received.append((str(body.get("eventType")), str((body.get("data") or {}).get("id"))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Webhooks:
+    url: str
+    source: SqsEventSource
+    received: list[tuple[str, str]]
+    #: Receipt handles of every message handed to the function: the harness lets their visibility
+    #: timeout (720 s) pass at once, as SQS would in time.
+    receipts: list[str] = field(default_factory=list)
+
+    def deliver(self, rounds: int = 3) -> None:
+        """Run the delivery function until the queue is idle; then again after the visibility timeout of
+        the messages it did not finish (their redelivery), `rounds` times."""
+        for _ in range(rounds):
+            while self.source.poll_once():
+                pass
+            receipts, self.receipts[:] = list(self.receipts), []
+            for receipt in receipts:
+                try:
+                    self.source.sqs.change_message_visibility(
+                        QueueUrl=self.source.queue.url, ReceiptHandle=receipt, VisibilityTimeout=0
+                    )
+                except self.source.sqs.exceptions.ClientError:
+                    continue  # deleted: delivered
+
+
+_WEBHOOK: list[Webhooks] = []
+
+
+@contextmanager
+def webhooks() -> Iterator[Webhooks]:
+    """The delivery queues (made for the block), the webhooks table (made if it does not exist), local
+    mode (a receiver on 127.0.0.1 allowed), retries at once, and a receiver that records each delivery."""
+    sqs = boto3.client("sqs")
+    dynamodb = boto3.client("dynamodb")
+    saved = dict(os.environ)
+    os.environ.setdefault("WEBHOOKS_TABLE_NAME", "faults-webhooks")
+    table = os.environ["WEBHOOKS_TABLE_NAME"]
+    made_table = table not in dynamodb.list_tables()["TableNames"]
+    if made_table:
+        dynamodb.create_table(**table_definition("WebhooksTable", table))
+    queues = create_queues(sqs, stack_name="faults")
+    os.environ.update(
+        {
+            "WEBHOOK_QUEUE_URL": queues["WebhookDeliveryQueue"].url,
+            "WEBHOOK_DEAD_LETTER_QUEUE_URL": queues["WebhookDeliveryDeadLetterQueue"].url,
+            "WEBHOOK_RETRY_SCHEDULE": "0,0",
+            "WEBHOOK_LOCAL_MODE": "true",
+        }
+    )
+    get_settings.cache_clear()
+    get_services.cache_clear()
+    received: list[tuple[str, str]] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Receiver", (_Receiver,), {"received": received}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    (mapping,) = [m for m in sqs_mappings() if m.function == "WebhookDeliveryFunction"]
+    handler = template_handler(mapping.function)
+
+    def deliver(event: Any, context: Any) -> Any:
+        # The event source mapping's own calls (receive, delete) are Lambda's; the function's are the path's.
+        found.receipts.extend(r["receiptHandle"] for r in event["Records"])
+        with scope("delivery"):
+            return handler(event, context)
+
+    source = SqsEventSource(sqs, mapping, queues[mapping.queue], os.environ["AWS_DEFAULT_REGION"], handler=deliver)
+    found = Webhooks(f"http://127.0.0.1:{server.server_address[1]}/hook", source, received)
+    _WEBHOOK.append(found)
+    try:
+        yield found
+    finally:
+        _WEBHOOK.remove(found)
+        server.shutdown()
+        server.server_close()
+        for queue in queues.values():
+            sqs.delete_queue(QueueUrl=queue.url)
+        if made_table:
+            dynamodb.delete_table(TableName=table)
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+        get_services.cache_clear()
+
+
+def _subscribed_job() -> tuple[Company, str]:
+    """A company subscribed to its jobs' events, and a job whose creation has been delivered."""
+    (hooks,) = _WEBHOOK
+    company = Company.create()
+    body = {"endpointUrl": hooks.url, "eventTypes": JOB_EVENTS}
+    assert call("POST", "/v1/subscriptions", company.identity, body).status == 200
+    created = company.create_job()
+    assert created.status == 200, created
+    job_id = str(created.body["data"]["id"])
+    assert _wait(_settled(job_id)), job_id
+    hooks.deliver(rounds=1)
+    return company, job_id
+
+
+def _closed_job() -> tuple[Company, str]:
+    """The same, the job then started and completed, its events published and not yet delivered."""
+    company, job_id = _subscribed_job()
+    for event in ("started", "completed"):
+        assert company.event(job_id, event).status == 202
+    assert _wait(_ended(job_id)), job_id
+    return company, job_id
+
+
+def _deliver_act(_state: tuple[Company, str], _outcome: Outcome) -> None:
+    (hooks,) = _WEBHOOK
+    hooks.deliver(rounds=1)
+
+
+def _delivered_check(state: tuple[Company, str], outcome: Outcome) -> None:
+    company, job_id = state
+    (hooks,) = _WEBHOOK
+    hooks.deliver()
+    for event in ("v1.export-job.created", "v1.export-job.started", "v1.export-job.completed"):
+        outcome.expect((event, job_id) in hooks.received, f"{event} never delivered")
+    _check_job(company, job_id, outcome, closed="completed")
 
 
 PATHS: tuple[Path, ...] = (
@@ -532,10 +684,23 @@ PATHS: tuple[Path, ...] = (
     Path("admin ingest", "ingest", _ingest_prepare, _ingest_act, _ingest_check),
 )
 
+#: The webhook paths: they need `webhooks()` around them.
+WEBHOOK_PATHS: tuple[Path, ...] = (
+    Path(
+        "webhook publish",
+        "workflow:publish_events",
+        _subscribed_job,
+        _workflow_act(("started", "completed")),
+        _delivered_check,
+    ),
+    Path("webhook delivery", "delivery", _closed_job, _deliver_act, _delivered_check),
+)
+
 
 def run(path: Path, target: tuple[CallSite, str] | None) -> tuple[Outcome, list[CallSite], bool]:
     """One run of a path: (what it left, the calls it made, whether the targeted call was reached)."""
     state = path.prepare()
+    before = _snapshot(state)
     outcome = Outcome()
     _Run.job_id = state[1] if isinstance(state, tuple) else None
     INJECTOR.start(path.scope, target)
@@ -544,6 +709,8 @@ def run(path: Path, target: tuple[CallSite, str] | None) -> tuple[Outcome, list[
             path.act(state, outcome)
             # The step runs on moto's threads: the run lasts until the execution has ended.
             _wait(_ended(str(_Run.job_id)))
+        elif path.scope in _SELF_SCOPED:
+            path.act(state, outcome)
         else:
             with scope(path.scope):
                 path.act(state, outcome)
@@ -552,9 +719,21 @@ def run(path: Path, target: tuple[CallSite, str] | None) -> tuple[Outcome, list[
     finally:
         INJECTOR.stop()
         _Run.job_id = None
-    if not outcome.deferred:
+    if outcome.deferred:
+        # Told to retry later: nothing of the request may have been applied meanwhile.
+        outcome.expect(_snapshot(state) == before, "a request answered 'retry later' was partly applied")
+    else:
         path.check(state, outcome)
     return outcome, calls, reached
+
+
+def _snapshot(state: Any) -> Any:
+    """What a path's request could change: the job and its items, or the company's jobs and entries."""
+    if isinstance(state, tuple):
+        company, job_id = state
+        return company.job(job_id)["status"], sorted(i["status"] for i in company.items(job_id)[0])
+    answer = call("GET", f"/admin/companies/{state.company_id}/accounting-entries", ADMIN, limit="100")
+    return len(state.jobs()), answer.status, len((answer.body or {}).get("data", []))
 
 
 @dataclass(frozen=True)
@@ -564,6 +743,7 @@ class Cell:
     fault: str
     reached: bool
     outcome: Outcome
+    seconds: float = 0.0
 
     @property
     def survived(self) -> bool:
@@ -577,12 +757,18 @@ def discover(path: Path) -> list[CallSite]:
     return sorted(set(calls))
 
 
-def matrix(paths: tuple[Path, ...] = PATHS, faults: tuple[str, ...] = FAULTS) -> Iterator[Cell]:
+def matrix(
+    paths: tuple[Path, ...] = PATHS, faults: tuple[str, ...] = FAULTS, each_operation_once: bool = False
+) -> Iterator[Cell]:
+    """Every cell; `each_operation_once`: only the first call of each operation of a path (a sample)."""
     for path in paths:
         for site in discover(path):
+            if each_operation_once and site.occurrence > 1:
+                continue
             for fault in faults:
+                started = time.perf_counter()
                 outcome, _, reached = run(path, (site, fault))
-                yield Cell(path.name, str(site), fault, reached, outcome)
+                yield Cell(path.name, str(site), fault, reached, outcome, time.perf_counter() - started)
 
 
 def rows(cells: list[Cell]) -> list[Row]:
@@ -612,6 +798,7 @@ def rows(cells: list[Cell]) -> list[Row]:
                         "reconciled": c.outcome.reconciled,
                         "violations": c.outcome.violations,
                         "deferred": c.outcome.deferred,
+                        "seconds": round(c.seconds, 2),
                     }
                     for c in group
                 },
@@ -640,7 +827,7 @@ def run_section(sizes: Sizes) -> list[Row]:
     name = get_settings().required("idempotency_table_name")
     client.create_table(**table_definition("IdempotencyTable", name))
     try:
-        with installed():
-            return rows(list(matrix()))
+        with installed(), webhooks():
+            return rows(list(matrix(PATHS + WEBHOOK_PATHS)))
     finally:
         client.delete_table(TableName=name)
