@@ -67,6 +67,8 @@ class Sizes:
     #: SOAK_SECONDS and SOAK_INTEGRATORS in the environment override them.
     soak_seconds: float = 300.0
     soak_integrators: int = 20
+    #: Run the fault matrix (section 7, a minute and a half; `--only faults` with the full sizes).
+    faults: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,4 +92,5 @@ QUICK = Sizes(
     package=False,
     soak_seconds=4.0,
     soak_integrators=3,
+    faults=False,
 )

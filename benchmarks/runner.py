@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, package, scaling, soak, warm, webhooks, workflow
+from benchmarks import access, coldstart, faults, package, scaling, soak, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
@@ -18,7 +18,7 @@ from export_api_local import moto_lock
 from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
-SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "package", "soak")
+SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "package", "soak")
 
 
 @contextmanager
@@ -67,6 +67,11 @@ def run_all(
                     "webhooks",
                     "6 webhooks: requests per event, deliveries per second",
                     lambda _: webhooks.run(meter, sizes),
+                ),
+                (
+                    "faults",
+                    "7 fault matrix: every AWS call of every write path failed",
+                    lambda _: faults.run_section(sizes),
                 ),
             )
             for key, name, section in sections:
