@@ -17,7 +17,7 @@ from export_api_local import usage_plans
 from export_api_local.gateway import Gateway, HttpResponse, Limits
 from export_api_local.template import table_definition
 from tests.local.test_gateway import ALL_SCOPES, request, token
-from tests.support.data import accounting_entry
+from tests.support.data import accounting_entry, accounting_settings
 
 OVERRIDES = {"UsagePlanRateLimit": "1", "UsagePlanBurstLimit": "3", "UsagePlanDailyQuota": "5"}
 
@@ -149,3 +149,12 @@ def test_concurrent_set_ups_of_one_company_leave_one_key(stack: Stack) -> None:
     assert tiers == ["standard"] * 4
     keys = [k for k in boto3.client("apigateway").get_api_keys()["items"] if company in k["name"]]
     assert len(keys) == 1, json.dumps(keys, default=str)
+
+
+def test_a_company_whose_accounting_settings_are_put_is_set_up(stack: Stack) -> None:
+    company = str(uuid.uuid4())
+    assert jobs(stack, company).status == 403
+    path = f"/admin/companies/{company}/accounting-settings"
+    answer = stack.gateway.handle(request("PUT", path, bearer=stack.admin, body=accounting_settings(company)))
+    assert answer.status == 200, answer.body
+    assert jobs(stack, company).status == 200

@@ -1,5 +1,6 @@
 """Company accounting settings (admin) and the contra account rule v3 applies to them."""
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from export_api.errors import CONTRA_ACCOUNTS_MESSAGE, MissingContraAccounts
@@ -7,13 +8,20 @@ from export_api.models.accounting_settings import AccountingSettings
 from export_api.models.caller import Caller, Scope
 from export_api.repositories.accounting_settings import AccountingSettingsRepository
 
+if TYPE_CHECKING:
+    from export_api.services.usage_plans import UsagePlansService
+
 
 class AccountingSettingsService:
-    def __init__(self, settings: AccountingSettingsRepository) -> None:
+    def __init__(self, settings: AccountingSettingsRepository, usage_plans: "UsagePlansService | None" = None) -> None:
         self.settings = settings
+        # Setting a company's accounts up sets up its usage plan too, where usage plans are configured.
+        self.usage_plans = usage_plans
 
     def replace(self, caller: Caller, settings: AccountingSettings) -> AccountingSettings:
         caller.require(Scope.ADMIN)
+        if self.usage_plans is not None:
+            self.usage_plans.ensure(str(settings.company_id))
         self.settings.put(settings)
         return settings
 

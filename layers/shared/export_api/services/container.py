@@ -158,7 +158,10 @@ class Services:
         from export_api.repositories.accounting_settings import AccountingSettingsRepository
         from export_api.services.accounting_settings import AccountingSettingsService
 
-        return AccountingSettingsService(AccountingSettingsRepository(self.settings.required("items_table_name")))
+        return AccountingSettingsService(
+            AccountingSettingsRepository(self.settings.required("items_table_name")),
+            self.usage_plans if self.settings.usage_plans else None,
+        )
 
     @cached_property
     def idempotency(self) -> "IdempotencyService":

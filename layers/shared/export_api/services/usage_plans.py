@@ -45,8 +45,8 @@ class UsagePlansService:
         record = self.credentials.usage_key(company_id)
         if record is None:
             raise NotFound(
-                f"Company {company_id} has no usage plan yet: it gets one with its first accounting entries, "
-                "or PUT one."
+                f"Company {company_id} has no usage plan yet: it gets one with its first accounting entries "
+                "or settings, or PUT one."
             )
         return CompanyUsagePlan(company_id, record.tier)
 
