@@ -172,6 +172,7 @@ WARMED_READS = {
     "functions.export_items.app": ["GetItem", "Query", "BatchGetItem"],
     "functions.export_job_events.app": ["GetItem"],
     "functions.admin.app": ["GetItem"],
+    "functions.authorizer.app": ["GetItem"],
 }
 
 # Every handler module the template deploys.
@@ -387,10 +388,10 @@ def _subclasses(cls: type[BaseModel]) -> set[type[BaseModel]]:
     return found.union(*(_subclasses(sub) for sub in found))
 
 
-def test_the_authorizer_init_creates_its_key_reader_and_no_dynamodb(tmp_path: Path) -> None:
-    # A bearer token needs the key set, never DynamoDB (API keys do, on their first use).
+def test_the_authorizer_init_creates_its_key_reader_and_the_credentials_reader(tmp_path: Path) -> None:
+    # Every request reads the key set and its company's usage key (DynamoDB: the credentials table).
     report = _start("functions.authorizer.app", tmp_path, init="on-demand")
-    assert report["at_init"] == {"tables": 0, "document_client": 0, "clients": 1, "secrets": 1, "stepfunctions": 0}
+    assert report["at_init"] == {"tables": 0, "document_client": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
     assert report["text_signatures"] == []
 
 

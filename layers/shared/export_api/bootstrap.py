@@ -72,6 +72,8 @@ class Function:
     """The services (attributes of services.container.Services) its requests use."""
     warm: tuple[str, ...] = ()
     """The DynamoDB reads its requests make (GET_ITEM, QUERY, BATCH_GET_ITEM), made once at init."""
+    warm_table: str = "jobs_table_name"
+    """The setting naming the table those reads are made on (one the function's role may read)."""
     before_snapshot: tuple[Callable[[], object], ...] = ()
     """Work an on-demand init leaves to the first request that needs it, which a snapshot holds done."""
     correlation_id_path: str | None = None
@@ -162,9 +164,10 @@ def warm_up(function: Function, settings: Settings) -> None:
     from export_api.repositories import aws
 
     logger = get_logger(function.service)
-    if function.warm and settings.jobs_table_name:
+    table_name = getattr(settings, function.warm_table)
+    if function.warm and table_name:
         try:
-            aws.warm_reads(settings.jobs_table_name, function.warm)
+            aws.warm_reads(table_name, function.warm)
         except (BotoCoreError, ClientError) as error:
             logger.warning("DynamoDB reads not warmed at init; the first request makes them", exc_info=error)
     if settings.cursor_secret_arn and "cursor_secret_arn" in function.setting_names and not in_snapstart_init():
