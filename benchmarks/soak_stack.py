@@ -7,13 +7,7 @@ secrets of its own (benchmarks/config.py) that the server must not take for its 
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,19 +18,13 @@ from typing import Any
 
 import boto3
 
-from export_api_local.template import ROOT
+from export_api_local.process import server_process
 
 START_TIMEOUT = 60.0
 LOOPBACK = "127.0.0.1"
 REGION = "eu-west-1"
 # What a shell passes on; nothing else of this process reaches the server.
 _SHELL = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -70,63 +58,25 @@ class LocalStack:
         return signer.mint(f"soak-{company_id}", [company_id], INTEGRATION_SCOPES, ttl=ttl)
 
 
-def server_output(log: Path) -> str:
-    return log.read_text(errors="replace")[-4000:] if log.exists() else ""
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], demo_file: Path, log: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        if demo_file.exists():
-            demo: dict[str, Any] = json.loads(demo_file.read_text())
-            try:
-                with urllib.request.urlopen(demo["baseUrl"] + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        return demo
-            except OSError:
-                pass
-        time.sleep(0.2)
-    raise RuntimeError(f"make run's server was not ready within {START_TIMEOUT} s:\n{server_output(log)}")
-
-
 @contextmanager
 def local_stack(state: Path) -> Iterator[LocalStack]:
     """`python -m export_api_local` without demo data, its state in `state`; stopped with Ctrl-C (then
     killed) however the soak ends."""
-    state.mkdir(parents=True, exist_ok=True)
-    log = state / "server.log"
     environment = {name: os.environ[name] for name in _SHELL if name in os.environ}
     environment.update(
         {
             "EXPORT_API_HOST": LOOPBACK,
-            "EXPORT_API_PORT": str(free_port()),
             "AWS_EMULATOR_HOST": LOOPBACK,
-            "AWS_EMULATOR_PORT": str(free_port()),
             "AWS_REGION": REGION,
-            "LOCAL_STATE_DIR": str(state),
             # The soak makes its own companies; the demo's would only slow the start.
             "DEMO_DATA": "0",
             # A line per request would cost the server CPU the integrators are measuring.
             "ACCESS_LOG": "0",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")]),
-            "PYTHONUNBUFFERED": "1",
         }
     )
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "export_api_local"], cwd=ROOT, env=environment, stdout=output, stderr=output
-        )
-    try:
-        demo = _wait_until_ready(process, state / "demo.json", log)
-        yield LocalStack(demo["baseUrl"], demo["awsEndpoint"], demo["admin"]["bearerToken"], log)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    with server_process(state, environment, timeout=START_TIMEOUT) as server:
+        demo = server.demo
+        yield LocalStack(demo["baseUrl"], demo["awsEndpoint"], demo["admin"]["bearerToken"], server.log)
 
 
 @dataclass(frozen=True)
