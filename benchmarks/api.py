@@ -17,9 +17,14 @@ class Answer:
 
 
 def event_for(
-    method: str, path: str, identity: Identity | None, query: QueryParams | None = None, body: Any = None
+    method: str,
+    path: str,
+    identity: Identity | None,
+    query: QueryParams | None = None,
+    body: Any = None,
+    key: str | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """The function route and the API Gateway event of one request."""
+    """The function route and the API Gateway event of one request (with `key` as its Idempotency-Key)."""
     found = find_route(method, path)
     if found is None:
         raise LookupError(f"template.yaml routes no function for {method} {path}")
@@ -29,7 +34,7 @@ def event_for(
         path,
         parameters,
         query=query,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})},
         body=json.dumps(body) if body is not None else None,
         authorizer=identity.context() if identity else None,
     )
@@ -43,8 +48,9 @@ def request(
     query: Mapping[str, Any] | None = None,
     body: Any = None,
     expect: int | None = None,
+    key: str | None = None,
 ) -> Answer:
-    route, event = event_for(method, path, identity, query, body)
+    route, event = event_for(method, path, identity, query, body, key)
     result = invoke(route, event)
     answer = Answer(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
     if expect is not None and answer.status != expect:

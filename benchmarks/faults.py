@@ -54,10 +54,12 @@ from export_api.services.container import get_services
 from export_api.settings import get_settings
 from moto.core.responses import BaseResponse
 
+from benchmarks import data
+from benchmarks.api import Answer, request
 from benchmarks.config import Sizes
 from benchmarks.report import Row, verdict
 from export_api_local import accounting_entries
-from export_api_local.apigw import ADMIN, Identity, find_route, invoke, rest_event
+from export_api_local.apigw import ADMIN, Identity
 from export_api_local.lambda_hook import HOOK, template_handler
 from export_api_local.queues import SqsEventSource, create_queues, sqs_mappings
 from export_api_local.template import table_definition
@@ -206,28 +208,8 @@ def scope(name: str) -> Iterator[None]:
 # --- the public interface, as a client sees it -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: Any
-
-
 def call(method: str, path: str, identity: Identity, body: Any = None, key: str | None = None, **query: str) -> Answer:
-    found = find_route(method, path)
-    assert found is not None, f"no route for {method} {path}"
-    route, parameters = found
-    headers = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})}
-    event = rest_event(
-        route,
-        path,
-        parameters,
-        query=query or None,
-        headers=headers,
-        body=json.dumps(body) if body is not None else None,
-        authorizer=identity.context(),
-    )
-    result = invoke(route, event)
-    return Answer(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
+    return request(method, path, identity, query or None, body, key=key)
 
 
 @dataclass
@@ -241,14 +223,9 @@ class Company:
 
     @classmethod
     def create(cls, entries: int = 3) -> "Company":
-        company_id = str(uuid.uuid4())
-        company = cls(company_id, sorted(str(uuid.uuid4()) for _ in range(entries)))
-        answer = call("POST", f"/admin/companies/{company_id}/accounting-entries", ADMIN, company.entries())
-        assert answer.status == 201, answer
-        settings = accounting_entries.accounting_settings(company_id, True)
-        answer = call("PUT", f"/admin/companies/{company_id}/accounting-settings", ADMIN, settings)
-        assert answer.status == 200, answer
-        return company
+        """A company whose entries and (mapped) accounting settings are set up through the admin API."""
+        made = data.Company.through_api(entries)
+        return cls(made.company_id, made.entry_ids)
 
     def entries(self) -> list[dict[str, Any]]:
         return [accounting_entries.accounting_entry(e, i, self.company_id) for i, e in enumerate(self.entry_ids)]
