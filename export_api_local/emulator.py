@@ -72,11 +72,31 @@ class SerializedDynamoDB:
         return self.app(environ, start_response)
 
 
+class TargetDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering the backend of each JSON protocol's `X-Amz-Target` prefix
+    (`DynamoDB_20120810`, `AWSStepFunctions`, `AmazonSQS`, ...): each names one service, and moto's own
+    lookup (signature, host, body) costs milliseconds on every request. Other requests (REST: Lambda's
+    Invoke, API Gateway) take moto's lookup."""
+
+    def __init__(self, create_app: Callable[[str], Any]) -> None:
+        super().__init__(create_app)
+        self.by_target: dict[str, Any] = {}
+
+    def get_application(self, environ: dict[str, Any]) -> Any:
+        prefix = str(environ.get("HTTP_X_AMZ_TARGET", "")).partition(".")[0]
+        if not prefix:
+            return super().get_application(environ)
+        app = self.by_target.get(prefix)
+        if app is None:
+            app = self.by_target[prefix] = super().get_application(environ)
+        return app
+
+
 class _MotoServer(ThreadedMotoServer):
     """ThreadedMotoServer, with its app behind SerializedDynamoDB."""
 
     def _server_entry(self) -> None:
-        app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        app = SerializedDynamoDB(TargetDispatcher(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()

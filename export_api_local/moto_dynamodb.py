@@ -50,17 +50,23 @@ def _keys_by_table(backend: DynamoDBBackend, transact_items: Sequence[Mapping[st
 
 
 def _backup(table: Table, keys: Sequence[Key]) -> Table:
-    """A copy of `table` to roll back to: shared untouched items, deep copies of the named ones."""
+    """A copy of `table` to roll back to: untouched partitions shared, the named ones copied, and the
+    named items in them deep-copied (only those can change), so a backup costs O(keys), not O(table)."""
     clone = copy.copy(table)
     items: Any = copy.copy(table.items)
-    for hash_value, value in table.items.items():
-        if isinstance(value, dict):
-            items[hash_value] = dict(value)
+    copied: set[DynamoType] = set()
     for hash_value, range_value in keys:
         current = items.get(hash_value)
-        if range_value is None and isinstance(current, Item):
-            items[hash_value] = copy.deepcopy(current)
-        elif range_value is not None and isinstance(current, dict) and range_value in current:
+        if range_value is None:
+            if isinstance(current, Item):
+                items[hash_value] = copy.deepcopy(current)
+            continue
+        if not isinstance(current, dict):
+            continue
+        if hash_value not in copied:
+            current = items[hash_value] = dict(current)
+            copied.add(hash_value)
+        if range_value in current:
             current[range_value] = copy.deepcopy(current[range_value])
     clone.items = items
     return clone
@@ -69,7 +75,11 @@ def _backup(table: Table, keys: Sequence[Key]) -> Table:
 def _table_deepcopy(self: Table, memo: dict[int, Any]) -> Table:
     keys: dict[str, list[Key]] | None = getattr(_transaction, "keys", None)
     if keys is not None:
-        return _backup(self, keys.get(self.name, []))
+        # moto takes the backup once per transact item, before any of them is written: one is enough.
+        backups: dict[str, Table] = _transaction.backups
+        if self.name not in backups:
+            backups[self.name] = _backup(self, keys.get(self.name, []))
+        return backups[self.name]
     # Any other deep copy (a backup, say) is the whole table, as before.
     clone: Table = object.__new__(type(self))
     memo[id(self)] = clone
@@ -79,10 +89,12 @@ def _table_deepcopy(self: Table, memo: dict[int, Any]) -> Table:
 
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     _transaction.keys = _keys_by_table(self, transact_items)
+    _transaction.backups = {}
     try:
         _originals["transact_write_items"](self, transact_items)
     finally:
         _transaction.keys = None
+        _transaction.backups = {}
 
 
 def install() -> None:
