@@ -36,8 +36,11 @@ check-template: $(TOOLS_STAMP)
 # In parallel: one worker per core (TEST_WORKERS=1 for one), each with its own moto and state machine.
 # Tests sharing a module's server (tests/local) stay on one worker (xdist_group).
 TEST_WORKERS ?= auto
+# connector/tests run the sandbox in their own process (export_api_local/pytest_plugin.py), apart from the
+# suite's in-process moto.
 test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -p no:xdist connector/tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -69,6 +69,10 @@ class Sizes:
     soak_integrators: int = 20
     #: Run the fault matrix (section 7, a minute and a half; `--only faults` with the full sizes).
     faults: bool = True
+    #: Section 9: starts of `make run` and of the pytest fixture, each; and the demo's entries a company
+    #: (0: the default demo).
+    startup_samples: int = 3
+    startup_demo_entries: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,4 +97,6 @@ QUICK = Sizes(
     soak_seconds=4.0,
     soak_integrators=3,
     faults=False,
+    startup_samples=1,
+    startup_demo_entries=20,
 )

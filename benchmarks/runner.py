@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, faults, package, scaling, soak, warm, webhooks, workflow
+from benchmarks import access, coldstart, faults, package, scaling, soak, startup, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
@@ -18,7 +18,7 @@ from export_api_local import moto_lock
 from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
-SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "package", "soak")
+SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "package", "soak", "startup")
 
 
 @contextmanager
@@ -96,5 +96,8 @@ def run_all(
         # Against `make run`'s server in a process of its own, so outside this process's moto.
         step("8 soak against make run's server")
         rows += soak.run(sizes)
+    if "startup" in only:
+        step("9 startup: make run and the pytest fixture")
+        rows += startup.run(sizes)
     step("done")
     return rows, document(rows, sizes.as_dict(), time.perf_counter() - started)

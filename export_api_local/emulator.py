@@ -78,7 +78,7 @@ class TargetDispatcher(DomainDispatcherApplication):
     lookup (signature, host, body) costs milliseconds on every request. Other requests (REST: Lambda's
     Invoke, API Gateway) take moto's lookup."""
 
-    def __init__(self, create_app: Callable[[str], Any]) -> None:
+    def __init__(self, create_app: Callable[..., Any]) -> None:
         super().__init__(create_app)
         self.by_target: dict[str, Any] = {}
 

@@ -53,7 +53,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], demo_file: Path, log: Pa
                         return demo
             except OSError:
                 pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise RuntimeError(f"make run's server was not ready within {timeout:g} s:\n{server_output(log)}")
 
 

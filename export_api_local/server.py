@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -303,8 +304,56 @@ def serve(config: LocalConfig, app: Any, on_ready: Callable[[], None]) -> None:
     asyncio.run(run())
 
 
+@dataclass
+class LocalService:
+    """Everything but the HTTP server: the emulator and what it holds, the functions' environment, the
+    event sources, the gateway, and the demo document (written to demo.json)."""
+
+    config: LocalConfig
+    emulator: AwsEmulator
+    provisioned: Provisioned
+    sources: list[SqsEventSource]
+    gateway: Gateway
+    document: dict[str, Any]
+
+    def app(self) -> Any:
+        from export_api_local.asgi import LocalApp
+
+        return LocalApp(self.gateway, self.config.handler_timeout_seconds)
+
+    def stop(self) -> None:
+        for source in self.sources:
+            source.stop()
+        self.emulator.stop()
+
+
+def start_service(config: LocalConfig, say: Callable[[str], None]) -> LocalService:
+    """Start-up steps 1 to 5 (module docstring) but the HTTP server; the ports must be free. Sets this
+    process's AWS environment (every client goes to the emulator) and the functions' environment."""
+    os.environ.update(process_environment(config, config.aws_endpoint))
+    emulator, provisioned = start_emulator(config, say)
+    sources: list[SqsEventSource] = []
+    try:
+        configure_functions(config, provisioned, say)
+        sources = start_event_sources(config, emulator, provisioned, say)
+        gateway = Gateway(region=config.region)
+        document = load_demo(config, gateway, say)
+        # The demo is loaded as the operator would: its requests count against no company's plan.
+        gateway = replace(gateway, limits=gateway_limits(config, emulator))
+        if provisioned.state_machine_arn:
+            document["stateMachineArn"] = provisioned.state_machine_arn
+        write_demo_file(config, document)
+    except BaseException:
+        for source in sources:
+            source.stop()
+        emulator.stop()
+        raise
+    return LocalService(config, emulator, provisioned, sources, gateway, document)
+
+
 def main() -> int:
     config = LocalConfig.from_env()
+    started = time.monotonic()
 
     def say(message: str) -> None:
         print(message, flush=True)
@@ -317,32 +366,21 @@ def main() -> int:
     except PortInUse as error:
         say(f"{error} Set EXPORT_API_PORT / AWS_EMULATOR_PORT to use other ports.")
         return 1
-    os.environ.update(process_environment(config, config.aws_endpoint))
-    emulator: AwsEmulator | None = None
-    sources: list[SqsEventSource] = []
+    service: LocalService | None = None
     try:
-        emulator, provisioned = start_emulator(config, say)
-        configure_functions(config, provisioned, say)
-        sources = start_event_sources(config, emulator, provisioned, say)
-        gateway = Gateway(region=config.region)
-        document = load_demo(config, gateway, say)
-        # The demo is loaded as the operator would: its requests count against no company's plan.
-        gateway = replace(gateway, limits=gateway_limits(config, emulator))
-        if provisioned.state_machine_arn:
-            document["stateMachineArn"] = provisioned.state_machine_arn
-        write_demo_file(config, document)
+        service = start_service(config, say)
+        ready = service
 
-        from export_api_local.asgi import LocalApp
+        def on_ready() -> None:
+            say(banner(config, ready.gateway, ready.provisioned))
+            say(f"Ready in {time.monotonic() - started:.1f} s.")
 
-        app = LocalApp(gateway, config.handler_timeout_seconds)
-        serve(config, app, on_ready=lambda: say(banner(config, gateway, provisioned)))
+        serve(config, service.app(), on_ready=on_ready)
     except KeyboardInterrupt:
         pass
     finally:
-        for source in sources:
-            source.stop()
-        if emulator is not None:
-            emulator.stop()
+        if service is not None:
+            service.stop()
         say("Export API stopped.")
     return 0
 

@@ -44,6 +44,8 @@ class JobSummary:
     failed: Counter[str] = field(default_factory=Counter)
     report_errors: list[str] = field(default_factory=list)
     closed_with: str | None = None
+    #: Why the job closed before this run could close it (Pleo failed it: `job_expired`, ...).
+    closed_by_pleo: str | None = None
 
     def lines(self) -> list[str]:
         out = [
@@ -55,7 +57,13 @@ class JobSummary:
             + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(self.failed.items()))})" if self.failed else ""),
         ]
         out += [f"  not accepted by the API: {error}" for error in self.report_errors]
-        out.append(f"  closed with: {self.closed_with or 'nothing (left open)'}")
+        if self.closed_by_pleo is not None:
+            out.append(
+                f"  closed by Pleo before this run finished: {self.closed_with} ({self.closed_by_pleo}); "
+                "what was booked stays in the ledger and is reported again when its entries come back in a job"
+            )
+        else:
+            out.append(f"  closed with: {self.closed_with or 'nothing (left open)'}")
         return out
 
 
@@ -132,6 +140,14 @@ class Connector:
                 job.id, "failed", failure_reason_type="missing_configuration", failure_reason=error.message
             )
             summary.closed_with = "failed"
+            return summary
+        except errors.ExportJobStatusUnprocessable:
+            # Closed while this run worked on it (it expired): leave it; its unreported entries come back.
+            current = self.api.get_export_job(job.id)
+            if current.status in ("in_progress", "pending"):
+                raise
+            summary.closed_with = current.status
+            summary.closed_by_pleo = current.failure_reason_type or current.status
             return summary
         self._close(job.id, summary)
         return summary
