@@ -88,6 +88,9 @@ class LocalConfig:
     parameter_overrides: tuple[tuple[str, str], ...] = ()
     # Per-company usage plans and the anonymous rate rule, enforced by the gateway as on AWS.
     rate_limits: bool = True
+    # A function setting already in this process's environment wins over the template's, as with `sam
+    # local`; the sandbox, which lives in a test process, takes the template's (with the local names).
+    shell_settings_win: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "LocalConfig":

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from export_api_local.config import LocalConfig
+from export_api_local.emulator import ensure_port_free
 from export_api_local.process import free_port
 from export_api_local.template import ROOT
 
@@ -142,6 +143,8 @@ class AdminClient:
 @dataclass
 class Sandbox:
     base_url: str
+    #: The admin API's bearer token (test helpers, any company's jobs), which `admin` uses.
+    admin_token: str
     admin: AdminClient
     #: A company set up at start, for tests that need only one.
     company: Company
@@ -192,12 +195,15 @@ def running_sandbox(
     parameter_overrides: Mapping[str, str] | None = None,
     rate_limits: bool = True,
     state_dir: Path | None = None,
+    port: int = 0,
+    aws_port: int = 0,
     say: Callable[[str], None] = lambda _: None,
 ) -> Iterator[Sandbox]:
     """The sandbox, stopped and this process's environment restored when the block ends.
 
     `parameter_overrides`: template parameters, as `sam deploy --parameter-overrides` takes them
-    (`{"UsagePlanRateLimit": "5"}`); `rate_limits=False` serves every company unmetered."""
+    (`{"UsagePlanRateLimit": "5"}`); `rate_limits=False` serves every company unmetered. `port` and
+    `aws_port` (the emulator's): 0 for a free one; a port in use raises `PortInUse` before anything starts."""
     from export_api_local.server import start_service
 
     started = time.monotonic()
@@ -209,23 +215,27 @@ def running_sandbox(
     with TemporaryDirectory(prefix="export-api-sandbox-") as temporary:
         config = replace(
             LocalConfig.from_env({}),
-            port=free_port(),
-            aws_port=free_port(),
+            port=port or free_port(),
+            aws_port=aws_port or free_port(),
             demo=False,
             state_dir=state_dir or Path(temporary),
             parameter_overrides=tuple((parameter_overrides or {}).items()),
             rate_limits=rate_limits,
+            shell_settings_win=False,
         )
         service = None
         server = None
         admin = None
         try:
+            ensure_port_free(config.host, config.port, "The sandbox's API")
+            ensure_port_free(config.aws_host, config.aws_port, "The sandbox's AWS emulator")
             service = start_service(config, say)
             server = _ServerThread(service.app(), config.host, config.port)
             server.start()
-            admin = AdminClient(config.base_url, str(service.document["admin"]["bearerToken"]))
+            admin_token = str(service.document["admin"]["bearerToken"])
+            admin = AdminClient(config.base_url, admin_token)
             company = _company(admin, str(uuid.uuid4()))
-            yield Sandbox(config.base_url, admin, company, time.monotonic() - started)
+            yield Sandbox(config.base_url, admin_token, admin, company, time.monotonic() - started)
         finally:
             if admin is not None:
                 admin.close()

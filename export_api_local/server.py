@@ -176,8 +176,13 @@ def configure_functions(config: LocalConfig, provisioned: Provisioned, say: Call
     if unresolved:
         # The functions refuse what they need and lack (export_api.bootstrap names it).
         say(f"Not resolvable locally, left unset: {', '.join(sorted(unresolved))}")
+    # This process's AWS settings (process_environment: the emulator's endpoint) stay as they are.
+    process_settings = process_environment(config, config.aws_endpoint)
     for name, value in environment.items():
-        os.environ.setdefault(name, value)  # as with `sam local`, the shell's value wins over the template's
+        if config.shell_settings_win or name in process_settings:
+            os.environ.setdefault(name, value)
+        else:
+            os.environ[name] = value
     return environment
 
 
