@@ -63,9 +63,10 @@ FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/local/test_fuzz.py
 
-# The job console (/console) in a real browser: headless Chromium from Debian's packages opens the
-# jobs page and two job pages of `make run`'s demo, fails on a console error or an empty graph, and
-# keeps screenshots in .local/browser-check/ (BROWSER_CHECK_ARGS=--docs refreshes docs/console-job.png).
+# The job console (/console) in a real browser: Playwright drives Chromium from Debian's packages through
+# the jobs page and two job pages of `make run`'s demo (tests/browser), fails on a console error or an
+# empty graph, and keeps screenshots in .local/browser-check/ (BROWSER_CHECK_DOCS=1 refreshes
+# docs/console-job.png). `make test` runs the same tests where Chromium is installed.
 CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
 browser-install:
 	@test -x "$(CHROMIUM)" || { \
@@ -73,7 +74,7 @@ browser-install:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 browser-check: $(STAMP) browser-install
-	$(BIN)/python -m tests.browser.console_check --chromium $(CHROMIUM) $(BROWSER_CHECK_ARGS)
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 # Every figure of the benchmarks (DynamoDB cost, scaling, cold start, webhooks, package size, the soak): one table, JSON in benchmarks/results/.
 bench: $(STAMP)
