@@ -85,12 +85,20 @@ bench: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m export_api_local
 
-# The shared layer's requirements: pyproject.toml's runtime dependencies resolved for the layer's platform
-# (Lambda arm64, python3.12), every package pinned with its hashes. `sam build` installs exactly these
-# (pip's hash-checking mode). Run after changing a dependency; tests/test_layer_lock.py checks the two agree.
+# Each layer's requirements (layers/<layer>/requirements.in) resolved for the layers' platform (Lambda arm64,
+# python3.12), every package pinned with its hashes into layers/<layer>/requirements.txt. `sam build` installs
+# exactly these (pip's hash-checking mode). The auth and webhooks layers are resolved against the shared
+# layer's pins and leave out what it already ships: a function that has both gets one copy, of one version.
+# Run after changing a dependency; tests/test_layer_lock.py checks the locks, the inputs and pyproject.toml agree.
+LOCK_FLAGS := --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 --generate-hashes \
+	--custom-compile-command 'make lock'
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 \
-		--generate-hashes --custom-compile-command 'make lock' -o layers/shared/requirements.txt
+	$(BIN)/uv pip compile $(LOCK_FLAGS) layers/shared/requirements.in -o layers/shared/requirements.txt
+	for layer in auth webhooks; do \
+		$(BIN)/uv pip compile $(LOCK_FLAGS) layers/$$layer/requirements.in -c layers/shared/requirements.txt \
+			$$(sed -n 's/^\([A-Za-z0-9_.-]*\)==.*/--no-emit-package \1/p' layers/shared/requirements.txt) \
+			-o layers/$$layer/requirements.txt || exit 1; \
+	done
 
 # SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
 # app's), on the template's runtime: `sam build` without a container needs python3.12 on PATH.
@@ -114,12 +122,14 @@ sam-install: $(SAM_STAMP)
 sam-validate: $(SAM_STAMP)
 	$(SAM) validate --lint --template-file template.yaml
 
-# Builds every function and the shared layer for the Lambda platform (manylinux, arm64), no container.
+# Builds every function and layer for the Lambda platform (manylinux, arm64), no container.
 sam-build: $(SAM_STAMP)
 	$(SAM) build --template-file template.yaml --build-dir .aws-sam/build
 	@ls .aws-sam/build/SharedLayer/python/pydantic_core/*cpython-312-aarch64-linux-gnu.so >/dev/null \
 		|| { echo "the shared layer's pydantic-core is not built for python3.12 on arm64"; exit 1; }
-	@echo "sam build: the shared layer's compiled packages are built for python3.12 on arm64 (aarch64)"
+	@ls .aws-sam/build/AuthLayer/python/_cffi_backend.cpython-312-aarch64-linux-gnu.so >/dev/null \
+		|| { echo "the auth layer's cffi is not built for python3.12 on arm64"; exit 1; }
+	@echo "sam build: the layers' compiled packages are built for python3.12 on arm64 (aarch64)"
 
 sam-check: sam-validate sam-build
 

@@ -1,28 +1,34 @@
-"""The shared layer's requirements are a lock (`make lock`): pyproject.toml's runtime dependencies and
-everything they pull in, each pinned to one version with its hashes, so `sam build` installs exactly
-what was reviewed (pip's hash-checking mode) and nothing a compromised index could substitute."""
+"""Each layer's requirements are a lock (`make lock`): its requirements.in and everything they pull in,
+each pinned to one version with its hashes, so `sam build` installs exactly what was reviewed (pip's
+hash-checking mode) and nothing a compromised index could substitute. pyproject.toml's runtime
+dependencies (what `make run` and the tests install) are the layers' inputs, and the layers that add to
+the shared one ship nothing it already ships, so a function that has both loads one version of each
+package."""
 
 import re
 import tomllib
+from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from export_api_local.template import ROOT
+from export_api_local.template import ROOT, resources_of_type
 
-LOCK = ROOT / "layers" / "shared" / "requirements.txt"
+LAYERS = ROOT / "layers"
+LAYER_DIRECTORIES = sorted(path.parent for path in LAYERS.glob("*/requirements.in"))
 
 
-def locked() -> dict[str, tuple[str, list[str]]]:
+def locked(lock: Path) -> dict[str, tuple[str, list[str]]]:
     """name -> (version, hashes), from the lock's `name==version \\ --hash=...` entries."""
     entries: dict[str, tuple[str, list[str]]] = {}
-    text = LOCK.read_text().replace("\\\n", " ")
+    text = lock.read_text().replace("\\\n", " ")
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         found = re.fullmatch(r"([A-Za-z0-9_.\-\[\],]+)==(\S+)((?:\s+--hash=sha256:[0-9a-f]{64})+)", line)
-        assert found, f"not pinned with hashes: {line!r}"
+        assert found, f"{lock}: not pinned with hashes: {line!r}"
         entries[canonicalize_name(found.group(1).split("[")[0])] = (
             found.group(2),
             re.findall(r"sha256:([0-9a-f]{64})", found.group(3)),
@@ -30,16 +36,41 @@ def locked() -> dict[str, tuple[str, list[str]]]:
     return entries
 
 
-def test_every_requirement_is_pinned_with_hashes() -> None:
-    entries = locked()
+def inputs(layer: Path) -> list[Requirement]:
+    lines = (line.split("#", 1)[0].strip() for line in (layer / "requirements.in").read_text().splitlines())
+    return [Requirement(line) for line in lines if line]
+
+
+def test_every_layer_of_the_template_has_its_requirements() -> None:
+    content = sorted(str(layer["ContentUri"]) for layer in resources_of_type("AWS::Serverless::LayerVersion").values())
+    assert content == [str(path.relative_to(ROOT)) for path in LAYER_DIRECTORIES]
+
+
+@pytest.mark.parametrize("layer", LAYER_DIRECTORIES, ids=lambda path: path.name)
+def test_every_requirement_is_pinned_with_hashes(layer: Path) -> None:
+    entries = locked(layer / "requirements.txt")
     assert entries
     assert all(hashes for _, hashes in entries.values())
 
 
-def test_the_lock_satisfies_pyproject() -> None:
+@pytest.mark.parametrize("layer", LAYER_DIRECTORIES, ids=lambda path: path.name)
+def test_the_lock_satisfies_the_layers_requirements(layer: Path) -> None:
+    entries = locked(layer / "requirements.txt")
+    for requirement in inputs(layer):
+        name = canonicalize_name(requirement.name)
+        assert name in entries, f"{requirement.name} is not in {layer.name}'s lock: run `make lock`"
+        assert requirement.specifier.contains(entries[name][0]), f"{requirement}: locked {entries[name][0]}"
+
+
+@pytest.mark.parametrize("layer", [path for path in LAYER_DIRECTORIES if path.name != "shared"], ids=lambda p: p.name)
+def test_a_layer_ships_nothing_the_shared_layer_ships(layer: Path) -> None:
+    shared = locked(LAYERS / "shared" / "requirements.txt")
+    assert not set(locked(layer / "requirements.txt")) & set(shared)
+
+
+def test_pyproject_depends_on_the_layers_requirements() -> None:
+    """The same requirements, extras and ranges: the tests run against what the layers ship."""
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    entries = locked()
-    for dependency in map(Requirement, dependencies):
-        name = canonicalize_name(dependency.name)
-        assert name in entries, f"{dependency.name} is not in the lock: run `make lock`"
-        assert dependency.specifier.contains(entries[name][0]), f"{dependency}: locked {entries[name][0]}"
+    declared = sorted(str(Requirement(dependency)) for dependency in dependencies)
+    layered = sorted(str(requirement) for layer in LAYER_DIRECTORIES for requirement in inputs(layer))
+    assert declared == layered

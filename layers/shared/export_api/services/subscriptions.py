@@ -24,7 +24,7 @@ from export_api.repositories.webhook_queue import WebhookQueue
 from export_api.repositories.webhooks import WebhooksRepository
 from export_api.settings import Settings
 from export_api.webhooks.destinations import DestinationRefused, check_endpoint_url
-from export_api.webhooks.signing import new_secret
+from export_api.webhooks.signing_secrets import new_secret
 
 # Headers a subscriber may not set: the signature's, the body's, and those HTTP itself owns.
 RESERVED_HEADERS = frozenset(

@@ -1,1 +1,1 @@
-"""Outbound webhooks: Standard Webhooks signing and the guarded HTTP client that delivers them."""
+"""Outbound webhooks: subscriptions' secrets, Standard Webhooks signing, the guarded HTTP client."""

@@ -1,19 +1,9 @@
 """Standard Webhooks signatures (https://www.standardwebhooks.com), made by the `standardwebhooks` package."""
 
-import base64
-import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook
-
-SECRET_PREFIX = "whsec_"
-_SECRET_BYTES = 32
-
-
-def new_secret() -> str:
-    """A fresh `whsec_<base64>` secret of 256 random bits."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode()
 
 
 def signature_header(message_id: str, timestamp: datetime, payload: str, secrets_in_use: Iterable[str]) -> str:
