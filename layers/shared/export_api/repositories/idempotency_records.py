@@ -86,7 +86,7 @@ class IdempotencyRecords(DynamoDBPersistenceLayer):
                 return  # this write's own earlier attempt took effect: the key is this request's
             stored = self.data_record(old)
             # As Powertools does on this path: another request under the key is refused before the
-            # record's status is looked at.
+            # record's status is looked at. (Powertools' local cache, off here, is not filled from it.)
             if self.payload_validation_enabled and stored.payload_hash != data_record.payload_hash:
                 raise IdempotencyValidationError("Payload does not match stored record for this event key") from error
             raise IdempotencyItemAlreadyExistsError(old_data_record=stored) from error
