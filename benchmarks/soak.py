@@ -5,13 +5,18 @@ accounting entries are ingested (admin API), a job of 10-300 of them is created,
 it among the pending jobs, sends `started`, pages its export items, PUTs a result for each in batches
 of 100 (every 100th PUT of the run is sent twice with the same Idempotency-Key, as a client that lost
 the answer would) and sends `completed`. Half of the companies have a webhook subscription to a
-receiver on 127.0.0.1. Then every table is reconciled with what the integrators did: jobs and their
-counters, job items, accounting entries, webhook messages and attempts, idempotency records, the
-workflow's executions and the dead-letter queue; and every webhook event must have reached the receiver.
+receiver on 127.0.0.1. One company's integrator also meets what the admin API's test helpers provoke
+(`ChaosIntegrator`): faults injected into its next requests (a 429 burst with Retry-After, a 503, a
+504, a delay), which it retries with the same Idempotency-Key, and a test clock advanced past its job's
+deadline, after which the expired job is left and its entries come back in the company's next job.
+Then every table is reconciled with what the integrators did: jobs and their counters, job items,
+accounting entries, webhook messages and attempts, idempotency records, the workflow's executions and
+the dead-letter queue; and every webhook event must have reached the receiver.
 
 Every write carries an Idempotency-Key. An answer that says "later" (429, 502-504, the key still in
-use) is retried a few times with the same body and key, as an integration would; every answer, the
-5xx among them, is counted. Bounded: traffic goes to 127.0.0.1 only, each integrator stops starting
+use) is retried a few times with the same body and key (after its Retry-After, if it has one), as an
+integration would; every answer, the 5xx among them, is counted, an injected one (`X-Injected-Fault`)
+apart from the service's own. Bounded: traffic goes to 127.0.0.1 only, each integrator stops starting
 jobs at the deadline, every wait has a timeout, and an integrator that meets an answer it cannot go on
 from stops (the answer is counted and reported, not retried forever).
 """
@@ -51,8 +56,22 @@ SETTLE_SECONDS = 30.0
 DRAIN_SECONDS = 120.0
 
 
-#: Pauses before each retry of an answer that says "later" (bounded: 31 s in all).
+#: Pauses before each retry of an answer that says "later" (bounded: 31 s in all), unless it says how long.
 RETRY_PAUSES = (1.0, 2.0, 4.0, 8.0, 8.0, 8.0)
+#: The longest Retry-After honoured (bounded like the pauses).
+MAX_RETRY_AFTER = 8.0
+#: The chaos company's jobs, by number (1-based) in a cycle of this length: the first of each cycle is
+#: expired by its test clock, the others meet injected faults. The first two jobs show every kind.
+CHAOS_CYCLE = 3
+#: Faults injected (admin API, test helpers) before the chaos company's requests: (step, fault).
+EXPIRE_PLAN: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("find jobs", {"operation": "getExportJobsList", "status": 429, "count": 2, "retryAfterSeconds": 1}),
+    ("event started", {"operation": "createExportJobEvent", "status": 504}),
+)
+FAULTS_PLAN: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("page items", {"operation": "getExportItems", "delayMilliseconds": 1500}),
+    ("put items", {"operation": "updateExportJobItems", "status": 503}),
+)
 
 
 def _later(response: httpx.Response) -> bool:
@@ -60,6 +79,17 @@ def _later(response: httpx.Response) -> bool:
     if response.status_code in (429, 502, 503, 504):
         return True
     return response.status_code == 422 and "IDEMPOTENCY_KEY_IN_USE" in response.text
+
+
+def _pause(response: httpx.Response, backoff: float) -> float:
+    """How long to wait before the retry: the answer's Retry-After (seconds) if it has one, else the backoff."""
+    retry_after = response.headers.get("Retry-After", "")
+    return min(float(retry_after), MAX_RETRY_AFTER) if retry_after.isdigit() else backoff
+
+
+def _injected(response: httpx.Response) -> bool:
+    """An answer a test helper's fault gave, not the service (the fault's id in X-Injected-Fault)."""
+    return "X-Injected-Fault" in response.headers
 
 
 class Stop(Exception):
@@ -72,6 +102,16 @@ class Run:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    #: Answers an injected fault gave (X-Injected-Fault), by operation and status: not the service's.
+    injected_answers: Counter[tuple[str, int]] = field(default_factory=Counter)
+    #: What the chaos company's integrator injected and provoked (admin API), in order.
+    injections: list[str] = field(default_factory=list)
+    #: The faults injected, by kind (the status answered, or `delay`), times their count.
+    injected_faults: Counter[str] = field(default_factory=Counter)
+    #: Requests made after a delay was injected for them: (operation, seconds, the delay's seconds).
+    delayed: list[tuple[str, float, float]] = field(default_factory=list)
+    #: The failure reason type of each job expired by the test clock.
+    expiries: Counter[str] = field(default_factory=Counter)
     unexpected: list[str] = field(default_factory=list)
     jobs: dict[str, "JobRecord"] = field(default_factory=dict)
     retried_puts: int = 0
@@ -81,8 +121,11 @@ class Run:
     retries: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, operation: str, status: int, seconds: float) -> None:
+    def record(self, operation: str, status: int, seconds: float, injected: bool = False) -> None:
         with self.lock:
+            if injected:
+                self.injected_answers[(operation, status)] += 1
+                return
             self.latencies[operation].append(seconds)
             self.statuses[(operation, status)] += 1
 
@@ -106,7 +149,11 @@ class Run:
         return {"Idempotency-Key": str(uuid.uuid4())}
 
     def server_errors(self) -> int:
+        """The service's own 5xx answers (an injected fault's are counted apart)."""
         return sum(n for (_, status), n in self.statuses.items() if status >= 500)
+
+    def injected_server_errors(self) -> int:
+        return sum(n for (_, status), n in self.injected_answers.items() if status >= 500)
 
 
 @dataclass
@@ -115,6 +162,10 @@ class JobRecord:
     company_id: str
     entry_ids: list[str]
     completed: bool = False
+    #: Failed by its deadline, its company's test clock advanced past it (the chaos company's).
+    expired: bool = False
+    #: The events applied to it (`started`, `completed`), each published as a webhook event.
+    events: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -146,6 +197,8 @@ class Integrator:
             timeout=REQUEST_TIMEOUT,
         )
         self.entry_number = 0
+        #: Entries of a job that expired, for the next job.
+        self.carried: list[str] = []
 
     def close(self) -> None:
         self.api.close()
@@ -169,16 +222,20 @@ class Integrator:
             except httpx.HTTPError as error:
                 self.run.note(f"{operation}: {type(error).__name__} {error}")
                 raise Stop from error
-            self.run.record(operation, response.status_code, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.run.record(operation, response.status_code, seconds, injected=_injected(response))
             if attempt:
                 self.run.count_retry(operation, response.status_code)
             if pause is None or not _later(response):
                 break
-            time.sleep(pause)
+            time.sleep(_pause(response, pause))
         if response.status_code not in set(expected):
             self.run.note(f"{operation} {method} {path}: {response.status_code} {response.text[:300]}")
             raise Stop
         return response
+
+    def before(self, step: str, job: JobRecord) -> None:
+        """Before each step of the flow (the chaos company's integrator injects its faults here)."""
 
     def setup(self, receiver_url: str) -> None:
         company_id = self.company.company_id
@@ -203,7 +260,8 @@ class Integrator:
 
     def loop(self, deadline: float) -> None:
         try:
-            while time.monotonic() < deadline:
+            # Entries of an expired job are exported in the next one, after the deadline if need be.
+            while time.monotonic() < deadline or self.carried:
                 self.one_job()
         except Stop:
             pass
@@ -211,9 +269,10 @@ class Integrator:
     def one_job(self) -> None:
         company_id = self.company.company_id
         count = self.random.randint(MIN_ENTRIES, MAX_ENTRIES)
-        entry_ids = [str(uuid.uuid4()) for _ in range(count)]
+        fresh = [str(uuid.uuid4()) for _ in range(count)]
+        entry_ids, self.carried = self.carried + fresh, []
         for start in range(0, count, INGEST_BATCH):
-            batch = entry_ids[start : start + INGEST_BATCH]
+            batch = fresh[start : start + INGEST_BATCH]
             entries = [accounting_entry(e, self.entry_number + i, company_id) for i, e in enumerate(batch)]
             self.entry_number += len(batch)
             self.call(
@@ -238,29 +297,37 @@ class Integrator:
         job = JobRecord(str(created["id"]), company_id, entry_ids)
         with self.run.lock:
             self.run.jobs[job.job_id] = job
+        self.before("find jobs", job)
         pending = self.call(self.api, "find jobs", "GET", "/v3/export-jobs", (200,), params={"statuses": "pending"})
         if job.job_id not in {str(j["id"]) for j in pending.json()["data"]}:
             self.run.note(f"find jobs: job {job.job_id} of {company_id} not among the pending jobs")
             raise Stop
-        self.event(job.job_id, "started")
+        self.event(job, "started")
+        self.before("page items", job)
         seen = self.page_items(job.job_id)
         if sorted(seen) != sorted(entry_ids):
             lost, extra = set(entry_ids) - set(seen), len(seen) - len(set(seen)) + len(set(seen) - set(entry_ids))
             self.run.note(f"page items: job {job.job_id} served {len(lost)} entries short and {extra} over")
+        self.before("put items", job)
+        if job.expired:
+            return
         self.put_results(job.job_id, seen)
-        self.event(job.job_id, "completed")
-        self.await_completed(job)
+        self.event(job, "completed")
+        self.await_status(job, "completed")
+        job.completed = True
 
-    def event(self, job_id: str, event: str) -> None:
+    def event(self, job: JobRecord, event: str) -> None:
+        self.before(f"event {event}", job)
         self.call(
             self.api,
             f"event {event}",
             "POST",
             "/v3/export-job-events",
             (200, 202),
-            json={"jobId": job_id, "event": event},
+            json={"jobId": job.job_id, "event": event},
             headers=self.run.new_key(),
         )
+        job.events.append(event)
 
     def page_items(self, job_id: str) -> list[str]:
         seen: list[str] = []
@@ -296,19 +363,109 @@ class Integrator:
                     self.run.retried_puts += 1
                     self.run.retried_same_answer += int(again.json() == answer.json())
 
-    def await_completed(self, job: JobRecord) -> None:
+    def await_status(self, job: JobRecord, wanted: str) -> dict[str, Any]:
+        """The job once it shows `wanted` (read every 0.1 s, for at most SETTLE_SECONDS)."""
         deadline = time.monotonic() + SETTLE_SECONDS
         while True:
-            status = self.call(self.api, "get job", "GET", f"/v3/export-jobs/{job.job_id}", (200,)).json()["data"][
-                "status"
-            ]
-            if status == "completed":
-                job.completed = True
-                return
+            found: dict[str, Any] = self.call(
+                self.api, "get job", "GET", f"/v3/export-jobs/{job.job_id}", (200,)
+            ).json()["data"]
+            if found["status"] == wanted:
+                return found
             if time.monotonic() > deadline:
-                self.run.note(f"job {job.job_id} is {status} {SETTLE_SECONDS:g} s after its completed event")
+                self.run.note(f"job {job.job_id} is {found['status']}, not {wanted}, {SETTLE_SECONDS:g} s on")
                 raise Stop
             time.sleep(0.1)
+
+
+class ChaosIntegrator(Integrator):
+    """The integrator of the company whose requests the admin API's test helpers disturb.
+
+    Job 1 of each CHAOS_CYCLE jobs: two 429s with Retry-After before it finds the job, a 504 on
+    `started`, then, once it has read the items, the company's test clock advanced past the job's
+    deadline: the job expires (the workflow fails it, its items abandoned), the integrator leaves it
+    and exports its entries in the next job. The other jobs: a delay on the first page of items and a 503
+    on the first PUT. Every write is retried with its Idempotency-Key, as any integrator's is.
+    """
+
+    def __init__(self, stack: LocalStack, company: Company, run: Run, seed: int) -> None:
+        super().__init__(stack, company, run, seed)
+        self.jobs = 0
+        #: The next request of an operation delayed on purpose, with the delay's seconds.
+        self.delay_for: dict[str, float] = {}
+
+    def one_job(self) -> None:
+        self.jobs += 1
+        super().one_job()
+
+    def plan(self) -> tuple[tuple[str, dict[str, Any]], ...]:
+        return EXPIRE_PLAN if self.jobs % CHAOS_CYCLE == 1 else FAULTS_PLAN
+
+    def before(self, step: str, job: JobRecord) -> None:
+        for target, fault in self.plan():
+            if target == step:
+                self.inject(step, fault)
+        if step == "put items" and self.plan() is EXPIRE_PLAN:
+            self.expire(job)
+
+    def inject(self, step: str, fault: dict[str, Any]) -> None:
+        company_id = self.company.company_id
+        path = f"/admin/test-helpers/companies/{company_id}/faults"
+        headers = self.run.new_key()
+        self.call(self.admin, "inject fault", "POST", path, (201,), json=fault, headers=headers)
+        if "delayMilliseconds" in fault:
+            self.delay_for[step] = fault["delayMilliseconds"] / 1000
+            what = f"{fault['delayMilliseconds']} ms delay"
+        else:
+            retry_after = f" (Retry-After {fault['retryAfterSeconds']} s)" if "retryAfterSeconds" in fault else ""
+            what = f"{fault['status']}{retry_after}"
+        count = int(fault.get("count", 1))
+        with self.run.lock:
+            self.run.injections.append(f"{what} x{count} on {fault['operation']} ({step})")
+            self.run.injected_faults[str(fault.get("status", "delay"))] += count
+
+    def call(
+        self,
+        client: httpx.Client,
+        operation: str,
+        method: str,
+        path: str,
+        expected: Iterable[int],
+        **kwargs: Any,
+    ) -> httpx.Response:
+        delay = self.delay_for.pop(operation, None)
+        if delay is None:
+            return super().call(client, operation, method, path, expected, **kwargs)
+        # Timed apart: the delay is the test helper's, not the service's latency.
+        started = time.perf_counter()
+        response = super().call(client, f"{operation} (injected delay)", method, path, expected, **kwargs)
+        with self.run.lock:
+            self.run.delayed.append((operation, time.perf_counter() - started, delay))
+        return response
+
+    def expire(self, job: JobRecord) -> None:
+        """The integrator goes away mid-job; the clock runs past the job's deadline, which then fails it."""
+        expires_in = int(self.await_status(job, "in_progress")["expiresIn"])
+        company_id = self.company.company_id
+        advanced = self.call(
+            self.admin,
+            "advance clock",
+            "POST",
+            f"/admin/test-helpers/companies/{company_id}/clock:advance",
+            (200,),
+            json={"seconds": expires_in + 60},
+            headers=self.run.new_key(),
+        ).json()["data"]
+        with self.run.lock:
+            self.run.injections.append(f"clock advanced {expires_in + 60} s past job {job.job_id}'s last action")
+        if advanced.get("openJobId") != job.job_id:
+            self.run.note(f"advance clock: moved {advanced.get('openJobId')}, not job {job.job_id}")
+            raise Stop
+        failed = self.await_status(job, "failed")
+        job.expired = True
+        self.carried = list(job.entry_ids)
+        with self.run.lock:
+            self.run.expiries[str(failed.get("failureReasonType"))] += 1
 
 
 # Reconciliation ----------------------------------------------------------------------------------------
@@ -350,6 +507,24 @@ class Reconciliation:
     idempotency_records: int = 0
     executions: Counter[str] = field(default_factory=Counter)
     dead_letters: int = 0
+    #: Entries of the jobs expired by a test clock, and how many of them a later job exported.
+    entries_expired: int = 0
+    entries_back: int = 0
+    #: The chaos company's faults still pending after the run (each injected one should have been met).
+    faults_pending: int = 0
+
+
+def expected_events(run: Run, companies: Sequence[Company]) -> set[tuple[str, str, str]]:
+    """(company, job, event type) of every webhook event due: a subscribed company's jobs that the run
+    closed (completed, or expired by the test clock), for their creation and each event applied."""
+    subscribed = {c.company_id for c in companies if c.subscribed}
+    return {
+        (job.company_id, job.job_id, f"v1.export-job.{event}")
+        for job in run.jobs.values()
+        if job.company_id in subscribed and (job.completed or job.expired)
+        for event in ("created", *job.events)
+        if f"v1.export-job.{event}" in EVENT_TYPES
+    }
 
 
 def reconcile(stack: LocalStack, run: Run, companies: Sequence[Company], deliveries: Deliveries) -> Reconciliation:
@@ -360,8 +535,9 @@ def reconcile(stack: LocalStack, run: Run, companies: Sequence[Company], deliver
     for job in run.jobs.values():
         jobs_by_company[job.company_id].append(job)
 
-    # Jobs table: each job closed as completed, its counters equal to its entries; no job the
-    # integrators did not make; no company left with an unfinished job.
+    # Jobs table: each job closed as completed (or, expired, as failed with every item abandoned), its
+    # counters equal to its entries; no job the integrators did not make; no company left with an
+    # unfinished job.
     counters = ", ".join(f"itemCount_{s}" for s in ("pending", "in_progress", "failed", "successful", "abandoned"))
     records = _scan(
         dynamodb,
@@ -382,23 +558,28 @@ def reconcile(stack: LocalStack, run: Run, companies: Sequence[Company], deliver
         if record is None:
             result.problems.append(f"jobs table: job {job.job_id} is missing")
             continue
-        expected = {"successful": len(job.entry_ids)} if job.completed else None
-        stored = {s: int(_text(record, f"itemCount_{s}") or 0) for s in ("pending", "in_progress", "successful")}
-        if int(_text(record, "numberOfItems") or 0) != len(job.entry_ids):
+        count = len(job.entry_ids)
+        stored = {
+            s: int(_text(record, f"itemCount_{s}") or 0) for s in ("pending", "in_progress", "successful", "abandoned")
+        }
+        if int(_text(record, "numberOfItems") or 0) != count:
             result.problems.append(f"jobs table: job {job.job_id} counts {_text(record, 'numberOfItems')} items")
-        if expected is not None and (
-            _text(record, "status") != "completed"
-            or stored != {"pending": 0, "in_progress": 0, "successful": len(job.entry_ids)}
-        ):
+        expected: tuple[str, dict[str, int]] | None = None
+        if job.completed:
+            expected = ("completed", {"pending": 0, "in_progress": 0, "successful": count, "abandoned": 0})
+        elif job.expired:
+            expected = ("failed", {"pending": 0, "in_progress": 0, "successful": 0, "abandoned": count})
+        if expected is not None and (_text(record, "status"), stored) != expected:
             result.problems.append(f"jobs table: job {job.job_id} is {_text(record, 'status')} with {stored}")
     for record in records:
         company = _text(record, "pk").removeprefix("COMPANY#")
         if company in ours and _text(record, "openJobId"):
             open_job = run.jobs.get(_text(record, "openJobId"))
-            if open_job is None or open_job.completed:
+            if open_job is None or open_job.completed or open_job.expired:
                 result.problems.append(f"jobs table: company {company} still holds job {_text(record, 'openJobId')}")
 
-    # Items table: every job item once, successful, and the entries ingested.
+    # Items table: every job item once, successful (abandoned in an expired job, whose entries a later
+    # job exported), and the entries ingested.
     items = _scan(dynamodb, table_name("ItemsTable", {}), "pk, sk, #s", {"#s": "status"})
     by_job: dict[str, list[tuple[str, str]]] = defaultdict(list)
     entries: Counter[str] = Counter()
@@ -413,34 +594,39 @@ def reconcile(stack: LocalStack, run: Run, companies: Sequence[Company], deliver
         stored_items = by_job.get(job.job_id, [])
         result.items_checked += len(stored_items)
         keys = Counter(sk for sk, _ in stored_items)
-        entry_jobs.update(keys.keys())
+        if not job.expired:
+            entry_jobs.update(keys.keys())
         result.lost_items += len(set(job.entry_ids) - keys.keys())
         result.doubled_items += sum(n - 1 for n in keys.values()) + len(keys.keys() - set(job.entry_ids))
-        if job.completed:
-            unfinished = [sk for sk, status in stored_items if status != "successful"]
-            if unfinished:
-                result.problems.append(f"items table: job {job.job_id} has {len(unfinished)} items not successful")
-    # An entry in two jobs would be an item doubled across them.
+        final = "successful" if job.completed else "abandoned" if job.expired else None
+        unfinished = [sk for sk, status in stored_items if final is not None and status != final]
+        if unfinished:
+            result.problems.append(f"items table: job {job.job_id} has {len(unfinished)} items not {final}")
+    # An entry in two jobs would be an item doubled across them (an expired job's abandoned items apart).
     result.doubled_items += sum(n - 1 for n in entry_jobs.values() if n > 1)
+    exported = {entry for job in run.jobs.values() if job.completed for entry in job.entry_ids}
+    for job in run.jobs.values():
+        if job.expired:
+            back = len(set(job.entry_ids) & exported)
+            result.entries_expired += len(job.entry_ids)
+            result.entries_back += back
+            if back < len(job.entry_ids):
+                result.problems.append(
+                    f"items: {len(job.entry_ids) - back} entries of expired job {job.job_id} not exported since"
+                )
     for company, jobs in jobs_by_company.items():
-        ingested = sum(len(j.entry_ids) for j in jobs)
+        ingested = len({entry for job in jobs for entry in job.entry_ids})
         if entries[company] < ingested:
             result.problems.append(f"items table: company {company} has {entries[company]} of {ingested} entries")
 
     # Webhooks table: one message per job event and subscribed company, each delivered.
-    subscribed = {c.company_id for c in companies if c.subscribed}
-    expected_events = {
-        (job.company_id, job.job_id, event)
-        for job in run.jobs.values()
-        if job.company_id in subscribed and job.completed
-        for event in EVENT_TYPES
-    }
+    due = expected_events(run, companies)
     received = deliveries.snapshot()
     got = Counter((d.company_id, d.job_id, d.event_type) for d in received)
-    result.webhooks_expected = len(expected_events)
-    result.webhooks_delivered = len(expected_events & got.keys())
+    result.webhooks_expected = len(due)
+    result.webhooks_delivered = len(due & got.keys())
     result.webhook_duplicates = sum(n - 1 for n in got.values() if n > 1)
-    for company, job_id, event in sorted(got.keys() - expected_events):
+    for company, job_id, event in sorted(got.keys() - due):
         if job_id in run.jobs:  # an event of a job left open by a stopped integrator is not expected
             continue
         result.problems.append(f"receiver: {event} of job {job_id} for {company}, which no integrator made")
@@ -462,14 +648,25 @@ def reconcile(stack: LocalStack, run: Run, companies: Sequence[Company], deliver
     if result.idempotency_records != run.keys_sent:
         result.problems.append(f"idempotency table: {result.idempotency_records} records for {run.keys_sent} keys sent")
 
-    # The workflow: every execution ended, none failed; nothing in the dead-letter queue.
+    # The workflow: every execution (named after its job) ended, succeeded for a completed job and failed
+    # for an expired one, no other failed; nothing in the dead-letter queue.
     states = stack.aws("stepfunctions")
+    executions: dict[str, str] = {}
     for machine in states.list_state_machines()["stateMachines"]:
         paginator = states.get_paginator("list_executions")
         for page in paginator.paginate(stateMachineArn=machine["stateMachineArn"]):
-            result.executions.update(e["status"] for e in page["executions"])
-    open_jobs = sum(1 for j in run.jobs.values() if not j.completed)
-    if result.executions["FAILED"] or result.executions["RUNNING"] > open_jobs:
+            executions.update((e["name"], e["status"]) for e in page["executions"])
+    result.executions = Counter(executions.values())
+    for job in run.jobs.values():
+        wanted = "SUCCEEDED" if job.completed else "FAILED" if job.expired else None
+        if wanted is not None and executions.get(job.job_id) != wanted:
+            result.problems.append(
+                f"workflow: job {job.job_id}'s execution is {executions.get(job.job_id)}, not {wanted}"
+            )
+    expired = {j.job_id for j in run.jobs.values() if j.expired}
+    failed = [name for name, status in executions.items() if status == "FAILED" and name not in expired]
+    open_jobs = sum(1 for j in run.jobs.values() if not (j.completed or j.expired))
+    if failed or result.executions["RUNNING"] > open_jobs:
         result.problems.append(f"workflow: executions {dict(result.executions)}")
     sqs = stack.aws("sqs")
     for url in sqs.list_queues().get("QueueUrls", []):
@@ -483,13 +680,7 @@ def reconcile(stack: LocalStack, run: Run, companies: Sequence[Company], deliver
 
 def _await_webhooks(run: Run, companies: Sequence[Company], deliveries: Deliveries, timeout: float) -> float:
     """Wait until every expected webhook event has arrived (or the timeout); returns the seconds waited."""
-    subscribed = {c.company_id for c in companies if c.subscribed}
-    expected = {
-        (job.job_id, event)
-        for job in run.jobs.values()
-        if job.company_id in subscribed and job.completed
-        for event in EVENT_TYPES
-    }
+    expected = {(job_id, event) for _, job_id, event in expected_events(run, companies)}
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if expected <= {(d.job_id, d.event_type) for d in deliveries.snapshot()}:
@@ -544,14 +735,15 @@ def rows(run: Run, result: Reconciliation, seconds: float, integrators: int, dra
         )
     errors = run.server_errors()
     statuses = {f"{op} {status}": n for (op, status), n in sorted(run.statuses.items())}
+    injected = {f"{op} {status}": n for (op, status), n in sorted(run.injected_answers.items())}
     out += [
         Row(
             SECTION,
-            "5xx answers",
+            f"5xx answers of the service ({run.injected_server_errors()} injected ones apart)",
             str(errors),
             goal="0",
             verdict=verdict(errors == 0, "FAIL"),
-            details={"statuses": statuses, "retried_to": dict(run.retries)},
+            details={"statuses": statuses, "injected": injected, "retried_to": dict(run.retries)},
         ),
         Row(
             SECTION,
@@ -593,6 +785,7 @@ def rows(run: Run, result: Reconciliation, seconds: float, integrators: int, dra
                 "idempotency_records": result.idempotency_records,
             },
         ),
+        *_chaos_rows(run, result),
         Row(
             SECTION,
             "tables reconciled (jobs, items, entries, webhooks, idempotency, executions, dead letters)",
@@ -603,6 +796,45 @@ def rows(run: Run, result: Reconciliation, seconds: float, integrators: int, dra
         ),
     ]
     return out
+
+
+def _chaos_rows(run: Run, result: Reconciliation) -> list[Row]:
+    """What the chaos company's integrator was given through the test helpers, and what it met."""
+    met = Counter(str(status) for (_, status), n in run.injected_answers.items() for _ in range(n))
+    met["delay"] += sum(1 for _, seconds, delay in run.delayed if seconds >= delay)
+    met = +met
+    faults_ok = bool(run.injected_faults) and met == run.injected_faults and result.faults_pending == 0
+    expired = sum(run.expiries.values())
+    reasons = ", ".join(f"{reason} x{n}" for reason, n in sorted(run.expiries.items()))
+    return [
+        Row(
+            SECTION,
+            "one company's injected faults: injected / met by its integrator (retried with its key to a 2xx)",
+            f"{_kinds(run.injected_faults)} / {_kinds(met)}",
+            goal="all met, none left",
+            verdict=verdict(faults_ok, "FAIL"),
+            details={
+                "injected": run.injections,
+                "answers": {f"{op} {status}": n for (op, status), n in sorted(run.injected_answers.items())},
+                "delayed": [
+                    {"operation": op, "seconds": round(seconds, 2), "delay": delay}
+                    for op, seconds, delay in run.delayed
+                ],
+                "faults_pending_after_the_run": result.faults_pending,
+            },
+        ),
+        Row(
+            SECTION,
+            "one company's clock: jobs expired / their entries exported in a later job",
+            f"{expired} ({reasons or 'none'}) / {result.entries_back} of {result.entries_expired}",
+            goal=">= 1 / all",
+            verdict=verdict(expired >= 1 and result.entries_back == result.entries_expired, "FAIL"),
+        ),
+    ]
+
+
+def _kinds(counts: Counter[str]) -> str:
+    return ", ".join(f"{kind} x{n}" for kind, n in sorted(counts.items())) or "none"
 
 
 def _threads(target: Callable[[Integrator], None], integrators: Sequence[Integrator]) -> None:
@@ -628,7 +860,10 @@ def run(sizes: Sizes) -> list[Row]:
             company_id = str(uuid.uuid4())
             companies.append(Company(company_id, stack.company_token(company_id, ttl), subscribed=index % 2 == 0))
         soak = Run()
-        integrators = [Integrator(stack, c, soak, seed=i) for i, c in enumerate(companies)]
+        # The first company's integrator (subscribed to webhooks) is the one the test helpers disturb.
+        integrators = [
+            (ChaosIntegrator if i == 0 else Integrator)(stack, c, soak, seed=i) for i, c in enumerate(companies)
+        ]
         try:
             _threads(lambda i: _setup(i, receiver_url), integrators)
             started = time.monotonic()
@@ -640,7 +875,18 @@ def run(sizes: Sizes) -> list[Row]:
                 integrator.close()
         drained = _await_webhooks(soak, companies, deliveries, DRAIN_SECONDS)
         result = reconcile(stack, soak, companies, deliveries)
+        result.faults_pending = _pending_faults(stack, companies[0].company_id)
     return rows(soak, result, elapsed, count, drained)
+
+
+def _pending_faults(stack: LocalStack, company_id: str) -> int:
+    """The company's faults not taken by a request (-1: the admin API would not say)."""
+    with httpx.Client(base_url=stack.base_url, timeout=REQUEST_TIMEOUT) as admin:
+        answer = admin.get(
+            f"/admin/test-helpers/companies/{company_id}/faults",
+            headers={"Authorization": f"Bearer {stack.admin_token}"},
+        )
+    return len(answer.json()["data"]) if answer.status_code == 200 else -1
 
 
 def _setup(integrator: Integrator, receiver_url: str) -> None:

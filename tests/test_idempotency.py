@@ -7,8 +7,11 @@ from collections import Counter
 from typing import Any
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from export_api.services.job_items import JobItemsService
+from moto.dynamodb.responses import DynamoHandler
 
 from export_api_local import apigw
 from tests.support.api import ADMIN, ApiClient, Identity, Response
@@ -297,3 +300,63 @@ def test_concurrent_requests_with_one_key_run_once(company: Company) -> None:
     assert len({r.data["id"] for r in responses if r.status == 200}) == 1
     listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "0"})
     assert listed.body["pagination"]["total"] == 1
+
+
+@pytest.mark.parametrize("operation", ["job creation", "item PUT", "event"])
+def test_a_lost_answer_to_the_keys_own_record_leaves_the_key_to_its_request(
+    company: Company, monkeypatch: pytest.MonkeyPatch, operation: str
+) -> None:
+    """The key's in-progress record is written, its answer lost (a read timeout); botocore sends the
+    write again, whose condition fails on the record the first attempt wrote. The request is still the
+    key's: it runs once and answers, and a retry with the key replays that answer."""
+    job_id = company.create_job(company.entry_ids[:2])["id"]
+    if operation == "job creation":
+        company.close(job_id)  # one unfinished export at a time
+        method, path = "POST", "/v1/export-jobs"
+        body: Any = {"companyId": company.company_id, "accountingEntryIds": company.entry_ids[2:4]}
+    elif operation == "item PUT":
+        method, path, body = "PUT", f"/v3/export-jobs/{job_id}/items", [successful(company.entry_ids[0])]
+    else:
+        method, path, body = "POST", "/v3/export-job-events", {"jobId": job_id, "event": "started"}
+    writes: list[str] = []
+    processed = DynamoHandler.call_action
+
+    def call_action(handler: DynamoHandler) -> Any:
+        request = json.loads(handler.body or "{}")
+        if request.get("TableName") != IDEMPOTENCY_TABLE or "ConditionExpression" not in request:
+            return processed(handler)
+        writes.append(request["Item"]["status"]["S"])
+        answer = processed(handler)
+        if len(writes) > 1:
+            return answer
+        raise ReadTimeoutError(endpoint_url="applied, answer lost")
+
+    class NoSleep:
+        @staticmethod
+        def sleep(_seconds: float) -> None:
+            return None
+
+    monkeypatch.setattr(botocore.endpoint, "time", NoSleep)
+    k = key()
+    with monkeypatch.context() as patched:
+        patched.setattr(DynamoHandler, "call_action", call_action)
+        first = send(company.api, method, path, company.identity, body, k)
+    # The in-progress write, sent twice (botocore's retry after the timeout).
+    assert writes == ["INPROGRESS", "INPROGRESS"]
+    assert first.status in (200, 202), first.body
+    assert not replayed(first)
+    (record,) = records()
+    assert record["status"] == "COMPLETED"
+    again = send(company.api, method, path, company.identity, body, k)
+    assert (again.status, again.body) == (first.status, first.body)
+    assert replayed(again)
+    # Applied once.
+    if operation == "job creation":
+        listed = company.api.get("/v3/export-jobs", company.identity, {"limit": "0"})
+        assert listed.body["pagination"]["total"] == 2
+        assert_counters_match_a_recount(company, first.data["id"])
+    elif operation == "item PUT":
+        assert [i["status"] for i in company.items(job_id, "successful")] == ["successful"]
+        assert_counters_match_a_recount(company, job_id)
+    else:
+        assert company.job(job_id)["status"] == "in_progress"
