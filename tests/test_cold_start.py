@@ -244,6 +244,9 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.services.job_lifecycle",
         "anyio._backends._asyncio",
         *TEST_HELPERS_AT_REQUEST,
+        # Their routes too, where they are disabled (as here, the template's default).
+        "export_api.http.test_helpers",
+        "export_api.models.test_helpers",
     },
     "functions.subscriptions.app": {
         "export_api.services.webhook_delivery",
@@ -284,6 +287,7 @@ def _start(
     secret_status: int = 200,
     dynamodb_status: int = 200,
     states_status: int = 200,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     paths = [str(ROOT), str(ROOT / "layers" / "shared")]
     if runtime:
@@ -291,6 +295,7 @@ def _start(
         paths.insert(0, str(tmp_path))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST", "COV_"))}
     env.update(ENVIRONMENT, PYTHONPATH=os.pathsep.join(paths))
+    env.update(environment or {})
     if init:
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init
     result = subprocess.run(
@@ -468,3 +473,12 @@ def test_the_admin_init_leaves_the_entry_models_to_the_requests_that_use_them(tm
     assert snapped["admin_entry_models_in_snapshot"] is True
     # The entry models too (in the snapshot) read no builtin's text signature.
     assert on_demand["text_signatures"] == snapped["text_signatures"] == []
+
+
+def test_the_admin_init_routes_the_test_helpers_only_where_they_are_enabled(tmp_path: Path) -> None:
+    # Disabled (the template's default), their paths do not exist: tests/test_test_helpers.py checks the 404s.
+    disabled = _start("functions.admin.app", tmp_path, init="on-demand")
+    assert "export_api.http.test_helpers" not in disabled["modules"]
+    enabled = _start("functions.admin.app", tmp_path, init="on-demand", environment={"TEST_HELPERS": "enabled"})
+    assert "export_api.http.test_helpers" in enabled["modules"]
+    assert enabled["text_signatures"] == []

@@ -7,7 +7,8 @@ to `build`, which returns the Lambda handler (`handler = build(FUNCTION)`). `bui
    MissingConfiguration, so the init fails instead of running with a guessed table or secret;
 2. AWS clients (repositories/aws.py): those nearly every request uses; a SnapStart snapshot holds all;
 3. services: those the function's requests use, built once (services/container.py);
-4. the handler: FastAPI + Mangum with the routes built once (http/app.py), or the plain step handler;
+4. the handler: FastAPI + Mangum with the routes built once (http/app.py; the test helpers' only where
+   they are enabled), or the plain step handler;
 5. warm-up: real reads through the repositories (a DynamoDB key that is never stored, the state
    machine's description) and, outside a SnapStart init, the cursor key; a failure logs a warning and
    the init goes on (the first request makes the call itself);
@@ -66,6 +67,9 @@ class Function:
     """The settings groups it needs (TABLES, CURSORS, ...)."""
     routers: "tuple[APIRouter, ...]" = ()
     """An API function's routes (FastAPI + Mangum), or else `step`."""
+    test_helpers: "tuple[Callable[[], APIRouter], ...]" = ()
+    """What makes the routers that exist only while TEST_HELPERS is enabled (http/app.py, `api_handler`):
+    where it is not, as the template leaves it, the init neither imports nor builds them."""
     step: LambdaHandler | None = None
     """A plain Lambda handler (the authorizers, the workflow's steps, the queue consumer)."""
     title: str = ""
@@ -152,7 +156,8 @@ def _handler(function: Function, settings: Settings) -> LambdaHandler:
     if function.routers:
         from export_api.http.app import api_handler, create_app
 
-        return api_handler(create_app(function.title, function.routers), settings.api_base_path)
+        app = create_app(function.title, function.routers)
+        return api_handler(app, settings.api_base_path, function.test_helpers)
     if function.step is None:
         raise TypeError(f"Function {function.service} declares neither routers nor a step handler")
     return function.step
