@@ -1,9 +1,10 @@
 """Cold start: what a function's init (export_api.bootstrap) does, and the SnapStart hooks.
 
 In a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE` set) a function creates the AWS clients every request
-uses, builds its services and routes, makes the DynamoDB reads its requests make once, and with Lambda's
-Python runtime registers the SnapStart hooks, which create the other clients before the snapshot, hold no
-secret in it, and re-seed randomness and make new clients after each restore. Each case runs in a fresh
+uses, builds its services and routes, makes the DynamoDB reads its requests make once (and a read of the
+state machine where its requests call Step Functions), and with Lambda's Python runtime registers the
+SnapStart hooks, which create the other clients before the snapshot, hold no secret in it, and re-seed
+randomness and make new clients after each restore. Each case runs in a fresh
 interpreter (the import is what is under test), with a stand-in for the runtime's `snapshot_restore_py`
 where the hooks are wanted. AWS answers in the probe (botocore's `before-call`): nothing is sent.
 The time this saves is measured by the benchmarks (`python -m benchmarks --only coldstart`), not here.
@@ -94,6 +95,18 @@ def refuse(self, request):
     raise EndpointConnectionError(endpoint_url=request.url)
 
 boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", dynamodb_call)
+
+# Step Functions answers here (status {states_status}): the state machine's description.
+stepfunctions_calls = []
+
+def stepfunctions_call(model, **_):
+    stepfunctions_calls.append(model.name)
+    if {states_status} != 200:
+        refusal = {{"Error": {{"Code": "AccessDeniedException"}}}}
+        return AWSResponse("https://states", {states_status}, {{}}, None), refusal
+    return AWSResponse("https://states", 200, {{}}, None), {{"stateMachineArn": "arn", "name": "cold"}}
+
+boto3.DEFAULT_SESSION.events.register("before-call.sfn", stepfunctions_call)
 botocore.httpsession.URLLib3Session.send = refuse
 
 # What asks `inspect` for a builtin's signature (read from its text with Python's tokenizer, a few ms at first use).
@@ -137,6 +150,7 @@ report = {{
     "pagination_models": "export_api.http.pagination" in sys.modules,
     "text_signatures": list(text_signatures),
     "dynamodb_calls": list(dynamodb_calls),
+    "stepfunctions_calls": list(stepfunctions_calls),
     "sent": list(sent),
     "gc": {{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}},
 }}
@@ -174,6 +188,8 @@ WARMED_READS = {
     "functions.admin.app": ["GetItem"],
     "functions.authorizer.app": ["GetItem"],
 }
+# And the Step Functions read of the functions whose common request calls Step Functions.
+WARMED_STEP_FUNCTIONS = {"functions.export_job_events.app": ["DescribeStateMachine"]}
 
 # Every handler module the template deploys.
 FUNCTION_MODULES = sorted({function_handler_path(name)[0] for name in resources_of_type("AWS::Serverless::Function")})
@@ -228,6 +244,9 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.services.job_lifecycle",
         "anyio._backends._asyncio",
         *TEST_HELPERS_AT_REQUEST,
+        # Their routes too, where they are disabled (as here, the template's default).
+        "export_api.http.test_helpers",
+        "export_api.models.test_helpers",
     },
     "functions.subscriptions.app": {
         "export_api.services.webhook_delivery",
@@ -267,6 +286,8 @@ def _start(
     runtime: bool = False,
     secret_status: int = 200,
     dynamodb_status: int = 200,
+    states_status: int = 200,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     paths = [str(ROOT), str(ROOT / "layers" / "shared")]
     if runtime:
@@ -274,13 +295,19 @@ def _start(
         paths.insert(0, str(tmp_path))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST", "COV_"))}
     env.update(ENVIRONMENT, PYTHONPATH=os.pathsep.join(paths))
+    env.update(environment or {})
     if init:
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            PROBE.format(module=module, secret_status=secret_status, dynamodb_status=dynamodb_status),
+            PROBE.format(
+                module=module,
+                secret_status=secret_status,
+                dynamodb_status=dynamodb_status,
+                states_status=states_status,
+            ),
         ],
         env=env,
         capture_output=True,
@@ -302,6 +329,7 @@ def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> N
     assert report["services"] == []
     assert report["cursor_key_reads"] == []
     assert report["dynamodb_calls"] == []
+    assert report["stepfunctions_calls"] == []
 
 
 def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
@@ -328,6 +356,14 @@ def test_an_init_whose_warm_up_read_is_refused_still_starts(tmp_path: Path) -> N
     assert report["export_item_versions"] == ["v3"]
 
 
+def test_an_init_whose_step_functions_read_is_refused_still_starts(tmp_path: Path) -> None:
+    # The first job event makes its call itself; the init does not fail for it.
+    report = _start("functions.export_job_events.app", tmp_path, init="on-demand", states_status=400)
+    assert report["stepfunctions_calls"] == ["DescribeStateMachine"]
+    assert report["sent"] == []
+    assert set(report["services"]) >= {"events", "workflow"}
+
+
 @pytest.mark.parametrize(
     ("module", "services"),
     [
@@ -350,6 +386,7 @@ def test_a_lambda_init_builds_the_services_its_requests_use_and_no_other(
     assert report["text_signatures"] == []
     # The DynamoDB reads its requests make are made once, for a key that is never stored.
     assert report["dynamodb_calls"] == WARMED_READS[module]
+    assert report["stepfunctions_calls"] == WARMED_STEP_FUNCTIONS.get(module, [])
     assert report["sent"] == []
 
 
@@ -436,3 +473,12 @@ def test_the_admin_init_leaves_the_entry_models_to_the_requests_that_use_them(tm
     assert snapped["admin_entry_models_in_snapshot"] is True
     # The entry models too (in the snapshot) read no builtin's text signature.
     assert on_demand["text_signatures"] == snapped["text_signatures"] == []
+
+
+def test_the_admin_init_routes_the_test_helpers_only_where_they_are_enabled(tmp_path: Path) -> None:
+    # Disabled (the template's default), their paths do not exist: tests/test_test_helpers.py checks the 404s.
+    disabled = _start("functions.admin.app", tmp_path, init="on-demand")
+    assert "export_api.http.test_helpers" not in disabled["modules"]
+    enabled = _start("functions.admin.app", tmp_path, init="on-demand", environment={"TEST_HELPERS": "enabled"})
+    assert "export_api.http.test_helpers" in enabled["modules"]
+    assert enabled["text_signatures"] == []

@@ -21,9 +21,10 @@ ALL_OPERATIONS = CONTRACT_OPERATIONS + ADMIN_OPERATIONS + WEBHOOK_OPERATIONS
 
 @cache
 def served(module: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """(METHOD, path) -> OpenAPI operation, as the function's own FastAPI app describes it."""
+    """(METHOD, path) -> OpenAPI operation, as the function's own FastAPI app describes it (with the test
+    helpers' routes, which it serves where they are enabled)."""
     function: Function = importlib.import_module(module).FUNCTION
-    app: FastAPI = create_app(function.title, function.routers)
+    app: FastAPI = create_app(function.title, (*function.routers, *(make() for make in function.test_helpers)))
     return {
         (method.upper(), path): operation
         for path, item in app.openapi()["paths"].items()

@@ -6,6 +6,8 @@ The measured routes do the same DynamoDB requests through a module-level boto3 c
 baseline: GET /vN/export-jobs/{jobId} (1 GetItem), POST /vN/export-job-events (1 GetItem + 1
 TransactWriteItems), GET /vN/export-items (1 GetItem + 1 Query + 1 BatchGetItem), GET /health (2 GetItem).
 The other routes are declared so that routing and route building cost the same; they are not measured.
+AdminFunction's are those it routes where the test helpers are disabled, as the benchmark runs it (the
+template's default): its test helpers' routes are built only where they are enabled.
 
 Each function's handler is an attribute of this module (`export_jobs`, `export_job_events`,
 `export_items`, `admin`), and only the app asked for is built (on first access): a function's cold start
@@ -252,7 +254,53 @@ def _admin() -> Handler:
     def ingest_entries(company_id: str) -> Response:
         return _error(501, "NOT_MEASURED", f"Ingestion for {company_id} is not part of the cold start baseline.")
 
+    # The function's other routes where the test helpers are disabled (the template's default, and the
+    # benchmark's): routed, not measured.
+    @app.get("/admin/companies/{company_id}/accounting-settings")
+    def get_accounting_settings(company_id: str) -> Response:
+        return _not_measured(company_id)
+
+    @app.put("/admin/companies/{company_id}/accounting-settings")
+    def put_accounting_settings(company_id: str) -> Response:
+        return _not_measured(company_id)
+
+    @app.get("/admin/companies/{company_id}/usage-plan")
+    def get_usage_plan(company_id: str) -> Response:
+        return _not_measured(company_id)
+
+    @app.put("/admin/companies/{company_id}/usage-plan")
+    def put_usage_plan(company_id: str) -> Response:
+        return _not_measured(company_id)
+
+    @app.post("/admin/subscriptions/{subscription_id}/messages/{message_id}/redeliver")
+    def redeliver(subscription_id: str, message_id: str) -> Response:
+        return _not_measured(f"{subscription_id}/{message_id}")
+
+    @app.get("/admin/export-jobs")
+    def list_all_jobs(request: Request) -> Response:
+        return _not_measured(str(_limit(request)))
+
+    @app.get("/admin/export-jobs/{job_id}")
+    def get_any_job(job_id: str) -> Response:
+        return _not_measured(job_id)
+
+    @app.get("/admin/export-jobs/{job_id}/items")
+    def list_any_job_items(job_id: str, request: Request) -> Response:
+        return _not_measured(f"{job_id}?limit={_limit(request)}")
+
+    @app.get("/admin/export-jobs/{job_id}/execution")
+    def get_execution(job_id: str) -> Response:
+        return _not_measured(job_id)
+
+    @app.post("/admin/export-jobs/{job_id}/execution/reconcile")
+    def reconcile(job_id: str) -> Response:
+        return _not_measured(job_id)
+
     return _adapter(app)
+
+
+def _not_measured(resource: str) -> JSONResponse:
+    return _error(501, "NOT_MEASURED", f"{resource}: not part of the cold start baseline.")
 
 
 _BUILDERS: dict[str, Callable[[], Handler]] = {

@@ -249,5 +249,23 @@ def ingest_entries(company_id: str) -> Response[str]:
     return _error(501, "NOT_MEASURED", f"Ingestion for {company_id} is not part of the cold start baseline.")
 
 
+# The function's other routes where the test helpers are disabled (the template's default, and the
+# benchmark's): routed, not measured.
+def _not_measured(**path: str) -> Response[str]:
+    return _error(501, "NOT_MEASURED", f"{'/'.join(path.values())}: not part of the cold start baseline.")
+
+
+admin_app.get("/admin/companies/<company_id>/accounting-settings")(_not_measured)
+admin_app.put("/admin/companies/<company_id>/accounting-settings")(_not_measured)
+admin_app.get("/admin/companies/<company_id>/usage-plan")(_not_measured)
+admin_app.put("/admin/companies/<company_id>/usage-plan")(_not_measured)
+admin_app.post("/admin/subscriptions/<subscription_id>/messages/<message_id>/redeliver")(_not_measured)
+admin_app.get("/admin/export-jobs")(_not_measured)
+admin_app.get("/admin/export-jobs/<job_id>")(_not_measured)
+admin_app.get("/admin/export-jobs/<job_id>/items")(_not_measured)
+admin_app.get("/admin/export-jobs/<job_id>/execution")(_not_measured)
+admin_app.post("/admin/export-jobs/<job_id>/execution/reconcile")(_not_measured)
+
+
 def admin(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return admin_app.resolve(event, context)

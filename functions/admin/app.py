@@ -5,14 +5,23 @@ from export_api.bootstrap import CURSORS, GET_ITEM, IDEMPOTENCY, TABLES, WORKFLO
 from export_api.http.admin import admin_router, load_entry_models
 from export_api.http.admin_jobs import admin_jobs_router
 from export_api.http.executions import job_executions_router
-from export_api.http.test_helpers import test_helpers_router
+from fastapi import APIRouter
+
+
+def _test_helpers() -> APIRouter:
+    # Imported here: where the test helpers are disabled (the template's default) their models are never built.
+    from export_api.http.test_helpers import test_helpers_router
+
+    return test_helpers_router()
+
 
 FUNCTION = Function(
     service="admin",
     title="Export API admin",
     settings=(TABLES, IDEMPOTENCY, CURSORS, WORKFLOW),
-    # The test helpers' routes answer 404 unless TEST_HELPERS is enabled (template parameter TestHelpers).
-    routers=(admin_router(), admin_jobs_router(), job_executions_router(), test_helpers_router()),
+    routers=(admin_router(), admin_jobs_router(), job_executions_router()),
+    # Routed only while TEST_HELPERS is enabled (template parameter TestHelpers); elsewhere their paths answer 404.
+    test_helpers=(_test_helpers,),
     services=(
         "accounting_entries",
         "accounting_settings",

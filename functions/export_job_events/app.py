@@ -12,6 +12,8 @@ FUNCTION = Function(
     routers=tuple(export_job_events_router(version) for version in VERSIONS),
     services=("events", "idempotency", "workflow"),
     warm=(GET_ITEM,),
+    # Every event that moves a job resumes its execution (SendTaskSuccess).
+    warm_workflow=True,
     correlation_id_path=correlation_paths.API_GATEWAY_REST,
 )
 handler = build(FUNCTION)

@@ -51,6 +51,8 @@ NOT_IN_SCENARIO = {
     # The test helpers are off here, as the template leaves them (tests/test_test_helpers.py calls them).
     ("AdminFunction", "states:SendTaskFailure"): "a test clock's advance ends the job's wait (test helpers only)",
     ("ExportItemsFunction", "dynamodb:UpdateItem"): "a request takes an injected fault (test helpers only)",
+    # Made by a Lambda init only (tests/test_cold_start.py checks it); tests build handlers without one.
+    ("ExportJobEventsFunction", "states:DescribeStateMachine"): "the init's warm-up read of the state machine",
     ("JobWorkflowFunction", "states:SendTaskSuccess"): (
         "the wait completes itself when the job's event came before it stored its token, a race "
         "(tests/workflow/test_concurrency.py)"

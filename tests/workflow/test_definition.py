@@ -51,6 +51,10 @@ def test_template_declares_the_state_machine_and_its_rights() -> None:
     # It only ever resumes a wait (tests/security/test_least_privilege.py).
     assert resume["Action"] == ["states:SendTaskSuccess"]
     assert resume["Resource"] == {"Ref": "ExportJobLifecycle"}
+    # And reads the state machine's description once, at init (export_api.bootstrap's warm-up).
+    warm = next(s for s in statements if s.get("Sid") == "WarmJobLifecycleClient")
+    assert warm["Action"] == ["states:DescribeStateMachine"]
+    assert warm["Resource"] == {"Ref": "ExportJobLifecycle"}
 
 
 def test_every_task_calls_the_workflow_function_with_jsonpath_only() -> None:

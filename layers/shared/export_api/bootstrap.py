@@ -7,9 +7,11 @@ to `build`, which returns the Lambda handler (`handler = build(FUNCTION)`). `bui
    MissingConfiguration, so the init fails instead of running with a guessed table or secret;
 2. AWS clients (repositories/aws.py): those nearly every request uses; a SnapStart snapshot holds all;
 3. services: those the function's requests use, built once (services/container.py);
-4. the handler: FastAPI + Mangum with the routes built once (http/app.py), or the plain step handler;
-5. warm-up: real reads through the repositories (a key that is never stored) and, outside a SnapStart
-   init, the cursor key; a failure logs a warning and the init goes on (the first request retries);
+4. the handler: FastAPI + Mangum with the routes built once (http/app.py; the test helpers' only where
+   they are enabled), or the plain step handler;
+5. warm-up: real reads through the repositories (a DynamoDB key that is never stored, the state
+   machine's description) and, outside a SnapStart init, the cursor key; a failure logs a warning and
+   the init goes on (the first request makes the call itself);
 6. SnapStart hooks, with the runtime's public `snapshot_restore_py`;
 7. instrumentation (observability.py): logs, metrics, traces.
 
@@ -65,6 +67,9 @@ class Function:
     """The settings groups it needs (TABLES, CURSORS, ...)."""
     routers: "tuple[APIRouter, ...]" = ()
     """An API function's routes (FastAPI + Mangum), or else `step`."""
+    test_helpers: "tuple[Callable[[], APIRouter], ...]" = ()
+    """What makes the routers that exist only while TEST_HELPERS is enabled (http/app.py, `api_handler`):
+    where it is not, as the template leaves it, the init neither imports nor builds them."""
     step: LambdaHandler | None = None
     """A plain Lambda handler (the authorizers, the workflow's steps, the queue consumer)."""
     title: str = ""
@@ -74,6 +79,10 @@ class Function:
     """The DynamoDB reads its requests make (GET_ITEM, QUERY, BATCH_GET_ITEM), made once at init."""
     warm_table: str = "jobs_table_name"
     """The setting naming the table those reads are made on (one the function's role may read)."""
+    warm_workflow: bool = False
+    """Whether its common request calls Step Functions (a job event resumes its job's execution): the
+    client is then created at init and reads the state machine's description once (the role needs
+    `states:DescribeStateMachine` on it)."""
     before_snapshot: tuple[Callable[[], object], ...] = ()
     """Work an on-demand init leaves to the first request that needs it, which a snapshot holds done."""
     correlation_id_path: str | None = None
@@ -147,7 +156,8 @@ def _handler(function: Function, settings: Settings) -> LambdaHandler:
     if function.routers:
         from export_api.http.app import api_handler, create_app
 
-        return api_handler(create_app(function.title, function.routers), settings.api_base_path)
+        app = create_app(function.title, function.routers)
+        return api_handler(app, settings.api_base_path, function.test_helpers)
     if function.step is None:
         raise TypeError(f"Function {function.service} declares neither routers nor a step handler")
     return function.step
@@ -156,8 +166,10 @@ def _handler(function: Function, settings: Settings) -> LambdaHandler:
 def warm_up(function: Function, settings: Settings) -> None:
     """Real requests the first caller would otherwise wait for: each DynamoDB read the function's requests
     make, once, of a key that is never stored (botocore builds its state for an operation on its first
-    call), and the cursor key outside a SnapStart init (a snapshot holds no secret). A failure (a role
-    without the read, an unreachable endpoint) is logged; the first request makes the call itself."""
+    call), a read of the state machine where requests call Step Functions (a client's first call also
+    resolves its endpoint and opens its connection), and the cursor key outside a SnapStart init (a
+    snapshot holds no secret). A failure (a role without the read, an unreachable endpoint) is logged;
+    the first request makes the call itself."""
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -170,6 +182,13 @@ def warm_up(function: Function, settings: Settings) -> None:
             aws.warm_reads(table_name, function.warm)
         except (BotoCoreError, ClientError) as error:
             logger.warning("DynamoDB reads not warmed at init; the first request makes them", exc_info=error)
+    if function.warm_workflow and settings.state_machine_arn:
+        from export_api.repositories.stepfunctions import StepFunctionsRepository
+
+        try:
+            StepFunctionsRepository(settings.state_machine_arn).warm()
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("Step Functions not warmed at init; the first request calls it", exc_info=error)
     if settings.cursor_secret_arn and "cursor_secret_arn" in function.setting_names and not in_snapstart_init():
         from export_api.repositories.secrets import read_secret
 

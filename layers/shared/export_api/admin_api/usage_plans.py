@@ -1,12 +1,16 @@
 """`UsagePlan` of the admin API: the tier whose API Gateway usage plan meters a company's requests."""
 
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
 
 from pydantic import Field
 
 from export_api.models.base import RequestModel
-from export_api.services.usage_plans import CompanyUsagePlan
+
+if TYPE_CHECKING:
+    # The service (and the credentials repository it brings) is imported by the first usage-plan request,
+    # not by the admin function's init, which imports these models with its routes.
+    from export_api.services.usage_plans import CompanyUsagePlan
 
 
 class UsagePlanModel(RequestModel):
@@ -17,5 +21,5 @@ class UsagePlanResponse(UsagePlanModel):
     company_id: UUID
 
     @classmethod
-    def of(cls, plan: CompanyUsagePlan) -> Self:
+    def of(cls, plan: "CompanyUsagePlan") -> Self:
         return cls(company_id=UUID(plan.company_id), tier=plan.tier)

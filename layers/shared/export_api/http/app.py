@@ -1,7 +1,7 @@
 """A FastAPI app per Lambda function, wrapped by Mangum, with the contract's error shape."""
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -26,6 +26,11 @@ def create_app(title: str, routers: Iterable[APIRouter]) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    add_routes(app, routers)
+    return app
+
+
+def add_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     for router in routers:
         for route in router.routes:
             _require_coroutine(route)
@@ -33,7 +38,6 @@ def create_app(title: str, routers: Iterable[APIRouter]) -> FastAPI:
         # `include_router`: that builds every route a second time, at the first request (tens of ms per
         # cold start). The routes answer with contract responses themselves, so no app default is lost.
         app.router.routes.extend(router.routes)
-    return app
 
 
 def _require_coroutine(route: BaseRoute) -> None:
@@ -50,9 +54,16 @@ def _require_coroutine(route: BaseRoute) -> None:
         )
 
 
-def api_handler(app: FastAPI, base_path: str = "/") -> LambdaHandler:
+def api_handler(
+    app: FastAPI, base_path: str = "/", test_helpers: Sequence[Callable[[], APIRouter]] = ()
+) -> LambdaHandler:
     """The Lambda entry point of an API function: Mangum adapting API Gateway REST proxy events to the
     app; every response (errors too) echoes API Gateway's request id as `X-Request-Id`.
+
+    `test_helpers` make the routers that exist only while TEST_HELPERS is enabled: built here if it is,
+    else by the first request that finds it enabled; until then their paths answer 404 as any path that
+    does not exist. A Lambda environment's setting never changes (its routes are built at init or
+    never); a test or `make run` may switch it.
 
     export_api.bootstrap instruments it around the Lambda handler, not the ASGI app: logs carry that
     request id as `correlation_id` and metrics are flushed once per invocation.
@@ -60,11 +71,26 @@ def api_handler(app: FastAPI, base_path: str = "/") -> LambdaHandler:
     # Lifespan "off": Mangum would run startup per invocation; clients are created once per process instead.
     adapter = Mangum(app, lifespan="off", api_gateway_base_path=base_path)
     operations: dict[tuple[str, str], str] = {}
+    unrouted = list(test_helpers)
+
+    def helpers_enabled() -> bool:
+        """Whether the test helpers are enabled, their routes in place if so: the settings are read per
+        request (cached) so that a test or `make run` may switch them."""
+        if not get_settings().test_helpers_enabled:
+            return False
+        if unrouted:
+            # A handler serves one request at a time (Lambda; make run's gateway too): no other request
+            # sees the routes half added.
+            add_routes(app, [make() for make in unrouted])
+            unrouted.clear()
+        return True
+
+    helpers_enabled()
 
     def injected(event: dict[str, Any]) -> dict[str, Any] | None:
         """A fault the test helpers injected for this request (http/faults.py), only while they are
-        enabled: the settings are read per request (cached) so that a test or `make run` may switch them."""
-        if not get_settings().test_helpers_enabled:
+        enabled."""
+        if not helpers_enabled():
             return None
         from export_api.http.faults import inject, operations_of
         from export_api.services.container import get_services

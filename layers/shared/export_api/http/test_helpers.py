@@ -1,8 +1,9 @@
 """Admin: the test helpers (docs/admin-api.openapi.yaml, "Test helpers"; services/test_helpers.py).
 
-Routed always, served only where the TestHelpers template parameter enables them: elsewhere every one
-answers 404, as a path that does not exist does. The router's own imports are light (the models and the
-service are imported by the services container on first use), so a disabled function pays nothing at init.
+Routed only where the TestHelpers template parameter enables them (functions/admin/app.py declares them as
+`test_helpers`, http/app.py routes them): elsewhere their paths do not exist and answer 404, and the
+function's init neither imports this module nor builds its routes. Once routed, they still answer 404
+whenever the setting is off (a test or `make run` may switch it in a running process).
 """
 
 from typing import Annotated, Any
