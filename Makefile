@@ -94,10 +94,10 @@ LOCK_FLAGS := --quiet --python-platform aarch64-manylinux2014 --python-version 3
 	--custom-compile-command 'make lock'
 lock: $(STAMP)
 	$(BIN)/uv pip compile $(LOCK_FLAGS) layers/shared/requirements.in -o layers/shared/requirements.txt
-	for layer in auth webhooks; do \
-		$(BIN)/uv pip compile $(LOCK_FLAGS) layers/$$layer/requirements.in -c layers/shared/requirements.txt \
+	for lock in layers/auth/requirements.txt layers/webhooks/requirements.txt; do \
+		$(BIN)/uv pip compile $(LOCK_FLAGS) $${lock%.txt}.in -c layers/shared/requirements.txt \
 			$$(sed -n 's/^\([A-Za-z0-9_.-]*\)==.*/--no-emit-package \1/p' layers/shared/requirements.txt) \
-			-o layers/$$layer/requirements.txt || exit 1; \
+			-o $$lock || exit 1; \
 	done
 
 # SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
