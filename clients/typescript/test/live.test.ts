@@ -1,14 +1,16 @@
 /**
- * The client against the running stack (`export-api-sandbox`): Pleo's flow end to end, both credentials,
- * and the typed errors as the service answers them.
+ * The client against the running stack (`export-api-sandbox`): Pleo's flow end to end, the README's
+ * example as written, both credentials, and the typed errors as the service answers them.
  */
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { ExportApiClient, errors } from "../src/index.js";
+import { ExportApiClient, errors, type UpdateExportJobItemV3 } from "../src/index.js";
 import { Sandbox, sandboxMissing } from "./sandbox.js";
-import { collect, pleoFlow } from "./support.js";
+import { PACKAGE, collect, pleoFlow } from "./support.js";
 
 describe("against the sandbox", { skip: sandboxMissing }, () => {
   let sandbox: Sandbox;
@@ -60,6 +62,42 @@ describe("against the sandbox", { skip: sandboxMissing }, () => {
     assert.equal(booked.length, 150);
     const one = await api.getExportJobItem(booked[0]!.accountingEntryId);
     assert.equal(one.status, "successful");
+  });
+
+  test("the README's example runs as written", async () => {
+    const created = await sandbox.createJob({ invoice: 3, per_diem: 2 });
+    const [BASE_URL, TOKEN] = [sandbox.info.baseUrl, sandbox.info.bearerToken];
+    // README begin
+    const api = new ExportApiClient(BASE_URL, { token: TOKEN }); // or { apiKey: KEY } (basic auth, empty password)
+    const pending = api.listExportJobs({ statuses: ["pending"], sortingKeys: ["createdAt"], sortingOrder: ["ASC"] });
+    const { value: job } = await pending.next(); // the oldest pending job
+    if (job) {
+      await api.sendExportJobEvent(job.id, "started");
+      const items = new Map<string, string>(); // accounting entry id -> its item's status
+      for await (const item of api.listExportJobItems(job.id)) items.set(item.accountingEntryId, item.status);
+      const results: UpdateExportJobItemV3[] = [];
+      for await (const entry of api.listExportItems(job.id)) {
+        if (items.get(entry.accountingEntryId) === "successful") continue; // reported already
+        // book `entry` in your system, then report it:
+        results.push({ accountingEntryId: entry.accountingEntryId, status: "successful" });
+      }
+      const outcome = await api.updateExportJobItems(job.id, results); // PUTs of 100, per-item errors returned
+      await api.sendExportJobEvent(job.id, outcome.ok ? "completed" : "completed_with_errors");
+    }
+    // README end
+    assert.equal(job?.id, created.id);
+    assert.equal((await api.getExportJob(created.id)).status, "completed");
+
+    const between = (text: string, from: RegExp, to: RegExp): string[] => {
+      const lines = text.split("\n");
+      const start = lines.findIndex((line) => from.test(line));
+      const end = lines.findIndex((line, index) => index > start && to.test(line));
+      return lines.slice(start + 1, end);
+    };
+    const readme = between(readFileSync(join(PACKAGE, "README.md"), "utf8"), /^```ts$/, /^```$/);
+    const here = between(readFileSync(join(PACKAGE, "test", "live.test.ts"), "utf8"), /\/\/ README begin/, /\/\/ README end/);
+    assert.deepEqual(readme.slice(2), here.map((line) => line.slice(4)), "README.md's example is this test's");
+    assert.match(readme[0]!, /^import \{ ExportApiClient, type UpdateExportJobItemV3 \} from "export-api-client";$/);
   });
 
   test("an API key works as the basic-auth user name; a wrong token is Unauthorized", async () => {

@@ -58,12 +58,22 @@ export class Sandbox {
     return ((await response.json()) as { data: { id: string; status: string } }).data;
   }
 
-  async stop(): Promise<void> {
-    if (this.process.exitCode !== null) {
+  /** SIGTERM; SIGKILL if it has not exited within `graceMs` (what it leaves behind is a temporary folder). */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) {
       return;
     }
     const exited = new Promise((resolve) => this.process.once("exit", resolve));
     this.process.kill("SIGTERM");
-    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+    });
+    if ((await Promise.race([exited, late])) === "late") {
+      console.error(`export-api-sandbox (pid ${this.process.pid}) still running ${graceMs} ms after SIGTERM: killed`);
+      this.process.kill("SIGKILL");
+      await exited;
+    }
+    clearTimeout(timer);
   }
 }
