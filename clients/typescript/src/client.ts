@@ -133,6 +133,9 @@ export class ExportApiClient {
       try {
         result = await attempt({ headers, signal: AbortSignal.timeout(this.timeoutMs) });
       } catch (error) {
+        if (!isTransportFailure(error)) {
+          throw error;
+        }
         if (number >= this.retry.maxAttempts) {
           throw new TransportError(`${label}: ${describe(error)} after ${number} attempts`, { cause: error });
         }
@@ -282,6 +285,14 @@ export class ExportApiClient {
     true,
     );
   }
+}
+
+/**
+ * fetch's own failures: a TypeError for a connection refused, reset or dropped mid-answer, and the
+ * deadline's TimeoutError. Anything else is a fault of the caller or of this client, not worth a retry.
+ */
+function isTransportFailure(error: unknown): boolean {
+  return error instanceof TypeError || (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
 }
 
 function describe(error: unknown): string {

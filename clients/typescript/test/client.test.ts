@@ -154,6 +154,12 @@ test("connection errors exhaust into a TransportError", async () => {
   assert.equal(script.seen.length, 3);
 });
 
+test("what is not a connection failure is thrown as it is, not retried", async () => {
+  const script = new Script(new RangeError("a bug"));
+  await assert.rejects(client(script, []).getExportJob(JOB_ID), RangeError);
+  assert.equal(script.seen.length, 1);
+});
+
 const TYPED: [number, string, new (...args: never[]) => errors.ApiError][] = [
   [404, "EXPORT_NOT_FOUND", errors.ExportNotFound],
   [404, "EXPORT_ENTRY_NOT_FOUND", errors.ExportEntryNotFound],
