@@ -66,8 +66,9 @@ ts-test: $(STAMP)
 		|| ! command -v npm >/dev/null; then \
 		echo "Node 20+ and npm are not on PATH: skipping the TypeScript client's tests ($(TS_CLIENT))"; \
 	else \
-		cd $(TS_CLIENT) && { [ node_modules/.package-lock.json -nt package-lock.json ] \
-			|| npm ci --no-audit --no-fund --loglevel=error; } && npm test --silent; \
+		cd $(TS_CLIENT) && { [ node_modules/.installed -nt package-lock.json ] \
+			|| { npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; }; } \
+		&& npm test --silent; \
 	fi
 
 # The TypeScript client's types, generated from the contract by openapi-typescript; its tests check

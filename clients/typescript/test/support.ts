@@ -107,7 +107,7 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-/** One request and its answer, as recorded from the sandbox (test/record-fixtures.ts). */
+/** One request and its answer, as recorded from the sandbox (record-fixtures.ts). */
 export interface Exchange {
   method: string;
   path: string;
