@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
-	browser-install browser-check lock client-models
+	browser-install browser-check lock client-models ts-test ts-client-types
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml connector/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on PATH (or set PYTHON=/path/to/python3)"; exit 1; }
@@ -41,6 +41,7 @@ TEST_WORKERS ?= auto
 test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 	$(BIN)/pytest -p no:xdist connector/tests
+	@$(MAKE) --no-print-directory ts-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -55,6 +56,25 @@ client-models: $(STAMP)
 	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
 	$(BIN)/ruff check --fix --quiet clients/python/export_api_client/models.py
 	$(BIN)/ruff format --quiet clients/python/export_api_client/models.py
+
+# The TypeScript client (clients/typescript): `npm ci` from its lock file when that changed, then `npm test`:
+# tsc --strict over the client and its tests, then node --test (scripted and recorded answers, the types
+# against the contract, Pleo's flow against export-api-sandbox). Without Node 20+ it says so and skips.
+TS_CLIENT := clients/typescript
+ts-test: $(STAMP)
+	@if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null \
+		|| ! command -v npm >/dev/null; then \
+		echo "Node 20+ and npm are not on PATH: skipping the TypeScript client's tests ($(TS_CLIENT))"; \
+	else \
+		cd $(TS_CLIENT) && { [ node_modules/.installed -nt package-lock.json ] \
+			|| { npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; }; } \
+		&& npm test --silent; \
+	fi
+
+# The TypeScript client's types, generated from the contract by openapi-typescript; its tests check
+# that the committed file is what this makes.
+ts-client-types:
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent generate
 
 # Contract fuzzing: schemathesis against `make run`'s server, every operation of the contract
 # and of docs/admin-api.openapi.yaml, FUZZ_EXAMPLES examples per operation and generation mode (the
