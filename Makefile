@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
+.PHONY: connector-test install test lint format run clean bench sam-install sam-validate sam-build sam-check check-template fuzz \
 	browser-install browser-check lock client-models ts-test ts-client-types
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml connector/pyproject.toml
@@ -40,8 +40,10 @@ TEST_WORKERS ?= auto
 # suite's in-process moto.
 test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	@$(MAKE) --no-print-directory -j2 --output-sync=target connector-test ts-test
+
+connector-test: $(STAMP)
 	$(BIN)/pytest -p no:xdist connector/tests
-	@$(MAKE) --no-print-directory ts-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -96,7 +96,7 @@ def run_all(
         # Against `make run`'s server in a process of its own, so outside this process's moto.
         step("8 soak against make run's server")
         rows += soak.run(sizes)
-    if "startup" in only:
+    if sizes.startup_samples and "startup" in only:
         step("9 startup: make run and the pytest fixture")
         rows += startup.run(sizes)
     step("done")

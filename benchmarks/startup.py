@@ -6,6 +6,8 @@
 - The pytest fixture (`export_api_sandbox`): `running_sandbox()` in a fresh interpreter, from the call
   until it yields (stack up, HTTP server listening, a company set up). Goal: 5 s. The interpreter's
   start and the imports before the call are kept in the JSON (`process_seconds`).
+- `export-api-sandbox`, the same stack for other languages' tests: from the command's start until its
+  JSON line is written. Goal: the fixture's, 5 s.
 
 Each in a process of its own with a shell's environment (nothing of the benchmark's moto), samples
 one after the other; the figure is their median, the slowest is kept too.
@@ -13,6 +15,7 @@ one after the other; the figure is their median, the slowest is kept too.
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -71,6 +74,32 @@ def fixture_seconds() -> dict[str, float]:
     return figures
 
 
+def command_seconds() -> float:
+    command = Path(sys.executable).with_name("export-api-sandbox")
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as directory:
+        output = Path(directory) / "sandbox.json"
+        began = time.monotonic()
+        process = subprocess.Popen(
+            [str(command), "--output", str(output)],
+            env=_shell_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            while not output.exists():
+                if process.poll() is not None or time.monotonic() - began > 120:
+                    raise RuntimeError(f"export-api-sandbox did not start: {process.communicate()[1]!r}")
+                time.sleep(0.02)
+            return time.monotonic() - began
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
 def _row(case: str, samples: list[float], goal: float, details: dict[str, object]) -> Row:
     median = statistics.median(samples)
     return Row(
@@ -91,6 +120,7 @@ def run(sizes: Sizes) -> list[Row]:
     demo_entries = None if sizes.startup_demo_entries == 0 else sizes.startup_demo_entries
     make_run = [make_run_seconds(demo_entries) for _ in range(sizes.startup_samples)]
     fixture = [fixture_seconds() for _ in range(sizes.startup_samples)]
+    command = [command_seconds() for _ in range(sizes.startup_samples)]
     demo = "default demo" if demo_entries is None else f"demo of {demo_entries} entries a company"
     return [
         _row(f"make run ({demo}): start to serving", make_run, MAKE_RUN_GOAL, {"demo_entries": demo_entries}),
@@ -100,4 +130,5 @@ def run(sizes: Sizes) -> list[Row]:
             FIXTURE_GOAL,
             {"process_seconds": [round(f["process_seconds"], 2) for f in fixture]},
         ),
+        _row("export-api-sandbox: start to its JSON line", command, FIXTURE_GOAL, {}),
     ]

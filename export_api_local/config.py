@@ -73,7 +73,7 @@ class LocalConfig:
     handler_timeout_seconds: float = 29.0
     # Demo data loaded at start through the API.
     demo: bool = True
-    demo_entries_per_company: int = 1000
+    demo_entries_per_company: int = 800
     demo_company_ids: tuple[str, ...] = DEMO_COMPANY_IDS
     # Lifetime of the demo bearer tokens written to demo.json (the authorizers accept at most 24 h).
     demo_token_ttl_seconds: int = 86_400

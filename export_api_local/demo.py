@@ -40,7 +40,7 @@ JOB_LAYOUT: tuple[tuple[str, float], ...] = (
     ("failed", 0.04),
 )
 # Each company's one unfinished job, made last, in turn: the first company's is pending. With the default
-# 1,000 entries a company, at least 650 are left in no job, ready for the next one (pendingAccountingEntryIds).
+# 800 entries a company, at least 520 are left in no job, ready for the next one (pendingAccountingEntryIds).
 OPEN_JOBS: tuple[tuple[str, float], ...] = (("pending", 0.20), ("in_progress", 0.10))
 MIN_ENTRIES = (len(JOB_LAYOUT) + 1) * 2 + 2
 

@@ -12,6 +12,7 @@ Start-up, in order:
 """
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -340,6 +341,10 @@ def start_service(config: LocalConfig, say: Callable[[str], None]) -> LocalServi
     sources: list[SqsEventSource] = []
     try:
         configure_functions(config, provisioned, say)
+        # What start-up made so far (moto's backends, botocore's service models, the modules) lives as
+        # long as the process: out of the collector's reach, the demo's and every request's collections
+        # stop walking it.
+        gc.freeze()
         sources = start_event_sources(config, emulator, provisioned, say)
         gateway = Gateway(region=config.region)
         document = load_demo(config, gateway, say)
