@@ -172,7 +172,16 @@ class _ServerThread:
         import uvicorn
 
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning", access_log=False)
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                lifespan="off",
+                log_level="warning",
+                access_log=False,
+                # A request still running at the stop is given this long, then dropped.
+                timeout_graceful_shutdown=5,
+            )
         )
         self.thread = threading.Thread(target=self.server.run, name="export-api-sandbox", daemon=True)
 

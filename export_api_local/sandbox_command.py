@@ -7,7 +7,7 @@ Ctrl-C or SIGTERM:
 
 `bearerToken` and `apiKey` are the company's (the key as the basic-auth user name, empty password);
 `adminToken` calls the admin API's test helpers (docs/admin-api.openapi.yaml). A port in use exits 1
-with a message, before anything starts.
+with a message, before anything starts; a stop that takes over 30 s (a request that never ends) exits 3.
 """
 
 import argparse
@@ -54,6 +54,14 @@ def _publish(line: str, output: Path | None) -> None:
     temporary.replace(output)  # a reader polling for the file never sees half of it
 
 
+STOP_TIMEOUT = 30.0
+
+
+def _abandon() -> None:
+    print(f"export-api-sandbox: not stopped within {STOP_TIMEOUT:g} s, exiting anyway", file=sys.stderr, flush=True)
+    os._exit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = _arguments(argv)
     stop = threading.Event()
@@ -79,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             _publish(line, arguments.output)
             stop.wait()
+            # The stop is bounded: a test suite waiting on this process must not wait on a stuck request.
+            watchdog = threading.Timer(STOP_TIMEOUT, _abandon)
+            watchdog.daemon = True
+            watchdog.start()
     except PortInUse as error:
         print(f"export-api-sandbox: {error} Pass --port / --aws-port to use other ports.", file=sys.stderr)
         return 1
