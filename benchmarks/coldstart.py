@@ -357,9 +357,10 @@ def _depth(index: int, count: int) -> int:
     return index * DEPTH_SPAN // count
 
 
-def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row]:
+def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0, instructions: bool = True) -> list[Row]:
     """`runs` runs of every process per function; against the floor, `floor_pairs` pairs in all (at least
-    `runs`: the extra ones run ours and the floor only)."""
+    `runs`: the extra ones run ours and the floor only); `instructions`: the valgrind rows too, where
+    valgrind is installed."""
     extra_pairs = max(0, floor_pairs - runs)
     targets = _targets(PER_RUN * runs + 2 * extra_pairs + COUNTED)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -485,7 +486,7 @@ def run(runs: int, functions: tuple[str, ...], floor_pairs: int = 0) -> list[Row
                         },
                     )
                 )
-            if VALGRIND:
+            if VALGRIND and instructions:
                 rows.extend(_instructions_rows(target, name, env, PER_RUN * runs + 2 * extra_pairs))
     finally:
         server.stop()

@@ -58,6 +58,8 @@ class Sizes:
     #: Pairs of fresh processes, ours and the framework's floor (the first `cold_runs` from those runs).
     cold_floor_pairs: int = 36
     cold_functions: tuple[str, ...] = FUNCTIONS
+    #: The instruction rows (valgrind: a minute of CPU per function).
+    cold_instructions: bool = True
     warm_requests: int = 300
     #: Webhook messages delivered to measure WebhookDeliveryFunction's rate (section 6).
     webhook_messages: int = 500
@@ -91,6 +93,7 @@ QUICK = Sizes(
     cold_runs=1,
     cold_floor_pairs=1,
     cold_functions=("ExportJobsFunction",),
+    cold_instructions=False,
     warm_requests=5,
     webhook_messages=20,
     package=False,

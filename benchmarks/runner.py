@@ -60,7 +60,9 @@ def run_all(
                 (
                     "coldstart",
                     "3 cold start",
-                    lambda _: coldstart.run(sizes.cold_runs, sizes.cold_functions, sizes.cold_floor_pairs),
+                    lambda _: coldstart.run(
+                        sizes.cold_runs, sizes.cold_functions, sizes.cold_floor_pairs, sizes.cold_instructions
+                    ),
                 ),
                 ("scaling", "2 scaling (big data seeded into moto)", lambda _: scaling.run(meter, sizes)),
                 (
