@@ -11,11 +11,8 @@ The time this saves is measured by the benchmarks (`python -m benchmarks --only 
 """
 
 import importlib
-import json
 import os
 import pkgutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from export_api_local.template import ROOT, function_handler_path, resources_of_type
+from tests.support.probe import probe_report
 
 ENVIRONMENT = {
     "JOBS_TABLE_NAME": "cold-jobs",
@@ -298,27 +296,10 @@ def _start(
     env.update(environment or {})
     if init:
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE.format(
-                module=module,
-                secret_status=secret_status,
-                dynamodb_status=dynamodb_status,
-                states_status=states_status,
-            ),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    code = PROBE.format(
+        module=module, secret_status=secret_status, dynamodb_status=dynamodb_status, states_status=states_status
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (line,) = [x for x in result.stdout.splitlines() if x.startswith("REPORT ")]
-    report: dict[str, Any] = json.loads(line.removeprefix("REPORT "))
-    return report
+    return probe_report(code, [], env)
 
 
 def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> None:

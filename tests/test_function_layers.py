@@ -15,7 +15,6 @@ environment that has every layer's packages. Two checks, per function:
 import ast
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from export_api_local.template import ROOT, load_template, resources_of_type
+from tests.support.probe import probe_report
 from tests.test_layer_lock import locked
 
 # What Lambda's python3.12 runtime has: the AWS SDK and its dependencies (layers/shared/Makefile leaves
@@ -184,18 +184,7 @@ def test_the_init_imports_only_what_the_layers_ship(function: LambdaFunction) ->
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), **ENVIRONMENT}
     installed = json.dumps(sorted(packages_distributions()))
     allowed = json.dumps(sorted(provided(function)))
-    result = subprocess.run(
-        [sys.executable, "-c", INIT_PROBE, str(LAYER), function.module, installed, allowed],
-        cwd=function.directory,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (line,) = [x for x in result.stdout.splitlines() if x.startswith("REPORT ")]
-    report = json.loads(line.removeprefix("REPORT "))
+    report = probe_report(INIT_PROBE, [str(LAYER), function.module, installed, allowed], env, function.directory)
     assert set(report["imported"]) <= provided(function)
     assert "export_api" in report["imported"]
 
