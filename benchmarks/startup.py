@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks.config import Sizes
 from benchmarks.report import ROOT, Row, verdict
-from export_api_local.process import server_process
+from export_api_local.process import server_process, stop_process
 
 SECTION = "9 startup"
 MAKE_RUN_GOAL = 10.0
@@ -92,12 +92,7 @@ def command_seconds() -> float:
                 time.sleep(0.02)
             return time.monotonic() - began
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop_process(process, signal.SIGTERM, timeout=20)
 
 
 def _row(case: str, samples: list[float], goal: float, details: dict[str, object]) -> Row:

@@ -30,6 +30,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def stop_process(process: "subprocess.Popen[Any]", signum: int, timeout: float = 15.0) -> None:
+    """`signum` (the server's clean stop), then a kill if it has not ended within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signum)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 def server_output(log: Path) -> str:
     return log.read_text(errors="replace")[-4000:] if log.exists() else ""
 
@@ -80,10 +92,4 @@ def server_process(
     try:
         yield ServerProcess(process, log, _wait_until_ready(process, state / "demo.json", log, timeout))
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        stop_process(process, signal.SIGINT)
