@@ -18,7 +18,7 @@ from export_api_local import moto_lock
 from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
-SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "package", "soak", "startup")
+SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "size", "soak", "startup")
 
 
 @contextmanager
@@ -91,7 +91,7 @@ def run_all(
                         access.drop_tables()
         finally:
             meter.uninstall()
-    if sizes.package and "package" in only:
+    if sizes.package and "size" in only:
         step("5 package size")
         rows += package.run()
     if "soak" in only:

@@ -49,3 +49,16 @@ def test_benchmarks_run_on_tiny_sizes(tmp_path: Path) -> None:
     table = result.stdout.splitlines()
     assert table[0].split() == ["section", "case", "measured", "reference", "ratio", "goal", "verdict"]
     assert len([line for line in table if line[:1].isdigit()]) == len(rows)
+
+
+def test_only_takes_a_comma_separated_list_of_known_sections() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--only", "size,bogus", "--no-write"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown section 'bogus'" in result.stderr
