@@ -109,18 +109,25 @@ run: $(STAMP)
 
 # Each layer's requirements (layers/<layer>/requirements.in) resolved for the layers' platform (Lambda arm64,
 # python3.12), every package pinned with its hashes into layers/<layer>/requirements.txt. `sam build` installs
-# exactly these (pip's hash-checking mode). The auth and webhooks layers are resolved against the shared
-# layer's pins and leave out what it already ships: a function that has both gets one copy, of one version.
-# Run after changing a dependency; tests/test_layer_lock.py checks the locks, the inputs and pyproject.toml agree.
+# exactly these (pip's hash-checking mode). A layer is resolved against the pins of the layers a function
+# has beside it (LOCKED_WITH_<layer>) and leaves out what they ship: a function that has both gets one copy,
+# of one version. Run after changing a dependency; tests/test_layer_lock.py checks the locks, the inputs,
+# template.yaml and pyproject.toml agree.
 LOCK_FLAGS := --quiet --python-platform aarch64-manylinux2014 --python-version 3.12 --generate-hashes \
 	--custom-compile-command 'make lock'
+LOCKED_WITH_framework := shared
+LOCKED_WITH_auth := shared
+LOCKED_WITH_webhooks := shared framework
+define lock-layer
+	$(BIN)/uv pip compile $(LOCK_FLAGS) layers/$(1)/requirements.in -o layers/$(1)/requirements.txt \
+		$(foreach base,$(LOCKED_WITH_$(1)),-c layers/$(base)/requirements.txt \
+			$$(sed -n 's/^\([A-Za-z0-9_.-]*\)==.*/--no-emit-package \1/p' layers/$(base)/requirements.txt))
+endef
 lock: $(STAMP)
-	$(BIN)/uv pip compile $(LOCK_FLAGS) layers/shared/requirements.in -o layers/shared/requirements.txt
-	for lock in layers/auth/requirements.txt layers/webhooks/requirements.txt; do \
-		$(BIN)/uv pip compile $(LOCK_FLAGS) $${lock%.txt}.in -c layers/shared/requirements.txt \
-			$$(sed -n 's/^\([A-Za-z0-9_.-]*\)==.*/--no-emit-package \1/p' layers/shared/requirements.txt) \
-			-o $$lock || exit 1; \
-	done
+	$(call lock-layer,shared)
+	$(call lock-layer,framework)
+	$(call lock-layer,auth)
+	$(call lock-layer,webhooks)
 
 # SAM CLI in a virtual environment of its own (it pins boto3 and pydantic versions that clash with the
 # app's), on the template's runtime: `sam build` without a container needs python3.12 on PATH.
@@ -147,8 +154,8 @@ sam-validate: $(SAM_STAMP)
 # Builds every function and layer for the Lambda platform (manylinux, arm64), no container.
 sam-build: $(SAM_STAMP)
 	$(SAM) build --template-file template.yaml --build-dir .aws-sam/build
-	@ls .aws-sam/build/SharedLayer/python/pydantic_core/*cpython-312-aarch64-linux-gnu.so >/dev/null \
-		|| { echo "the shared layer's pydantic-core is not built for python3.12 on arm64"; exit 1; }
+	@ls .aws-sam/build/FrameworkLayer/python/pydantic_core/*cpython-312-aarch64-linux-gnu.so >/dev/null \
+		|| { echo "the framework layer's pydantic-core is not built for python3.12 on arm64"; exit 1; }
 	@ls .aws-sam/build/AuthLayer/python/_cffi_backend.cpython-312-aarch64-linux-gnu.so >/dev/null \
 		|| { echo "the auth layer's cffi is not built for python3.12 on arm64"; exit 1; }
 	@echo "sam build: the layers' compiled packages are built for python3.12 on arm64 (aarch64)"

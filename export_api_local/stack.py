@@ -14,6 +14,7 @@ moto executes state machines only when configured to: `mock_aws(config=EMULATOR_
 (template.table_definition gives their definitions).
 """
 
+import dataclasses
 import io
 import json
 import re
@@ -226,6 +227,6 @@ def provision(
         state_machine_name=name,
         state_machine_arn=arn,
         function_arns=function_arns,
-        settings=settings.model_copy(update={"state_machine_arn": arn}),
+        settings=dataclasses.replace(settings, state_machine_arn=arn),
         hook=hook,
     )

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.logging import correlation_paths
 from export_api.bootstrap import CURSORS, GET_ITEM, QUERY, TABLES, Function, build
+from export_api.http.app import HttpApi
 from export_api.repositories import aws
-from export_api.services.container import get_services
+from export_api.services.container import building, get_services
 from export_api.settings import MissingConfiguration, get_settings
 from fastapi import APIRouter
 
@@ -112,10 +113,9 @@ def test_an_init_runs_settings_clients_services_warm_up_hooks_in_that_order(
     handler = build(
         Function(
             service="bootstrap-test",
-            title="Bootstrap test",
             settings=(TABLES, CURSORS),
-            routers=(_ping_router(timeline),),
-            services=("health",),
+            api=HttpApi(title="Bootstrap test", routers=(_ping_router(timeline),)),
+            services=building(lambda s: s.health),
             warm=(GET_ITEM, QUERY),
             correlation_id_path=correlation_paths.API_GATEWAY_REST,
         )
@@ -212,5 +212,5 @@ def test_outside_a_lambda_init_the_builder_creates_no_client_and_registers_no_ho
 
 
 def test_a_function_is_routers_or_a_step() -> None:
-    with pytest.raises(TypeError, match="neither routers nor a step handler"):
+    with pytest.raises(TypeError, match="neither an HttpApi nor a step handler"):
         build(Function(service="nothing", settings=()))

@@ -24,7 +24,8 @@ def served(module: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(METHOD, path) -> OpenAPI operation, as the function's own FastAPI app describes it (with the test
     helpers' routes, which it serves where they are enabled)."""
     function: Function = importlib.import_module(module).FUNCTION
-    app: FastAPI = create_app(function.title, (*function.routers, *(make() for make in function.test_helpers)))
+    assert function.api is not None
+    app: FastAPI = create_app(function.api.title, function.api.all_routers())
     return {
         (method.upper(), path): operation
         for path, item in app.openapi()["paths"].items()

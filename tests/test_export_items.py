@@ -1,12 +1,14 @@
 """Export items: each version's published shape, projected when read from the one stored entry, only for
 open jobs. Every response is checked against the published schema of its version (tests/support/api.py)."""
 
+import dataclasses
 import re
 import uuid
 from typing import Any
 
 import pytest
 from export_api.repositories import aws
+from export_api.services.container import get_services
 from export_api.settings import get_settings
 
 from export_api_local.accounting_entries import KINDS
@@ -191,7 +193,8 @@ def test_links_point_at_the_entrys_job_item_on_this_service(
     )
     assert response.data[0]["_links"]["api"]["exportItem"] == f"https://{host}/api/v3/export-job-items?{query}"
     # A custom domain is configured (PublicBaseUrl in template.yaml).
-    monkeypatch.setattr(get_settings(), "public_base_url", "https://erp-api.example.com/export")
+    configured = dataclasses.replace(get_settings(), public_base_url="https://erp-api.example.com/export")
+    monkeypatch.setattr(get_services(), "settings", configured)
     (item, _) = export_items(company, job["id"], "v2")
     assert item["_links"]["api"]["exportItem"] == f"https://erp-api.example.com/export/v3/export-job-items?{query}"
 

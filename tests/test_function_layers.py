@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import packages_distributions
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 from packaging.utils import canonicalize_name
@@ -117,7 +117,8 @@ def test_the_template_is_read() -> None:
     }
     assert len(FUNCTIONS) == 9
     authorizer = next(function for function in FUNCTIONS if function.name == "AuthorizerFunction")
-    assert {"jwt", "cryptography", "export_api", "pydantic", "app", "admin"} <= provided(authorizer)
+    assert {"jwt", "cryptography", "export_api", "aws_lambda_powertools", "app", "admin"} <= provided(authorizer)
+    assert not {"pydantic", "fastapi", "starlette", "mangum"} & provided(authorizer)
 
 
 @pytest.mark.parametrize("function", API_FUNCTIONS, ids=str)
@@ -148,8 +149,8 @@ class OnlyTheLayers:
 sys.meta_path.insert(0, OnlyTheLayers())
 module = importlib.import_module(module_name)
 function = module.FUNCTION
-from export_api.bootstrap import build_services
-build_services(function.services)
+if function.services is not None:
+    function.services()
 for work in function.before_snapshot:
     work()
 imported = ({name.partition(".")[0] for name in sys.modules} - at_start) & installed
@@ -224,6 +225,18 @@ def _container_services() -> dict[str, ast.AST]:
     return {node.name: node for node in services.body if isinstance(node, ast.FunctionDef)}
 
 
+def _asks_for_a_service(node: ast.AST, services: dict[str, ast.AST], in_container: bool) -> TypeGuard[ast.Attribute]:
+    """`services.jobs`, `s.jobs` (a `building` selector), `get_services().jobs` or, in the container,
+    `self.jobs`: an attribute of the container by name, not any attribute that shares a service's name
+    (`session.events`, `settings.test_helpers`)."""
+    if not (isinstance(node, ast.Attribute) and node.attr in services and not node.attr.startswith("__")):
+        return False
+    owner = node.value
+    if isinstance(owner, ast.Name):
+        return owner.id in ("services", "s") or (in_container and owner.id == "self")
+    return isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "get_services"
+
+
 def reachable_imports(function: LambdaFunction) -> dict[str, set[str]]:
     """Top-level module -> the files of the layer or the function that import it, over the code the
     function's handler can reach. The container is entered by service: only those the reachable code
@@ -254,7 +267,8 @@ def reachable_imports(function: LambdaFunction) -> dict[str, set[str]]:
                 if source is not None:
                     visit_file(source)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in services and node.attr not in seen_services:
+            in_container = where.startswith(str(CONTAINER.relative_to(ROOT)))
+            if _asks_for_a_service(node, services, in_container) and node.attr not in seen_services:
                 seen_services.add(node.attr)
                 visit_file(CONTAINER)
                 pending.append((services[node.attr], f"{CONTAINER.relative_to(ROOT)}:{node.attr}"))

@@ -1,9 +1,8 @@
 """Each layer's requirements are a lock (`make lock`): its requirements.in and everything they pull in,
 each pinned to one version with its hashes, so `sam build` installs exactly what was reviewed (pip's
 hash-checking mode) and nothing a compromised index could substitute. pyproject.toml's runtime
-dependencies (what `make run` and the tests install) are the layers' inputs, and the layers that add to
-the shared one ship nothing it already ships, so a function that has both loads one version of each
-package."""
+dependencies (what `make run` and the tests install) are the layers' inputs, and no two layers a function
+has ship the same package, so it loads one version of each."""
 
 import re
 import tomllib
@@ -13,7 +12,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from export_api_local.template import ROOT, resources_of_type
+from export_api_local.template import ROOT, load_template, resources_of_type
 
 LAYERS = ROOT / "layers"
 LAYER_DIRECTORIES = sorted(path.parent for path in LAYERS.glob("*/requirements.in"))
@@ -62,10 +61,27 @@ def test_the_lock_satisfies_the_layers_requirements(layer: Path) -> None:
         assert requirement.specifier.contains(entries[name][0]), f"{requirement}: locked {entries[name][0]}"
 
 
-@pytest.mark.parametrize("layer", [path for path in LAYER_DIRECTORIES if path.name != "shared"], ids=lambda p: p.name)
-def test_a_layer_ships_nothing_the_shared_layer_ships(layer: Path) -> None:
-    shared = locked(LAYERS / "shared" / "requirements.txt")
-    assert not set(locked(layer / "requirements.txt")) & set(shared)
+def _function_layers() -> dict[str, list[Path]]:
+    """Each function of the template: the directories of its layers (Globals' and its own)."""
+    template = load_template()
+    content = {
+        name: ROOT / str(layer["ContentUri"])
+        for name, layer in resources_of_type("AWS::Serverless::LayerVersion").items()
+    }
+    shared = [layer["Ref"] for layer in template["Globals"]["Function"].get("Layers", [])]
+    return {
+        name: [content[ref] for ref in shared + [layer["Ref"] for layer in function.get("Layers", [])]]
+        for name, function in resources_of_type("AWS::Serverless::Function").items()
+    }
+
+
+@pytest.mark.parametrize("function", sorted(_function_layers()))
+def test_no_two_layers_of_a_function_ship_the_same_package(function: str) -> None:
+    shipped: dict[str, str] = {}
+    for layer in _function_layers()[function]:
+        for name in locked(layer / "requirements.txt"):
+            assert name not in shipped, f"{function}: {name} is in both {shipped[name]} and {layer.name}"
+            shipped[name] = layer.name
 
 
 def test_pyproject_depends_on_the_layers_requirements() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 from export_api.bootstrap import TABLES, WEBHOOK_QUEUE, WEBHOOKS, Function, build
 from export_api.models.workflow import WorkflowStep
 from export_api.observability import bind_job, get_logger
-from export_api.services.container import get_services
+from export_api.services.container import building, get_services
 from pydantic import TypeAdapter
 
 logger = get_logger("job-workflow")
@@ -26,7 +26,7 @@ FUNCTION = Function(
     # Webhooks too: a workflow that could not announce its jobs would lose events silently.
     settings=(TABLES, WEBHOOKS, WEBHOOK_QUEUE),
     step=_run_step,
-    services=("lifecycle",),
+    services=building(lambda s: s.lifecycle),
 )
 # Logs with the job id (cleared per step), metrics flushed per invocation, traced when tracing is on.
 handler = build(FUNCTION)

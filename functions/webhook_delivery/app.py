@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from export_api.bootstrap import TABLES, WEBHOOK_DELIVERY, WEBHOOKS, Function, build
 from export_api.observability import get_logger
-from export_api.services.container import get_services
+from export_api.services.container import building, get_services
 from export_api.services.webhook_delivery import QueuedMessage
 
 logger = get_logger("webhook-delivery")
@@ -42,6 +42,6 @@ FUNCTION = Function(
     service="webhook-delivery",
     settings=(TABLES, WEBHOOKS, WEBHOOK_DELIVERY),
     step=_handle,
-    services=("webhook_delivery",),
+    services=building(lambda s: s.webhook_delivery),
 )
 handler = build(FUNCTION)

@@ -1,6 +1,7 @@
 """No secret or table name has a default in the layer: a function on Lambda without its configuration
 refuses to start (export_api.bootstrap), with one ERROR line naming what is missing."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -35,7 +36,7 @@ def test_settings_have_no_default_secret_or_table(monkeypatch: pytest.MonkeyPatc
     for name in ("jobs_table_name", "items_table_name", "credentials_table_name", "cursor_secret_arn"):
         with pytest.raises(MissingConfiguration, match=name.upper()):
             settings.required(name)
-    assert not any("secret" in str(v).lower() for v in settings.model_dump().values() if isinstance(v, str))
+    assert not any("secret" in str(v).lower() for v in dataclasses.asdict(settings).values() if isinstance(v, str))
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

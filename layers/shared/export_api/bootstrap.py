@@ -6,9 +6,9 @@ to `build`, which returns the Lambda handler (`handler = build(FUNCTION)`). `bui
 1. settings: on Lambda a missing setting logs one ERROR naming the variables and raises
    MissingConfiguration, so the init fails instead of running with a guessed table or secret;
 2. AWS clients (repositories/aws.py): those nearly every request uses; a SnapStart snapshot holds all;
-3. services: those the function's requests use, built once (services/container.py);
-4. the handler: FastAPI + Mangum with the routes built once (http/app.py; the test helpers' only where
-   they are enabled), or the plain step handler;
+3. services: those the function's requests use, built once (services/container.py, `building`);
+4. the handler: FastAPI + Mangum with the routes built once (http/app.py, `HttpApi`; the test helpers'
+   only where they are enabled), or the plain step handler;
 5. warm-up: real reads through the repositories (a DynamoDB key that is never stored, the state
    machine's description) and, outside a SnapStart init, the cursor key; a failure logs a warning and
    the init goes on (the first request makes the call itself);
@@ -18,6 +18,9 @@ to `build`, which returns the Lambda handler (`handler = build(FUNCTION)`). `bui
 Steps 2, 3, 5 and 6 run only in a Lambda init (`AWS_LAMBDA_INITIALIZATION_TYPE`): tests and local
 tooling build handlers without AWS, and clients are made on first use once their emulator is up.
 docs/cold-start.md explains what each step buys.
+
+This module imports neither the HTTP layer nor the services' container: a function's declaration hands
+it what it needs of them, so the authorizers, whose layers ship no FastAPI or pydantic, can use it.
 """
 
 import random
@@ -30,7 +33,7 @@ from export_api.observability import get_logger, instrument
 from export_api.settings import MissingConfiguration, Settings, get_settings
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from export_api.http.app import HttpApi
 
 LambdaHandler = Callable[[Any, Any], Any]
 
@@ -65,16 +68,12 @@ class Function:
     """Its name in logs, metrics and traces."""
     settings: tuple[tuple[str, ...], ...]
     """The settings groups it needs (TABLES, CURSORS, ...)."""
-    routers: "tuple[APIRouter, ...]" = ()
+    api: "HttpApi | None" = None
     """An API function's routes (FastAPI + Mangum), or else `step`."""
-    test_helpers: "tuple[Callable[[], APIRouter], ...]" = ()
-    """What makes the routers that exist only while TEST_HELPERS is enabled (http/app.py, `api_handler`):
-    where it is not, as the template leaves it, the init neither imports nor builds them."""
     step: LambdaHandler | None = None
     """A plain Lambda handler (the authorizers, the workflow's steps, the queue consumer)."""
-    title: str = ""
-    services: tuple[str, ...] = ()
-    """The services (attributes of services.container.Services) its requests use."""
+    services: Callable[[], object] | None = None
+    """Builds the services its requests use (services.container.building)."""
     warm: tuple[str, ...] = ()
     """The DynamoDB reads its requests make (GET_ITEM, QUERY, BATCH_GET_ITEM), made once at init."""
     warm_table: str = "jobs_table_name"
@@ -102,7 +101,8 @@ def build(function: Function) -> LambdaHandler:
     if lambda_init:
         at_init = [name for name in function.setting_names if name in AT_INIT]
         create_clients(settings, at_init if not in_snapstart_init() else function.setting_names)
-        build_services(function.services)
+        if function.services is not None:
+            function.services()
     handler = _handler(function, settings)
     if lambda_init:
         warm_up(function, settings)
@@ -140,26 +140,11 @@ def create_clients(settings: Settings, names: Iterable[str]) -> None:
             aws.secrets_provider()
 
 
-def build_services(names: Iterable[str]) -> None:
-    """Build the services the function's requests use: `Services` builds each on first use, so that a
-    function never builds (nor imports) another function's."""
-    if not names:
-        return
-    from export_api.services.container import get_services
-
-    services = get_services()
-    for name in names:
-        getattr(services, name)
-
-
 def _handler(function: Function, settings: Settings) -> LambdaHandler:
-    if function.routers:
-        from export_api.http.app import api_handler, create_app
-
-        app = create_app(function.title, function.routers)
-        return api_handler(app, settings.api_base_path, function.test_helpers)
+    if function.api is not None:
+        return function.api.handler(settings)
     if function.step is None:
-        raise TypeError(f"Function {function.service} declares neither routers nor a step handler")
+        raise TypeError(f"Function {function.service} declares neither an HttpApi nor a step handler")
     return function.step
 
 
@@ -183,10 +168,8 @@ def warm_up(function: Function, settings: Settings) -> None:
         except (BotoCoreError, ClientError) as error:
             logger.warning("DynamoDB reads not warmed at init; the first request makes them", exc_info=error)
     if function.warm_workflow and settings.state_machine_arn:
-        from export_api.repositories.stepfunctions import StepFunctionsRepository
-
         try:
-            StepFunctionsRepository(settings.state_machine_arn).warm()
+            aws.warm_state_machine(settings.state_machine_arn)
         except (BotoCoreError, ClientError) as error:
             logger.warning("Step Functions not warmed at init; the first request calls it", exc_info=error)
     if settings.cursor_secret_arn and "cursor_secret_arn" in function.setting_names and not in_snapstart_init():

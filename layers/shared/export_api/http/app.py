@@ -2,6 +2,7 @@
 
 import inspect
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -11,9 +12,27 @@ from starlette.routing import BaseRoute
 
 from export_api.http.errors import install_error_handlers
 from export_api.http.responses import ContractJSONResponse
-from export_api.settings import get_settings
+from export_api.settings import Settings, get_settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class HttpApi:
+    """An API function's routes: what export_api.bootstrap builds its FastAPI + Mangum handler from."""
+
+    title: str
+    routers: tuple[APIRouter, ...]
+    test_helpers: tuple[Callable[[], APIRouter], ...] = ()
+    """What makes the routers that exist only while TEST_HELPERS is enabled (`api_handler`): where it is
+    not, as the template leaves it, the init neither imports nor builds them."""
+
+    def all_routers(self) -> tuple[APIRouter, ...]:
+        """Its routers with the test helpers' (the contract tests read every route it may serve)."""
+        return (*self.routers, *(make() for make in self.test_helpers))
+
+    def handler(self, settings: Settings) -> LambdaHandler:
+        return api_handler(create_app(self.title, self.routers), settings.api_base_path, self.test_helpers)
 
 
 def create_app(title: str, routers: Iterable[APIRouter]) -> FastAPI:

@@ -98,6 +98,14 @@ def warm_reads(table_name: str, operations: Iterable[str]) -> None:
         getattr(document_client, operation)(**_WARM_READS[operation](table_name))
 
 
+def warm_state_machine(state_machine_arn: str) -> None:
+    """Read the state machine's description once, for real: the Step Functions client's first call resolves
+    its endpoint, opens the connection and builds botocore's JSON protocol state, which a Lambda init
+    (export_api.bootstrap) pays so that a job event's resuming call does not. Raises botocore's errors as
+    they come: the caller logs them and goes on."""
+    stepfunctions().describe_state_machine(stateMachineArn=state_machine_arn)
+
+
 @cache
 def client(service: str) -> Any:
     import boto3

@@ -124,13 +124,6 @@ class StepFunctionsRepository:
         except (ClientError, BotoCoreError) as error:
             _reraise(error)
 
-    def warm(self) -> None:
-        """Read the state machine's description once, for real: the client's first call resolves its
-        endpoint, opens the connection and builds botocore's JSON protocol state, which a Lambda init
-        (export_api.bootstrap) pays so that a job event's resuming call does not. Raises botocore's
-        errors as they come: the caller logs them and goes on."""
-        aws.stepfunctions().describe_state_machine(stateMachineArn=self.state_machine_arn)
-
     def job_execution(self, name: str) -> JobExecution:
         """The execution named `name` with its history, shaped like the console's view. Raises ExecutionNotFound."""
         return to_job_execution(self.describe_execution(name), self.execution_history(name))

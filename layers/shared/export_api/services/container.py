@@ -6,6 +6,7 @@ subscriptions API and the workflow's steps bring their own models). Imports are 
 service is first built.
 """
 
+from collections.abc import Callable
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
@@ -258,6 +259,12 @@ class Services:
 
 def build_services(settings: Settings, workflow: "JobWorkflow | None" = None) -> Services:
     return Services(settings, workflow)
+
+
+def building(select: Callable[[Services], object]) -> Callable[[], object]:
+    """A function's services step (export_api.bootstrap, `Function.services`): builds the services that
+    `select` names (`lambda s: (s.jobs, s.workflow)`) on the process's container."""
+    return lambda: select(get_services())
 
 
 @cache
