@@ -82,7 +82,7 @@ def measure(meter: Meter, operation: Operation) -> Row:
     )
 
 
-def _put_body(entry_ids: list[str]) -> list[dict[str, Any]]:
+def put_body(entry_ids: list[str]) -> list[dict[str, Any]]:
     return [
         {
             "accountingEntryId": e,
@@ -180,7 +180,7 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
             f"1 BatchGetItem (items' old status) + {math.ceil(sizes.put_items / 99)} TransactWriteItems "
             "(99 items + job counters each; the job condition answers 404/422 without a read)",
             lambda: request(
-                "PUT", f"/v3/export-jobs/{job}/items", me, body=_put_body(company.entry_ids[: sizes.put_items])
+                "PUT", f"/v3/export-jobs/{job}/items", me, body=put_body(company.entry_ids[: sizes.put_items])
             ),
         ),
         Operation(

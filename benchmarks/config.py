@@ -60,7 +60,11 @@ class Sizes:
     cold_functions: tuple[str, ...] = FUNCTIONS
     #: The instruction rows (valgrind: a minute of CPU per function).
     cold_instructions: bool = True
+    #: Section 4: requests per operation (each of ours beside the floor's), the job's items, and job events
+    #: (each needs a pending job of a company of its own).
     warm_requests: int = 300
+    warm_items: int = 100
+    warm_events: int = 60
     #: Webhook messages delivered to measure WebhookDeliveryFunction's rate (section 6).
     webhook_messages: int = 500
     #: Install the layer's requirements for arm64 to measure it (needs the package index).
@@ -95,6 +99,8 @@ QUICK = Sizes(
     cold_functions=("ExportJobsFunction",),
     cold_instructions=False,
     warm_requests=5,
+    warm_items=5,
+    warm_events=3,
     webhook_messages=20,
     package=False,
     soak_seconds=4.0,

@@ -109,7 +109,7 @@ def _body(params: dict[str, Any]) -> dict[str, Any]:
     return decoded
 
 
-def _written_keys(operation: str, body: dict[str, Any], keys_of: TableKeys) -> list[tuple[str, Wire, bool]]:
+def written_keys(operation: str, body: dict[str, Any], keys_of: TableKeys) -> list[tuple[str, Wire, bool]]:
     """(table, key, transactional) of every item a write request touches."""
 
     def key(table: str, item: Wire) -> Wire:
@@ -198,7 +198,7 @@ class Meter:
         request = _body(params)
         written: list[tuple[str, Wire, bool, Wire | None]] = []
         if model.name in WRITE_OPERATIONS and self.lookup is not None and self.keys_of is not None:
-            for table, key, transactional in _written_keys(model.name, request, self.keys_of):
+            for table, key, transactional in written_keys(model.name, request, self.keys_of):
                 written.append((table, key, transactional, self.lookup(table, key)))
         with self._lock:
             self._pending[id(context)] = (call, request, written)

@@ -56,7 +56,7 @@ def run_all(
                     "1 the same, lifecycle on Step Functions",
                     lambda stack: workflow.run(meter, sizes, stack),
                 ),
-                ("warm", "4 warm request overhead", lambda _: warm.run(sizes)),
+                ("warm", "4 warm requests against the framework's floor", lambda _: warm.run(sizes)),
                 (
                     "coldstart",
                     "3 cold start",
