@@ -403,3 +403,31 @@ def test_missing_scope_is_403(world: World) -> None:
         identity = Identity(company_ids=(world.company.company_id,), scopes=scopes)
         response = world.send(path, method, operation_id, query=query, body=body, identity=identity)
         assert_error(response, 403, "FORBIDDEN")
+
+
+def test_a_bad_parameter_is_named_in_the_message(world: World) -> None:
+    """Parameters read from the request (http/params.py) are reported as declared ones are: the location,
+    the name, what is wrong."""
+    me = world.company.identity
+    cases = [
+        (world.api.get("/v3/export-jobs/not-a-uuid", me), "Invalid path parameter jobId: "),
+        (world.api.get("/v3/export-jobs", me, {"statuses": ["pending", "bogus"]}), "Invalid query parameter statuses.1: "),
+        (world.api.get("/v1/export-jobs", me, {"status": "bogus"}), "Invalid query parameter status: "),
+        (
+            world.api.get(f"/v3/export-jobs/{world.job_id}/items", me, {"status": "done"}),
+            "Invalid query parameter status: ",
+        ),
+        (
+            world.api.request(
+                "POST",
+                "/v3/export-job-events",
+                identity=me,
+                json_body={"jobId": world.job_id, "event": "started"},
+                headers={"Idempotency-Key": " leading space"},
+            ),
+            "Invalid header Idempotency-Key: String should match pattern",
+        ),
+    ]
+    for response, message in cases:
+        expect_400(response, message)
+        assert response.body["message"].startswith(message), response.body

@@ -195,7 +195,9 @@ FUNCTION_MODULES = sorted({function_handler_path(name)[0] for name in resources_
 # The heavy modules each function's init must not import: another function's work (webhook delivery
 # alone needs httpx; the workflow's steps, the admin entry models), what no request of it uses (the job
 # shapes where no job is shown, pagination where nothing is listed), anyio's worker threads (every route
-# is a coroutine), and for the plain handlers the web framework. The one table of these rules.
+# is a coroutine), `pydantic.v1` where no route declares a parameter (http/params.py), and for the plain
+# handlers the web framework (the authorizers: pydantic too, which their layers do not ship). The one
+# table of these rules.
 # The test helpers (off unless TEST_HELPERS is enabled): their faults are imported by the first request
 # that looks for one, and only while they are enabled; their service by the first admin call.
 TEST_HELPERS_AT_REQUEST = (
@@ -203,10 +205,10 @@ TEST_HELPERS_AT_REQUEST = (
     "export_api.services.test_helpers",
     "export_api.repositories.test_helpers",
 )
-AUTHORIZER_NOT_AT_INIT = {"fastapi", "mangum", "export_api.services.container", "export_api.repositories.jobs", "httpx"}
 NOT_AT_INIT: dict[str, set[str]] = {
     "functions.export_jobs.app": {
         "httpx",
+        "pydantic.v1",
         "export_api.services.webhook_delivery",
         "export_api.services.subscriptions",
         "export_api.services.job_lifecycle",
@@ -216,6 +218,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
     },
     "functions.export_items.app": {
         "httpx",
+        "pydantic.v1",
         "export_api.services.webhook_delivery",
         "export_api.services.workflow",
         "export_api.repositories.stepfunctions",
@@ -228,6 +231,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
     },
     "functions.export_job_events.app": {
         "httpx",
+        "pydantic.v1",
         "export_api.services.webhook_delivery",
         "export_api.versions.jobs",
         "export_api.http.pagination",
@@ -259,6 +263,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.services.container",
         "export_api.repositories.jobs",
         "httpx",
+        "pydantic",
     },
     "functions.authorizer.admin": {
         "fastapi",
@@ -266,6 +271,7 @@ NOT_AT_INIT: dict[str, set[str]] = {
         "export_api.services.container",
         "export_api.repositories.jobs",
         "httpx",
+        "pydantic",
     },
     "functions.job_workflow.app": {"fastapi", "mangum", "httpx", "export_api.services.webhook_delivery"},
     "functions.webhook_delivery.app": {"fastapi", "mangum", "export_api.services.workflow"},

@@ -5,11 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
-from pydantic import TypeAdapter
+from pydantic import StringConstraints, TypeAdapter
 
 from export_api.http.caller import CallerDep
+from export_api.http.params import validated
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Caller, Scope
 from export_api.services.container import Services
@@ -23,14 +24,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 # Printable ASCII, 1-255 characters, no leading or trailing space: a UUID v4 is the usual choice.
 _KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=IDEMPOTENCY_KEY_HEADER,
-        pattern=_KEY_PATTERN,
-        description="Makes the request safe to retry: the first answer to a key is replayed for 24 hours.",
-    ),
-]
+_KEY: TypeAdapter[str] = TypeAdapter(Annotated[str, StringConstraints(pattern=_KEY_PATTERN)])
 
 
 @dataclass(frozen=True)
@@ -77,10 +71,11 @@ class IdempotentWrite:
         return response
 
 
-async def idempotent_write(
-    request: Request, caller: CallerDep, services: ServicesDep, idempotency_key: IdempotencyKey = None
-) -> IdempotentWrite:
-    return IdempotentWrite(request, caller, services, idempotency_key)
+async def idempotent_write(request: Request, caller: CallerDep, services: ServicesDep) -> IdempotentWrite:
+    # Read, not declared (http/params.py): the job events function declares no parameter at all.
+    given = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    key = None if given is None else validated(_KEY, given, "header", IDEMPOTENCY_KEY_HEADER)
+    return IdempotentWrite(request, caller, services, key)
 
 
 IdempotentWriteDep = Annotated[IdempotentWrite, Depends(idempotent_write)]

@@ -1,8 +1,9 @@
 """/vN/export-jobs, /vN/export-jobs/{jobId} and /vN/export-jobs/{jobId}/items."""
 
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
@@ -10,9 +11,17 @@ from export_api.http.body import json_body, require_array, validate
 from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
+from export_api.http.params import (
+    UUID_ADAPTER,
+    UUID_SCHEMA,
+    openapi_parameters,
+    parameter,
+    path_uuid,
+    query_value,
+    query_values,
+)
 from export_api.http.responses import ContractJSONResponse
 from export_api.http.services import ServicesDep
-from export_api.models.base import Uuid
 from export_api.models.caller import Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
@@ -27,33 +36,50 @@ _SEARCH = TypeAdapter(SearchExportJobItemsRequest)
 _JOB = TypeAdapter(ExportJob)
 _ITEM_UPDATE = TypeAdapter(ExportJobItemUpdate)
 
-JobId = Annotated[Uuid, Path(alias="jobId", description="Export Job ID")]
-StatusesQuery = Annotated[list[ExportJobStatus] | None, Query()]
+# Every parameter is read from the request, none declared (http/params.py): the function never imports
+# pydantic.v1. Each route names them in its OpenAPI description.
+JobId = Annotated[UUID, Depends(path_uuid("jobId"))]
+JOB_ID = parameter("jobId", "path", UUID_SCHEMA, description="Export Job ID")
+CompanyId = Annotated[UUID | None, Depends(query_value("company_id", UUID_ADAPTER))]
+COMPANY_ID = parameter("company_id", "query", UUID_SCHEMA)
+_read_status = query_value("status", TypeAdapter(ExportJobStatus))
+_read_statuses = query_values("statuses", TypeAdapter(list[ExportJobStatus]))
+_JOB_STATUS_SCHEMA = {"type": "string", "enum": [s.value for s in ExportJobStatus]}
+STATUSES = parameter("statuses", "query", {"type": "array", "items": _JOB_STATUS_SCHEMA})
+STATUS = parameter("status", "query", _JOB_STATUS_SCHEMA, deprecated=True)
+ITEM_STATUS = parameter("status", "query", {"type": "string", "enum": [s.value for s in ExportJobItemStatus]})
+_read_item_status = query_value("status", TypeAdapter(ExportJobItemStatus))
 
 
 async def _job_filters_with_status(
-    status: Annotated[ExportJobStatus | None, Query(deprecated=True)] = None,
-    statuses: StatusesQuery = None,
+    status: Annotated[ExportJobStatus | None, Depends(_read_status)],
+    statuses: Annotated[list[ExportJobStatus], Depends(_read_statuses)],
 ) -> set[ExportJobStatus]:
     # `status` and `statuses` together select jobs in any of the named statuses.
-    return set(statuses or []) | ({status} if status else set())
+    return set(statuses) | ({status} if status else set())
 
 
-async def _job_filters(statuses: StatusesQuery = None) -> set[ExportJobStatus]:
-    return set(statuses or [])
+async def _job_filters(statuses: Annotated[list[ExportJobStatus], Depends(_read_statuses)]) -> set[ExportJobStatus]:
+    return set(statuses)
 
 
 def export_jobs_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export API ({version.name})"])
     job_filters = _job_filters_with_status if version.has_job_status_filter else _job_filters
 
-    @router.get("/export-jobs", operation_id=version.operation_id("getExportJobsList"), openapi_extra=PAGE_QUERY)
+    list_parameters = (STATUS, STATUSES) if version.has_job_status_filter else (STATUSES,)
+
+    @router.get(
+        "/export-jobs",
+        operation_id=version.operation_id("getExportJobsList"),
+        openapi_extra=openapi_parameters(PAGE_QUERY, *list_parameters, COMPANY_ID),
+    )
     async def list_export_jobs(
         caller: CallerDep,
         services: ServicesDep,
         statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
         paging: Annotated[PageParams, Depends(page_params)],
-        company_id: Annotated[Uuid | None, Query()] = None,
+        company_id: CompanyId,
     ) -> Response:
         filters = {"statuses": sorted(s.value for s in statuses)} if statuses else {}
         if company_id:
@@ -88,7 +114,11 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
             owns=lambda: caller.company(body.company_id, parameter="companyId"),
         )
 
-    @router.get("/export-jobs/{jobId}", operation_id=version.operation_id("getExportJobById"))
+    @router.get(
+        "/export-jobs/{jobId}",
+        operation_id=version.operation_id("getExportJobById"),
+        openapi_extra=openapi_parameters(JOB_ID),
+    )
     async def get_export_job(
         job_id: JobId,
         caller: CallerDep,
@@ -98,14 +128,16 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         return ContractJSONResponse({"data": version.jobs.job_body(job)})
 
     @router.get(
-        "/export-jobs/{jobId}/items", operation_id=version.operation_id("getExportJobItems"), openapi_extra=PAGE_QUERY
+        "/export-jobs/{jobId}/items",
+        operation_id=version.operation_id("getExportJobItems"),
+        openapi_extra=openapi_parameters(JOB_ID, PAGE_QUERY, ITEM_STATUS),
     )
     async def list_export_job_items(
         job_id: JobId,
         caller: CallerDep,
         services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
-        status: Annotated[ExportJobItemStatus | None, Query()] = None,
+        status: Annotated[ExportJobItemStatus | None, Depends(_read_item_status)],
     ) -> Response:
         filters = {"jobId": [str(job_id)], **({"status": [status.value]} if status else {})}
         request = paging.request(ListQuery("export-job-items", filters, ITEM_SORTING_KEYS), services.settings)
@@ -115,7 +147,11 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
 
     updates_adapter = TypeAdapter(list[version.jobs.item_update])  # type: ignore[name-defined]
 
-    @router.put("/export-jobs/{jobId}/items", operation_id=version.operation_id("updateExportJobItems"))
+    @router.put(
+        "/export-jobs/{jobId}/items",
+        operation_id=version.operation_id("updateExportJobItems"),
+        openapi_extra=openapi_parameters(JOB_ID),
+    )
     async def update_export_job_items(
         job_id: JobId,
         request: Request,
@@ -144,12 +180,16 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
     """/vN/export-job-items: job items found by accounting entry (published for v3 only, `x-exclude`)."""
     router = APIRouter(prefix=version.prefix, tags=[f"Export API ({version.name})"])
 
-    @router.get("/export-job-items", operation_id=version.operation_id("getExportJobItemByAccountingEntryId"))
+    @router.get(
+        "/export-job-items",
+        operation_id=version.operation_id("getExportJobItemByAccountingEntryId"),
+        openapi_extra=openapi_parameters(COMPANY_ID, parameter("accounting_entry_id", "query", UUID_SCHEMA)),
+    )
     async def get_export_job_item_by_accounting_entry_id(
         caller: CallerDep,
         services: ServicesDep,
-        company_id: Annotated[Uuid | None, Query()] = None,
-        accounting_entry_id: Annotated[Uuid | None, Query()] = None,
+        company_id: CompanyId,
+        accounting_entry_id: Annotated[UUID | None, Depends(query_value("accounting_entry_id", UUID_ADAPTER))],
     ) -> Response:
         item = services.entry_job_items.get(caller, company_id, accounting_entry_id)
         return ContractJSONResponse({"data": version.jobs.job_item_body(item)})
@@ -158,14 +198,14 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
         "/export-job-items:search",
         operation_id=version.operation_id("searchExportJobItems"),
         deprecated=True,
-        openapi_extra=PAGE_QUERY,
+        openapi_extra=openapi_parameters(PAGE_QUERY, COMPANY_ID),
     )
     async def search_export_job_items(
         request: Request,
         caller: CallerDep,
         services: ServicesDep,
         paging: Annotated[PageParams, Depends(page_params)],
-        company_id: Annotated[Uuid | None, Query()] = None,
+        company_id: CompanyId,
     ) -> Response:
         body = validate(_SEARCH, await json_body(request))
         filters = {

@@ -1,0 +1,80 @@
+"""Request parameters read from the request rather than declared in a route's signature.
+
+A declared parameter (`Annotated[UUID, Path()]`, `Header()`, `Query()`) makes FastAPI check, while it
+builds the route, whether the parameter's type is a pydantic v1 model, which imports `pydantic.v1`
+(tens of milliseconds of a cold start, docs/cold-start.md). A function none of whose routes declares one
+never imports it. These helpers validate the value with the same pydantic type and report a bad one as
+FastAPI reports a declared parameter's (`RequestValidationError`, located at `(location, name, ...)`), so
+the caller gets the same 400 either way; the route's OpenAPI description names the parameter through
+`openapi_extra` (`openapi_parameters`).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
+
+from export_api.models.base import Uuid
+
+T = TypeVar("T")
+Location = Literal["path", "query", "header"]
+
+UUID_ADAPTER: TypeAdapter[UUID] = TypeAdapter(Uuid)
+
+
+def validated(adapter: TypeAdapter[T], value: object, location: Location, name: str) -> T:
+    """`value` as `adapter`'s type; a bad one raises the RequestValidationError a declared parameter would."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": (location, name, *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+
+
+def path_uuid(name: str) -> Callable[[Request], Awaitable[UUID]]:
+    """A dependency: the path parameter `name` (`{jobId}`) as a UUID."""
+
+    async def read(request: Request) -> UUID:
+        return validated(UUID_ADAPTER, request.path_params[name], "path", name)
+
+    return read
+
+
+def query_value(name: str, adapter: TypeAdapter[T]) -> Callable[[Request], Awaitable[T | None]]:
+    """A dependency: the query parameter `name` as `adapter`'s type, None when it is not given."""
+
+    async def read(request: Request) -> T | None:
+        given = request.query_params.get(name)
+        return None if given is None else validated(adapter, given, "query", name)
+
+    return read
+
+
+def query_values(name: str, adapter: TypeAdapter[list[T]]) -> Callable[[Request], Awaitable[list[T]]]:
+    """A dependency: every value of the repeatable query parameter `name` (`?statuses=a&statuses=b`)."""
+
+    async def read(request: Request) -> list[T]:
+        return validated(adapter, request.query_params.getlist(name), "query", name)
+
+    return read
+
+
+def parameter(name: str, location: Location, schema: dict[str, Any], **details: Any) -> dict[str, Any]:
+    """One parameter of a route's OpenAPI description (`required`, `deprecated`, `description`)."""
+    return {"name": name, "in": location, "required": location == "path", "schema": schema, **details}
+
+
+UUID_SCHEMA: dict[str, Any] = {"type": "string", "format": "uuid"}
+
+
+def openapi_parameters(*groups: dict[str, Any]) -> dict[str, Any]:
+    """A route's `openapi_extra` naming the parameters it reads itself: each group a `parameter(...)` or
+    another reader's `openapi_extra` (`PAGE_QUERY`)."""
+    found: list[dict[str, Any]] = []
+    for group in groups:
+        found += group.get("parameters", [group])
+    return {"parameters": found}
