@@ -411,7 +411,10 @@ def test_a_bad_parameter_is_named_in_the_message(world: World) -> None:
     me = world.company.identity
     cases = [
         (world.api.get("/v3/export-jobs/not-a-uuid", me), "Invalid path parameter jobId: "),
-        (world.api.get("/v3/export-jobs", me, {"statuses": ["pending", "bogus"]}), "Invalid query parameter statuses.1: "),
+        (
+            world.api.get("/v3/export-jobs", me, {"statuses": ["pending", "bogus"]}),
+            "Invalid query parameter statuses.1: ",
+        ),
         (world.api.get("/v1/export-jobs", me, {"status": "bogus"}), "Invalid query parameter status: "),
         (
             world.api.get(f"/v3/export-jobs/{world.job_id}/items", me, {"status": "done"}),
