@@ -11,9 +11,9 @@ from pydantic import TypeAdapter
 from export_api.admin_api.accounting_settings import AccountingSettingsModel, AccountingSettingsResponse
 from export_api.admin_api.usage_plans import UsagePlanModel, UsagePlanResponse
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
+from export_api.http.params import CallerDep
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from export_api.http.caller import CallerDep
 from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
+from export_api.http.params import CallerDep
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid

@@ -5,8 +5,8 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
-from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
+from export_api.http.params import CallerDep
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Scope
 from export_api.models.jobs import CreateExportJobEvent, ExportJob

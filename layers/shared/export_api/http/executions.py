@@ -7,8 +7,8 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
-from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
+from export_api.http.params import CallerDep
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Scope

@@ -6,10 +6,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from export_api.http.caller import CallerDep
 from export_api.http.links import public_base_url
 from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
-from export_api.http.params import UUID_ADAPTER, UUID_SCHEMA, openapi_parameters, parameter, query_value
+from export_api.http.params import UUID_ADAPTER, UUID_SCHEMA, CallerDep, openapi_parameters, parameter, query_value
 from export_api.http.services import ServicesDep
 from export_api.versions import LATEST
 from export_api.versions.base import VersionAdapter

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from export_api.errors import Unauthorized
-from export_api.http.caller import caller_from_event
+from export_api.http.params import caller_from_event
 from export_api.http.responses import JSON_MEDIA_TYPE
 from export_api.models.test_helpers import Fault, FaultStatus
 

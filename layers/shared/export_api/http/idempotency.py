@@ -9,8 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import StringConstraints, TypeAdapter
 
-from export_api.http.caller import CallerDep
-from export_api.http.params import validated
+from export_api.http.params import CallerDep, validated
 from export_api.http.services import ServicesDep
 from export_api.models.caller import Caller, Scope
 from export_api.services.container import Services

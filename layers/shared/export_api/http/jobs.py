@@ -8,12 +8,12 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
 from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
 from export_api.http.params import (
     UUID_ADAPTER,
     UUID_SCHEMA,
+    CallerDep,
     openapi_parameters,
     parameter,
     path_uuid,

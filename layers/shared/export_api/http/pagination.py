@@ -25,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from export_api.errors import BadRequest
-from export_api.http.caller import get_caller
+from export_api.http.params import get_caller
 from export_api.http.responses import ContractJSONResponse
 from export_api.models.base import ContractModel
 from export_api.models.caller import Caller

@@ -1,23 +1,58 @@
-"""Request parameters read from the request rather than declared in a route's signature.
+"""What a route reads from the request: the caller, and its path, query and header parameters.
 
-A declared parameter (`Annotated[UUID, Path()]`, `Header()`, `Query()`) makes FastAPI check, while it
-builds the route, whether the parameter's type is a pydantic v1 model, which imports `pydantic.v1`
-(tens of milliseconds of a cold start, docs/cold-start.md). A function none of whose routes declares one
-never imports it. These helpers validate the value with the same pydantic type and report a bad one as
-FastAPI reports a declared parameter's (`RequestValidationError`, located at `(location, name, ...)`), so
-the caller gets the same 400 either way; the route's OpenAPI description names the parameter through
-`openapi_extra` (`openapi_parameters`).
+The caller is as API Gateway's authorizer put it in the request context. The authorizer returns
+primitives only, so `companyIds` is comma-separated and `scopes` space-separated (the OAuth convention).
+
+Parameters are read from the request rather than declared in a route's signature. A declared parameter
+(`Annotated[UUID, Path()]`, `Header()`, `Query()`) makes FastAPI check, while it builds the route,
+whether the parameter's type is a pydantic v1 model, which imports `pydantic.v1` (docs/cold-start.md);
+a function none of whose routes declares one never imports it. These helpers validate the value with
+the same pydantic type and report a bad one as FastAPI reports a declared parameter's
+(`RequestValidationError`, located at `(location, name, ...)`), so the caller gets the same 400 either
+way; the route's OpenAPI description names the parameter through `openapi_extra` (`openapi_parameters`).
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
+from export_api.errors import Unauthorized
 from export_api.models.base import Uuid
+from export_api.models.caller import Caller
+
+# The caller -------------------------------------------------------------------------------------------
+
+_UNAUTHORIZED = (
+    "A valid bearer token or API key is required; an API key goes in HTTP basic as the user name, "
+    "with an empty password."
+)
+
+
+def caller_from_event(event: dict[str, Any]) -> Caller:
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    principal = context.get("principalId")
+    if not principal:
+        raise Unauthorized(_UNAUTHORIZED)
+    try:
+        companies = frozenset(UUID(c) for c in str(context.get("companyIds") or "").split(",") if c)
+    except ValueError:
+        raise Unauthorized(_UNAUTHORIZED) from None
+    scopes = frozenset(str(context.get("scopes") or "").split())
+    return Caller(principal_id=str(principal), company_ids=companies, scopes=scopes)
+
+
+async def get_caller(request: Request) -> Caller:
+    return caller_from_event(request.scope.get("aws.event") or {})
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+# Parameters -------------------------------------------------------------------------------------------
 
 T = TypeVar("T")
 Location = Literal["path", "query", "header"]

@@ -15,8 +15,8 @@ from pydantic import TypeAdapter
 from export_api.errors import NotFound
 from export_api.http.admin_jobs import admin_job_body
 from export_api.http.body import json_body, validate
-from export_api.http.caller import CallerDep
 from export_api.http.idempotency import IdempotentWriteDep
+from export_api.http.params import CallerDep
 from export_api.http.responses import ContractJSONResponse, body_of
 from export_api.http.services import ServicesDep
 from export_api.models.base import Uuid
