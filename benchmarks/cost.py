@@ -36,7 +36,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
@@ -262,18 +264,82 @@ def _set_aside(call: Callable[[], T], aws_call: bool = False) -> T:
         state.calls += aws_call
 
 
+@dataclass
+class _Spent:
+    """What one thread spent on a piece of work: its CPU, and of that moto's and the meter's; its AWS calls."""
+
+    cpu: float = 0.0
+    aside_cpu: float = 0.0
+    aside_wall: float = 0.0
+    calls: int = 0
+
+    @property
+    def own_cpu(self) -> float:
+        return max(0.0, self.cpu - self.aside_cpu)
+
+
+def _spending(call: Callable[[], T], spent: _Spent) -> T:
+    """Run `call` in this thread, adding to `spent` what it spends (a handler run inside a moto call, as a
+    Task state's Invoke is, or a worker's task counts afresh)."""
+    state = _aside()
+    saved = asdict(state)
+    state.depth, state.cpu, state.wall, state.calls = 0, 0.0, 0.0, 0
+    cpu = time.thread_time()
+    try:
+        return call()
+    finally:
+        spent.cpu += time.thread_time() - cpu
+        spent.aside_cpu += state.cpu
+        spent.aside_wall += state.wall
+        spent.calls += state.calls
+        state.depth, state.cpu, state.wall, state.calls = (saved["depth"], saved["cpu"], saved["wall"], saved["calls"])
+
+
+class _Workers:
+    """The work a handler hands to thread pools (the repositories write a big job's items with 16 workers)."""
+
+    def __init__(self) -> None:
+        self.spent = _Spent()
+        #: AWS calls made in each pool, and the pool's workers: the pool's calls wait side by side.
+        self.pools: dict[int, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, pool: Any, spent: _Spent) -> None:
+        with self._lock:
+            self.spent.cpu += spent.cpu
+            self.spent.aside_cpu += spent.aside_cpu
+            self.spent.aside_wall += spent.aside_wall
+            self.spent.calls += spent.calls
+            calls, workers = self.pools.get(id(pool), (0, int(pool._max_workers)))
+            self.pools[id(pool)] = (calls + spent.calls, workers)
+
+    @property
+    def waves(self) -> int:
+        """Rounds of AWS calls the workers wait for, each pool's calls spread over its workers."""
+        return sum(math.ceil(calls / workers) for calls, workers in self.pools.values())
+
+
+_HANDLER: ContextVar[_Workers | None] = ContextVar("benchmark_cost_handler", default=None)
+
+
 @dataclass(frozen=True)
 class Invocation:
     function: str
+    #: In-process wall time (moto's included: not Lambda's).
     wall: float
-    cpu: float
-    aside_cpu: float
-    aside_wall: float
-    aws_calls: int
+    #: The handler's thread, and its workers' threads.
+    spent: _Spent
+    workers: _Spent
+    worker_waves: int
+    #: Webhook POSTs it made.
     posts: int
 
+    @property
+    def own_cpu(self) -> float:
+        return self.spent.own_cpu + self.workers.own_cpu
+
     def billed_ms(self, memory_mb: int) -> int:
-        return billed_ms(max(0.0, self.cpu - self.aside_cpu), self.aws_calls, self.posts, memory_mb)
+        return billed_ms(self.own_cpu, self.spent.calls + self.worker_waves, self.posts, memory_mb)
 
 
 class Recorder:
@@ -285,28 +351,20 @@ class Recorder:
 
     def timed(self, function: str, handler: Handler, posts: Callable[[Any], int] | None = None) -> Handler:
         def run(event: Any, context: Any) -> Any:
-            state = _aside()
-            # A handler run inside a moto call (a Task state's Invoke) counts its own calls afresh.
-            saved = asdict(state)
-            state.depth, state.cpu, state.wall, state.calls = 0, 0.0, 0.0, 0
-            cpu, wall = time.thread_time(), time.perf_counter()
+            spent, workers = _Spent(), _Workers()
+            token = _HANDLER.set(workers)
+            wall = time.perf_counter()
             try:
-                return handler(event, context)
+                return _spending(lambda: handler(event, context), spent)
             finally:
+                _HANDLER.reset(token)
                 invocation = Invocation(
                     function,
                     time.perf_counter() - wall,
-                    time.thread_time() - cpu,
-                    state.cpu,
-                    state.wall,
-                    state.calls,
+                    spent,
+                    workers.spent,
+                    workers.waves,
                     posts(event) if posts else 0,
-                )
-                state.depth, state.cpu, state.wall, state.calls = (
-                    saved["depth"],
-                    saved["cpu"],
-                    saved["wall"],
-                    saved["calls"],
                 )
                 with self._lock:
                     self.invocations.append(invocation)
@@ -321,15 +379,32 @@ class Recorder:
 
 @contextmanager
 def _timed_aws(meter: Meter) -> Iterator[None]:
-    """moto's handling of each request, and the meter's hooks around it, set aside from the handler's time."""
+    """moto's handling of each request, and the meter's hooks around it, set aside from the handler's time;
+    the work a handler hands to a thread pool counted as its own."""
     from moto.core.botocore_stubber import BotocoreStubber
 
     original = BotocoreStubber.__call__
+    original_submit = ThreadPoolExecutor.submit
 
     def stubbed(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         return _set_aside(lambda: original(self, event_name, request, **kwargs), aws_call=True)
 
+    def submit(self: ThreadPoolExecutor, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> "Future[T]":
+        workers = _HANDLER.get()
+        if workers is None:
+            return original_submit(self, fn, *args, **kwargs)
+
+        def measured() -> T:
+            spent = _Spent()
+            try:
+                return _spending(lambda: fn(*args, **kwargs), spent)
+            finally:
+                workers.add(self, spent)
+
+        return original_submit(self, measured)
+
     BotocoreStubber.__call__ = stubbed  # type: ignore[method-assign]
+    ThreadPoolExecutor.submit = submit  # type: ignore[method-assign, assignment]
     # Meter.install registers the instance's attributes: shadowing its hooks there wraps them.
     meter.uninstall()
     hooks = {name: getattr(meter, name) for name in ("_before", "_after")}
@@ -343,6 +418,7 @@ def _timed_aws(meter: Meter) -> Iterator[None]:
         for name in hooks:
             delattr(meter, name)
         meter.install()
+        ThreadPoolExecutor.submit = original_submit  # type: ignore[method-assign]
         BotocoreStubber.__call__ = original  # type: ignore[method-assign]
 
 
@@ -523,9 +599,10 @@ def _rows(job: Job, memory: Mapping[str, int]) -> list[Row]:
             "invocations": usage.invocations[name],
             "gb_seconds": round(usage.gb_seconds[name], 6),
             "billed_ms": sum(i.billed_ms(memory[name]) for i in job.invocations if i.function == name),
-            "cpu_ms": round(sum(i.cpu - i.aside_cpu for i in job.invocations if i.function == name) * 1000, 1),
+            "cpu_ms": round(sum(i.own_cpu for i in job.invocations if i.function == name) * 1000, 1),
             "wall_ms_in_process": round(sum(i.wall for i in job.invocations if i.function == name) * 1000, 1),
-            "aws_calls": sum(i.aws_calls for i in job.invocations if i.function == name),
+            "aws_calls": sum(i.spent.calls + i.workers.calls for i in job.invocations if i.function == name),
+            "aws_waits": sum(i.spent.calls + i.worker_waves for i in job.invocations if i.function == name),
         }
         for name in sorted(usage.invocations)
     }
