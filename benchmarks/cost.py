@@ -584,6 +584,19 @@ def usage_of(job: Job, memory: Mapping[str, int]) -> Usage:
     )
 
 
+def _capacity_by_operation(figures: Figures) -> dict[str, dict[str, float]]:
+    """Read and write units by DynamoDB operation: which requests the units go to."""
+    found: dict[str, dict[str, float]] = {}
+    for call in figures.calls:
+        if call.service != "dynamodb":
+            continue
+        units = found.setdefault(call.operation, {"requests": 0, "read_units": 0.0, "write_units": 0.0})
+        units["requests"] += 1
+        units["read_units"] += call.read_units
+        units["write_units"] += call.write_units + call.index_write_units
+    return found
+
+
 def _dollars(value: float) -> str:
     return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
 
@@ -621,6 +634,7 @@ def _rows(job: Job, memory: Mapping[str, int]) -> list[Row]:
             details={
                 "api_requests": dict(job.api_requests),
                 "functions": per_function,
+                "capacity_by_operation": _capacity_by_operation(job.figures),
                 "deliveries": job.deliveries,
                 **job.figures.as_dict(),
             },
