@@ -580,7 +580,7 @@ def usage_of(job: Job, memory: Mapping[str, int]) -> Usage:
         write_units=job.figures.write_units,
         transitions=job.transitions,
         sqs_requests=sqs,
-        secrets_calls=sum(n for op, n in ops.items() if op.startswith("secretsmanager:")),
+        secrets_calls=sum(n for op, n in ops.items() if op.startswith("secrets-manager:")),
     )
 
 
