@@ -13,11 +13,12 @@ from any thread, is counted by the meter, DynamoDB's request units with it.
 
 A Lambda invocation's billed duration is estimated from what is measured in-process, as it would run on
 Lambda at the function's MemorySize (template.yaml):
-- the handler's own CPU time: its thread's CPU less what moto and the meter's hooks spent in that thread
-  (they stand in for AWS and for the bench), times 1,769 MB / MemorySize (Lambda gives a function a share
-  of one vCPU in proportion to its memory, the whole vCPU at 1,769 MB);
+- the handler's own CPU time: its thread's CPU and its thread pools' (the repositories write a big job's
+  items with 16 workers) less what moto and the meter's hooks spent in them (they stand in for AWS and
+  for the bench), times 1,769 MB / MemorySize (Lambda gives a function a share of one vCPU in proportion
+  to its memory, the whole vCPU at 1,769 MB);
 - plus AWS_CALL_MS of waiting for each AWS call it makes (a round trip in the region: moto's own time is
-  not DynamoDB's), counted one after the other;
+  not DynamoDB's), one after the other, a thread pool's calls once per round of its workers;
 - plus SUBSCRIBER_MS for each webhook POST (the local receiver answers at once; a subscriber does not).
 Warm instances: one job of 10 entries runs first, unmeasured, so imports, clients and cached secrets
 are made before anything is counted (cold starts: docs/cold-start.md).
@@ -69,8 +70,8 @@ T = TypeVar("T")
 # Prices -----------------------------------------------------------------------------------------------
 
 REGION = "us-east-1"
-#: The day the prices below were read (from stored copies of the pages named: no live pricing API here).
-PRICES_READ = "2026-12-06"
+#: The day the prices below were checked, against stored copies of the pages named (no live pricing API here).
+PRICES_CHECKED = "2026-12-06"
 
 
 @dataclass(frozen=True)
@@ -102,50 +103,50 @@ PRICES = Prices(
         "REST API call (first 333 million a month)",
         "Amazon API Gateway pricing (aws.amazon.com/api-gateway/pricing); AWS whitepaper 'Best Practices for "
         "Designing Amazon API Gateway Private APIs and Private Integration', Cost optimization, Table 4",
-        "unchanged since 2016; read 2026-12-06",
+        "checked 2026-12-06",
     ),
     lambda_request=Price(
         0.20 / 1e6,
         "invocation",
         "AWS Lambda pricing (aws.amazon.com/lambda/pricing)",
-        "read 2026-12-06",
+        "checked 2026-12-06",
     ),
     lambda_arm_gb_second=Price(
         0.0000133334,
         "GB-second, Arm (first 7.5 billion GB-s a month)",
         "AWS Lambda pricing (aws.amazon.com/lambda/pricing); AWS Compute Blog 'Introducing tiered pricing for "
         "AWS Lambda'",
-        "in effect since 2021-09 (Arm); read 2026-12-06",
+        "in effect since 2021-09 (Arm); checked 2026-12-06",
     ),
     dynamodb_read_unit=Price(
         0.125 / 1e6,
         "read request unit, on-demand",
         "Amazon DynamoDB pricing for on-demand capacity (aws.amazon.com/dynamodb/pricing/on-demand)",
-        "in effect since 2024-11-01 (on-demand throughput halved); read 2026-12-06",
+        "in effect since 2024-11-01 (on-demand throughput halved); checked 2026-12-06",
     ),
     dynamodb_write_unit=Price(
         0.625 / 1e6,
         "write request unit, on-demand",
         "Amazon DynamoDB pricing for on-demand capacity (aws.amazon.com/dynamodb/pricing/on-demand)",
-        "in effect since 2024-11-01 (on-demand throughput halved); read 2026-12-06",
+        "in effect since 2024-11-01 (on-demand throughput halved); checked 2026-12-06",
     ),
     state_transition=Price(
         0.025 / 1000,
         "state transition, Standard workflow",
         "AWS Step Functions pricing (aws.amazon.com/step-functions/pricing), state transitions pricing table",
-        "read 2026-12-06",
+        "checked 2026-12-06",
     ),
     sqs_request=Price(
         0.40 / 1e6,
         "request (64 KB chunk), standard queue (first 100 billion a month)",
         "Amazon SQS pricing (aws.amazon.com/sqs/pricing)",
-        "as stated for March 2026 and June 2026 by guides quoting it; read 2026-12-06",
+        "as stated for March 2026 and June 2026 by guides quoting it; checked 2026-12-06",
     ),
     secrets_call=Price(
         0.05 / 10_000,
         "API call",
         "AWS Secrets Manager pricing (aws.amazon.com/secrets-manager/pricing)",
-        "read 2026-12-06",
+        "checked 2026-12-06",
     ),
 )
 
@@ -660,7 +661,7 @@ def run(meter: Meter, sizes: Sizes, stack: ProvisionedStack) -> list[Row]:
     rows = [
         Row(
             SECTION,
-            f"prices: {REGION}, on-demand list, read {PRICES_READ}",
+            f"prices: {REGION}, on-demand list, checked {PRICES_CHECKED}",
             f"API ${PRICES.api_request.usd * 1e6:.2f}/M · Lambda arm ${PRICES.lambda_arm_gb_second.usd:.10f}/GB-s "
             f"+ ${PRICES.lambda_request.usd * 1e6:.2f}/M · DynamoDB ${PRICES.dynamodb_read_unit.usd * 1e6:.3f}/M RRU, "
             f"${PRICES.dynamodb_write_unit.usd * 1e6:.3f}/M WRU · SFN ${PRICES.state_transition.usd * 1e3:.3f}/1k · "
