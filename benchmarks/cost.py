@@ -430,6 +430,7 @@ _EVENTS = (
     WebhookEventType.EXPORT_JOB_STARTED,
     WebhookEventType.EXPORT_JOB_COMPLETED,
 )
+_SCOPES = (Scope.EXPORT_JOBS_READ, Scope.EXPORT_JOBS_WRITE, Scope.EXPORT_ITEMS_READ)
 WAIT_SECONDS = 60.0
 
 
@@ -446,6 +447,8 @@ class Job:
 
 
 class Flow:
+    """One integrator's job, request by request, with its webhooks delivered as the workflow queues them."""
+
     def __init__(self, meter: Meter, stack: ProvisionedStack, recorder: Recorder, source: Any) -> None:
         self.meter = meter
         self.stack = stack
@@ -558,9 +561,6 @@ def _authorize(recorder: Recorder, company: Company, function: str, times: int) 
     }
     for _ in range(times):
         handler(event, LambdaContext(function_name=function))
-
-
-_SCOPES = (Scope.EXPORT_JOBS_READ, Scope.EXPORT_JOBS_WRITE, Scope.EXPORT_ITEMS_READ)
 
 
 def usage_of(job: Job, memory: Mapping[str, int]) -> Usage:
