@@ -1,4 +1,4 @@
-"""Section 10: what a job costs on AWS at list prices, for jobs of 10 to 10,000 entries run through Pleo's
+"""Section 11: what a job costs on AWS at list prices, for jobs of 10 to 10,000 entries run through Pleo's
 whole flow by an integrator with one webhook subscription (to the job's created, started and completed
 events):
 
@@ -62,7 +62,7 @@ from export_api_local.lambda_hook import Handler, template_handler
 from export_api_local.stack import ProvisionedStack
 from export_api_local.template import load_template, resources_of_type
 
-SECTION = "10 cost"
+SECTION = "11 cost"
 GOAL = "info"
 
 T = TypeVar("T")

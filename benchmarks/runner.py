@@ -87,7 +87,7 @@ def run_all(
                     "7 fault matrix: every AWS call of every write path failed",
                     lambda _: faults.run_section(sizes),
                 ),
-                ("cost", "10 what a job costs (AWS list prices)", lambda stack: cost.run(meter, sizes, stack)),
+                ("cost", "11 what a job costs (AWS list prices)", lambda stack: cost.run(meter, sizes, stack)),
             )
             for key, name, section in sections:
                 if key not in only:
