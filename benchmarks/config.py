@@ -79,6 +79,8 @@ class Sizes:
     #: section is left out); and the demo's entries a company (0: the default demo).
     startup_samples: int = 3
     startup_demo_entries: int = 0
+    #: Section 11: entries of the jobs whose AWS cost is measured through the whole flow.
+    cost_entries: tuple[int, ...] = (10, 100, 1_000, 10_000)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,4 +109,5 @@ QUICK = Sizes(
     soak_integrators=3,
     faults=False,
     startup_samples=0,
+    cost_entries=(10,),
 )

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, faults, package, scaling, soak, startup, warm, webhooks, workflow
+from benchmarks import access, coldstart, cost, faults, package, scaling, soak, startup, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
@@ -18,7 +18,19 @@ from export_api_local import moto_lock
 from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
-SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "size", "soak", "startup")
+SECTIONS = (
+    "requests",
+    "workflow",
+    "warm",
+    "coldstart",
+    "scaling",
+    "webhooks",
+    "faults",
+    "cost",
+    "size",
+    "soak",
+    "startup",
+)
 
 
 @contextmanager
@@ -75,6 +87,7 @@ def run_all(
                     "7 fault matrix: every AWS call of every write path failed",
                     lambda _: faults.run_section(sizes),
                 ),
+                ("cost", "11 what a job costs (AWS list prices)", lambda stack: cost.run(meter, sizes, stack)),
             )
             for key, name, section in sections:
                 if key not in only:

@@ -49,7 +49,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _receiver() -> Iterator[str]:
+def receiver() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -61,7 +61,7 @@ def _receiver() -> Iterator[str]:
 
 
 @contextmanager
-def _webhooks_environment() -> Iterator[SqsEventSource]:
+def webhooks_environment() -> Iterator[SqsEventSource]:
     sqs = boto3.client("sqs")
     queues = create_queues(sqs, stack_name="bench")
     dynamodb = boto3.client("dynamodb")
@@ -122,7 +122,7 @@ def _per(figures: Figures, count: int) -> str:
 def run(meter: Meter, sizes: Sizes) -> list[Row]:
     messages = sizes.webhook_messages
     rows: list[Row] = []
-    with _webhooks_environment() as source, _receiver() as url:
+    with webhooks_environment() as source, receiver() as url:
         services = get_services()
         company = uuid4()
         owner = Caller(principal_id="bench", company_ids=frozenset({company}), scopes=frozenset(_SCOPES))

@@ -237,10 +237,14 @@ def run(meter: Meter, sizes: Sizes, stack: ProvisionedStack) -> list[Row]:
     return rows
 
 
-def _transitions(sfn: Any, execution_arn: str, outcome: str, minimum: int) -> Row:
+def states_entered(sfn: Any, execution_arn: str) -> list[str]:
     """States entered by a job's execution: what a STANDARD workflow bills (docs/workflow.md, Cost)."""
     events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-    states = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+
+
+def _transitions(sfn: Any, execution_arn: str, outcome: str, minimum: int) -> Row:
+    states = states_entered(sfn, execution_arn)
     return Row(
         section=SECTION,
         case=f"workflow: state transitions per job ({outcome})",
