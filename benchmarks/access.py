@@ -82,7 +82,7 @@ def measure(meter: Meter, operation: Operation) -> Row:
     )
 
 
-def _put_body(entry_ids: list[str]) -> list[dict[str, Any]]:
+def put_body(entry_ids: list[str]) -> list[dict[str, Any]]:
     return [
         {
             "accountingEntryId": e,
@@ -111,7 +111,8 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
             Operation(
                 f"POST /v1/export-jobs ({n:,} entries)",
                 reads + 1 + writes + 1,
-                f"{reads} BatchGetItem (entries exist) + 1 GetItem (company: no unfinished job) + {writes} "
+                f"{reads} BatchGetItem (entries exist: keys only, {min(16, reads)} at a time) + 1 GetItem (company: "
+                f"no unfinished job) + {writes} "
                 f"BatchWriteItem ({n} job items, 25 a call, {min(16, writes)} at a time) + 1 TransactWriteItems "
                 "(job + company counter and claim): every item is written before the job is visible",
                 lambda n=n: request(  # type: ignore[misc]
@@ -180,7 +181,7 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
             f"1 BatchGetItem (items' old status) + {math.ceil(sizes.put_items / 99)} TransactWriteItems "
             "(99 items + job counters each; the job condition answers 404/422 without a read)",
             lambda: request(
-                "PUT", f"/v3/export-jobs/{job}/items", me, body=_put_body(company.entry_ids[: sizes.put_items])
+                "PUT", f"/v3/export-jobs/{job}/items", me, body=put_body(company.entry_ids[: sizes.put_items])
             ),
         ),
         Operation(

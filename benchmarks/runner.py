@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, faults, package, scaling, soak, startup, warm, webhooks, workflow
+from benchmarks import access, bigjobs, coldstart, faults, package, scaling, soak, startup, warm, webhooks, workflow
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
@@ -18,7 +18,19 @@ from export_api_local import moto_lock
 from export_api_local.stack import ProvisionedStack
 
 #: The names `python -m benchmarks --only NAME` knows, in the order a full run measures them.
-SECTIONS = ("requests", "workflow", "warm", "coldstart", "scaling", "webhooks", "faults", "size", "soak", "startup")
+SECTIONS = (
+    "requests",
+    "workflow",
+    "bigjobs",
+    "warm",
+    "coldstart",
+    "scaling",
+    "webhooks",
+    "faults",
+    "size",
+    "soak",
+    "startup",
+)
 
 
 @contextmanager
@@ -55,6 +67,11 @@ def run_all(
                     "workflow",
                     "1 the same, lifecycle on Step Functions",
                     lambda stack: workflow.run(meter, sizes, stack),
+                ),
+                (
+                    "bigjobs",
+                    "10 big jobs: creation and item updates in modelled time",
+                    lambda stack: bigjobs.run(meter, sizes, stack),
                 ),
                 ("warm", "4 warm request overhead", lambda _: warm.run(sizes)),
                 (
