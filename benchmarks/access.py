@@ -111,7 +111,8 @@ def run(meter: Meter, sizes: Sizes) -> list[Row]:
             Operation(
                 f"POST /v1/export-jobs ({n:,} entries)",
                 reads + 1 + writes + 1,
-                f"{reads} BatchGetItem (entries exist) + 1 GetItem (company: no unfinished job) + {writes} "
+                f"{reads} BatchGetItem (entries exist: keys only, {min(16, reads)} at a time) + 1 GetItem (company: "
+                f"no unfinished job) + {writes} "
                 f"BatchWriteItem ({n} job items, 25 a call, {min(16, writes)} at a time) + 1 TransactWriteItems "
                 "(job + company counter and claim): every item is written before the job is visible",
                 lambda n=n: request(  # type: ignore[misc]

@@ -46,6 +46,11 @@ class Sizes:
     create_entries: tuple[int, ...] = (1_000, 10_000)
     #: Items in one PUT /vN/export-jobs/{jobId}/items.
     put_items: int = 100
+    #: Section 10: jobs created in modelled time (their entries), PUTs of `put_items` timed on the largest,
+    #: and whether the run draws benchmarks/bigjobs.svg (the quick run leaves the committed plot alone).
+    bigjob_entries: tuple[int, ...] = (100, 300, 1_000, 3_000, 10_000)
+    bigjob_put_samples: int = 5
+    bigjob_plot: bool = True
     #: Items of the jobs whose pages are compared, and jobs of the companies whose lists are compared.
     small_job: int = 1_000
     big_job: int = 100_000
@@ -90,6 +95,9 @@ FULL = Sizes()
 QUICK = Sizes(
     create_entries=(5, 20),
     put_items=10,
+    bigjob_entries=(5, 20),
+    bigjob_put_samples=2,
+    bigjob_plot=False,
     small_job=30,
     big_job=300,
     small_company=10,

@@ -136,8 +136,11 @@ def written_keys(operation: str, body: dict[str, Any], keys_of: TableKeys) -> li
     return found
 
 
-def _response_reads(operation: str, request: dict[str, Any], response: dict[str, Any]) -> tuple[float, int]:
-    """Read units and items read by a read request, from the items in its response."""
+def _response_reads(
+    operation: str, request: dict[str, Any], response: dict[str, Any], lookup: ItemLookup | None = None
+) -> tuple[float, int]:
+    """Read units and items read by a read request, from the items in its response. DynamoDB bills a
+    projected read by the whole item: a BatchGetItem asking for keys only is sized by the stored items."""
     if operation == "GetItem":
         return read_units(item_size(response.get("Item")), bool(request.get("ConsistentRead"))), int("Item" in response)
     if operation in ("Query", "Scan"):
@@ -151,6 +154,8 @@ def _response_reads(operation: str, request: dict[str, Any], response: dict[str,
             consistent = bool(asked.get("ConsistentRead"))
             returned = response.get("Responses", {}).get(table, [])
             count += len(returned)
+            if "ProjectionExpression" in asked and lookup is not None:
+                returned = [lookup(table, item) or item for item in returned]
             sizes = [item_size(i) for i in returned]
             # Keys not found still cost the minimum unit each.
             sizes += [0] * max(0, len(asked["Keys"]) - len(returned))
@@ -212,7 +217,7 @@ class Meter:
         call.reported_units = _reported(parsed)
         if http_response.status_code < 300:
             response = json.loads(http_response.content or b"{}")
-            call.read_units, call.items_read = _response_reads(call.operation, request, response)
+            call.read_units, call.items_read = _response_reads(call.operation, request, response, self.lookup)
         if self.lookup is None or self.keys_of is None:
             return
         for table, key, transactional, before in written:

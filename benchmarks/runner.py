@@ -8,7 +8,20 @@ from typing import IO, Any
 
 from moto import mock_aws
 
-from benchmarks import access, coldstart, cost, faults, package, scaling, soak, startup, warm, webhooks, workflow
+from benchmarks import (
+    access,
+    bigjobs,
+    coldstart,
+    cost,
+    faults,
+    package,
+    scaling,
+    soak,
+    startup,
+    warm,
+    webhooks,
+    workflow,
+)
 from benchmarks.config import Sizes
 from benchmarks.credentials import create_secrets
 from benchmarks.emulator import faster_moto, idempotent_transactions
@@ -21,6 +34,7 @@ from export_api_local.stack import ProvisionedStack
 SECTIONS = (
     "requests",
     "workflow",
+    "bigjobs",
     "warm",
     "coldstart",
     "scaling",
@@ -67,6 +81,11 @@ def run_all(
                     "workflow",
                     "1 the same, lifecycle on Step Functions",
                     lambda stack: workflow.run(meter, sizes, stack),
+                ),
+                (
+                    "bigjobs",
+                    "10 big jobs: creation and item updates in modelled time",
+                    lambda stack: bigjobs.run(meter, sizes, stack),
                 ),
                 ("warm", "4 warm requests against the framework's floor", lambda _: warm.run(sizes)),
                 (

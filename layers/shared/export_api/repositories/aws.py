@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 def retry_config() -> "Config":
     from botocore.config import Config
 
-    return Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=2, read_timeout=5)
+    from export_api.repositories.fanout import MAX_WORKERS
+
+    # A pool of as many connections as an operation's concurrent requests (botocore keeps 10): a request
+    # over the pool's size would open a connection, TLS handshake included, and then drop it.
+    return Config(
+        retries={"mode": "standard", "max_attempts": 5},
+        connect_timeout=2,
+        read_timeout=5,
+        max_pool_connections=MAX_WORKERS,
+    )
 
 
 @cache
@@ -47,6 +56,23 @@ def dynamodb() -> Any:
     )
     events.register("after-call.dynamodb", injector.inject_attribute_value_output, unique_id="export-api-values-out")
     return document_client
+
+
+@cache
+def bulk_dynamodb() -> Any:
+    """A plain DynamoDB client (DynamoDB's wire form in and out) for the batch requests of a big job: its
+    items' BatchWriteItem calls and its entries' existence check.
+
+    Those requests are built here from records the repositories serialize once, so this client skips what
+    the document client does to every request (copy the parameters, walk them against the model to
+    serialize each value) and botocore's validation of every attribute against the model: DynamoDB checks
+    the request all the same. For a 10,000-entry job that is half the CPU time of its 500 requests.
+    """
+    import boto3
+    from botocore.config import Config
+
+    config = retry_config().merge(Config(parameter_validation=False))
+    return boto3.client("dynamodb", config=config)
 
 
 class Table:
@@ -148,6 +174,7 @@ def reset_clients() -> None:
     forget_secrets()
     secrets_provider.cache_clear()
     dynamodb.cache_clear()
+    bulk_dynamodb.cache_clear()
     table.cache_clear()
     client.cache_clear()
     stepfunctions.cache_clear()

@@ -5,7 +5,6 @@ Every job item record carries `companyEntry = <companyId>#<accountingEntryId>` a
 """
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from boto3.dynamodb.conditions import Key
 
 from export_api.models.jobs import ExportJobItem
 from export_api.repositories import aws
+from export_api.repositories.fanout import fan_out
 
 BY_COMPANY_ENTRY_INDEX = "byCompanyEntry"
 # Queries of one search run side by side (boto3 clients are thread-safe); a search names at most 100 entries.
@@ -40,9 +40,5 @@ class EntryJobItemsRepository:
 
     def latest_of_each(self, company_id: UUID, accounting_entry_ids: Sequence[UUID]) -> list[ExportJobItem]:
         """`latest` for each entry; entries no job holds are left out."""
-        if len(accounting_entry_ids) <= 1:
-            found = [self.latest(company_id, e) for e in accounting_entry_ids]
-        else:
-            with ThreadPoolExecutor(max_workers=min(_PARALLEL_QUERIES, len(accounting_entry_ids))) as pool:
-                found = list(pool.map(lambda entry: self.latest(company_id, entry), accounting_entry_ids))
+        found = fan_out(lambda entry: self.latest(company_id, entry), accounting_entry_ids, _PARALLEL_QUERIES)
         return [item for item in found if item is not None]
