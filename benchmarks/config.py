@@ -67,7 +67,7 @@ class Sizes:
     cold_instructions: bool = True
     #: Section 4: requests per operation (each of ours beside the floor's), the job's items, and job events
     #: (each needs a pending job of a company of its own).
-    warm_requests: int = 300
+    warm_requests: int = 100
     warm_items: int = 100
     warm_events: int = 60
     #: Webhook messages delivered to measure WebhookDeliveryFunction's rate (section 6).
