@@ -57,6 +57,7 @@ from moto.core.responses import BaseResponse
 from benchmarks import data
 from benchmarks.api import Answer, request
 from benchmarks.config import Sizes
+from benchmarks.meter import session_events
 from benchmarks.report import Row, verdict
 from export_api_local import accounting_entries
 from export_api_local.apigw import ADMIN, Identity
@@ -159,10 +160,7 @@ class _NoSleep:
 def installed() -> Iterator[Injector]:
     """The hooks in place for a block: botocore's `before-call` on the default session (the service's
     clients made again to carry it), moto's answer, and the workflow steps marked with their action."""
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    events = boto3.DEFAULT_SESSION.events
+    events = session_events()
     events.register("before-call", INJECTOR.before_call, unique_id="fault-matrix")
     aws.reset_clients()
     original = BaseResponse.call_action

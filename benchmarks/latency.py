@@ -31,8 +31,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from export_api.repositories import aws
+
+from benchmarks.meter import session_events
 
 #: What one AWS call costs in the model: DynamoDB's single-digit milliseconds, and a little for the network.
 DELAY_SECONDS = 0.008
@@ -130,10 +131,7 @@ class LatencyModel:
     def installed(self) -> Iterator["LatencyModel"]:
         from moto.core.botocore_stubber import BotocoreStubber
 
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        assert boto3.DEFAULT_SESSION is not None
-        events = boto3.DEFAULT_SESSION.events
+        events = session_events()
         original = BotocoreStubber.process_request
         BotocoreStubber.process_request = self._moto(original)  # type: ignore[method-assign]
         events.register("before-call", self._before, unique_id="bench-latency")

@@ -229,10 +229,7 @@ class Meter:
     # installing ----------------------------------------------------------------------------------
 
     def _events(self) -> Any:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        assert boto3.DEFAULT_SESSION is not None
-        return boto3.DEFAULT_SESSION.events
+        return session_events()
 
     def install(self) -> None:
         events = self._events()
@@ -275,6 +272,15 @@ class Meter:
             with self._lock:
                 self._every_thread -= every_thread
                 figures.calls.extend(self.calls[start:])
+
+
+def session_events() -> Any:
+    """The event system of boto3's default session, which every client of the process is made from: where
+    the benchmarks' botocore hooks go (a client copies the session's handlers when it is made)."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    return boto3.DEFAULT_SESSION.events
 
 
 def moto_lookups(region: str) -> tuple[ItemLookup, TableKeys]:

@@ -44,7 +44,7 @@ from benchmarks.api import event_for
 from benchmarks.capacity import Wire
 from benchmarks.config import Sizes
 from benchmarks.data import Company
-from benchmarks.meter import WRITE_OPERATIONS, moto_lookups, written_keys
+from benchmarks.meter import WRITE_OPERATIONS, moto_lookups, session_events, written_keys
 from benchmarks.report import Row, verdict
 from export_api_local.apigw import LambdaContext, handler_for
 
@@ -128,10 +128,7 @@ class CallRecorder:
 
     @contextmanager
     def installed(self) -> Iterator["CallRecorder"]:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        assert boto3.DEFAULT_SESSION is not None
-        events = boto3.DEFAULT_SESSION.events
+        events = session_events()
         events.register("before-call", self._before, unique_id="bench-warm-recorder")
         aws.reset_clients()  # clients copy the session's handlers when they are made
         try:
