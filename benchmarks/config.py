@@ -78,6 +78,8 @@ class Sizes:
     #: SOAK_SECONDS and SOAK_INTEGRATORS in the environment override them.
     soak_seconds: float = 300.0
     soak_integrators: int = 20
+    #: The fewest and most entries of a soak job (each job draws its size between them).
+    soak_entries: tuple[int, int] = (10, 300)
     #: Run the fault matrix (section 7, a minute and a half; `--only faults` with the full sizes).
     faults: bool = True
     #: Section 9: starts of `make run`, of the pytest fixture and of `export-api-sandbox`, each (0: the
@@ -113,8 +115,9 @@ QUICK = Sizes(
     warm_events=3,
     webhook_messages=20,
     package=False,
-    soak_seconds=4.0,
+    soak_seconds=2.0,
     soak_integrators=3,
+    soak_entries=(5, 30),
     faults=False,
     startup_samples=0,
     cost_entries=(10,),

@@ -1,9 +1,9 @@
 """Section 8: a bounded soak against `make run`'s server.
 
 N integrators, one per company, each run Pleo's flow in a loop until the time is up: the company's
-accounting entries are ingested (admin API), a job of 10-300 of them is created, the integrator finds
-it among the pending jobs, sends `started`, pages its export items, PUTs a result for each in batches
-of 100 (every 100th PUT of the run is sent twice with the same Idempotency-Key, as a client that lost
+accounting entries are ingested (admin API), a job of 10-300 of them (`Sizes.soak_entries`) is created,
+the integrator finds it among the pending jobs, sends `started`, pages its export items, PUTs a result for
+each in batches of 100 (every 100th PUT of the run is sent twice with the same Idempotency-Key, as a client that lost
 the answer would) and sends `completed`. Half of the companies have a webhook subscription to a
 receiver on 127.0.0.1. One company's integrator also meets what the admin API's test helpers provoke
 (`ChaosIntegrator`): faults injected into its next requests (a 429 burst with Retry-After, a 503, a
@@ -44,7 +44,6 @@ from export_api_local.accounting_entries import accounting_entry, accounting_set
 from export_api_local.emulator import table_name
 
 SECTION = "8 soak"
-MIN_ENTRIES, MAX_ENTRIES = 10, 300
 PUT_BATCH = 100
 INGEST_BATCH = 100
 #: One PUT in this many is sent again with the same Idempotency-Key (the first of the run included).
@@ -182,8 +181,9 @@ def _now() -> str:
 class Integrator:
     """One company's integration, driving the public API over HTTP as Pleo's integrations do."""
 
-    def __init__(self, stack: LocalStack, company: Company, run: Run, seed: int) -> None:
+    def __init__(self, stack: LocalStack, company: Company, run: Run, seed: int, entries: tuple[int, int]) -> None:
         self.company = company
+        self.entries = entries
         self.run = run
         self.random = random.Random(seed)
         self.api = httpx.Client(
@@ -268,7 +268,7 @@ class Integrator:
 
     def one_job(self) -> None:
         company_id = self.company.company_id
-        count = self.random.randint(MIN_ENTRIES, MAX_ENTRIES)
+        count = self.random.randint(*self.entries)
         fresh = [str(uuid.uuid4()) for _ in range(count)]
         entry_ids, self.carried = self.carried + fresh, []
         for start in range(0, count, INGEST_BATCH):
@@ -388,8 +388,8 @@ class ChaosIntegrator(Integrator):
     on the first PUT. Every write is retried with its Idempotency-Key, as any integrator's is.
     """
 
-    def __init__(self, stack: LocalStack, company: Company, run: Run, seed: int) -> None:
-        super().__init__(stack, company, run, seed)
+    def __init__(self, stack: LocalStack, company: Company, run: Run, seed: int, entries: tuple[int, int]) -> None:
+        super().__init__(stack, company, run, seed, entries)
         self.jobs = 0
         #: The next request of an operation delayed on purpose, with the delay's seconds.
         self.delay_for: dict[str, float] = {}
@@ -862,7 +862,8 @@ def run(sizes: Sizes) -> list[Row]:
         soak = Run()
         # The first company's integrator (subscribed to webhooks) is the one the test helpers disturb.
         integrators = [
-            (ChaosIntegrator if i == 0 else Integrator)(stack, c, soak, seed=i) for i, c in enumerate(companies)
+            (ChaosIntegrator if i == 0 else Integrator)(stack, c, soak, seed=i, entries=sizes.soak_entries)
+            for i, c in enumerate(companies)
         ]
         try:
             _threads(lambda i: _setup(i, receiver_url), integrators)

@@ -48,6 +48,15 @@ from tests.support.data import Company
 from tests.support.webhooks import Webhooks, delivery_mapping
 from tests.support.workflow import end_running_executions, provision_lifecycle, workflow_threads_marked
 
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, each run's order kept otherwise (pytest-randomly's shuffle included): xdist
+    hands out tests in this order, so the longest ones start early and the workers finish together
+    instead of one waiting out a long test that happened to come last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 TABLES = {
     "JobsTable": "test-jobs",
     "ItemsTable": "test-items",

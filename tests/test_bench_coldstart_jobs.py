@@ -45,6 +45,7 @@ def endpoint(tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         get_services.cache_clear()
 
 
+@pytest.mark.slow
 def test_the_job_events_sample_runs_twice_further_apart_than_a_jobs_expiry(endpoint: str) -> None:
     target = coldstart._targets(1)["ExportJobEventsFunction"]
     env = coldstart.child_environment(endpoint)

@@ -16,6 +16,9 @@ import pytest
 from benchmarks import faults
 from benchmarks.emulator import idempotent_transactions
 
+# Each path's every call, each lost in turn: seconds a test.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def injector(tables: None) -> Iterator[faults.Injector]:

@@ -286,6 +286,7 @@ def test_what_its_requests_import_its_layers_ship(function: LambdaFunction) -> N
     assert missing == {}
 
 
+@pytest.mark.slow
 def test_the_reachable_code_is_followed_by_service() -> None:
     """The webhook delivery reaches httpx through the container's `webhook_delivery`; no API function
     asks for that service, and only the authorizers reach the token verifier."""

@@ -174,6 +174,7 @@ def test_unicode_that_is_not_text_is_refused(world: World) -> None:
         expect_4xx(world.send("/v3/export-job-events", "POST", "createExportJobEventV3", raw_body=raw_event), escaped)
 
 
+@pytest.mark.slow
 def test_injection_looking_values_where_ids_and_enums_belong(world: World) -> None:
     for path, method, operation_id in applicable(("getExportJobsList", "getExportItems", "getExportJobItems")):
         query, _ = world.valid(operation_id)

@@ -151,6 +151,7 @@ def test_an_entry_sent_twice_in_one_put_is_refused(company: Company) -> None:
     assert company.state(job["id"]) == before
 
 
+@pytest.mark.slow
 def test_counters_survive_many_updates(company: Company) -> None:
     job = company.create_job()
     ids = company.entry_ids

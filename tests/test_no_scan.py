@@ -43,6 +43,7 @@ def dynamodb_calls(tables: None) -> Iterator[DynamoDbCalls]:
     aws.reset_clients()
 
 
+@pytest.mark.slow
 def test_no_scan_on_any_operation(api: ApiClient, dynamodb_calls: DynamoDbCalls) -> None:
     company = Company.create(api, entries=12)
     # Another company for creations, each closed at once: `company` keeps its one unfinished job open.

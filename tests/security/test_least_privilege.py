@@ -250,6 +250,7 @@ def deliver_and_redeliver(webhooks: Webhooks, company: Company, answering: str, 
     assert api.delete(f"/v1/subscriptions/{down}", me).status == 204
 
 
+@pytest.mark.slow
 def test_each_function_is_granted_exactly_what_it_calls(
     recorder: Recorder,
     lifecycle: Lifecycle,

@@ -280,6 +280,7 @@ def test_every_item_is_there_before_the_execution_starts(lifecycle: Lifecycle, c
 
 
 @pytest.mark.lifecycle(expires_in=2)
+@pytest.mark.slow
 def test_a_job_acted_on_before_its_deadline_waits_again(lifecycle: Lifecycle, company: Company) -> None:
     """The wait timed out, but the job was acted on meanwhile (an item update moved lastUpdatedAt): the
     execution waits again for what is left of expiresIn; then, left alone, the job expires."""
