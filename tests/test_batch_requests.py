@@ -164,7 +164,7 @@ def test_a_write_dynamodb_keeps_refusing_fails_after_bounded_tries(
     assert all(0 <= seconds <= 1.0 for seconds in backoffs)
 
 
-@pytest.mark.parametrize("through", ["existence check (bulk client)", "job items (document client)"])
+@pytest.mark.parametrize("through", ["existence check (bulk client)", "job items (the repositories' client)"])
 def test_unprocessed_keys_are_read_again(
     items: ItemsRepository, intercept: Callable[..., None], backoffs: list[float], through: str
 ) -> None:

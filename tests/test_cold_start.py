@@ -126,7 +126,7 @@ def export_item_versions():
 def clients():
     return {{
         "tables": aws.table.cache_info().currsize,
-        "document_client": aws.dynamodb.cache_info().currsize,
+        "dynamodb": aws.dynamodb.cache_info().currsize,
         "clients": aws.client.cache_info().currsize,
         "secrets": aws.secrets_provider.cache_info().currsize,
         "stepfunctions": aws.stepfunctions.cache_info().currsize,
@@ -311,7 +311,7 @@ def _start(
 def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> None:
     # Tests and local tooling create clients on first use, once their emulator is up.
     report = _start("functions.export_jobs.app", tmp_path, init=None, runtime=True)
-    assert report["at_init"] == {"tables": 0, "document_client": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
+    assert report["at_init"] == {"tables": 0, "dynamodb": 0, "clients": 0, "secrets": 0, "stepfunctions": 0}
     assert report["registered"] is False
     assert report["services"] == []
     assert report["cursor_key_reads"] == []
@@ -321,8 +321,9 @@ def test_outside_a_lambda_init_a_function_creates_no_client(tmp_path: Path) -> N
 
 def test_a_lambda_init_creates_the_clients_every_request_uses(tmp_path: Path) -> None:
     report = _start("functions.export_jobs.app", tmp_path, init="on-demand")
-    # Jobs and items tables, the cursor key reader; not the idempotency client nor Step Functions'.
-    assert report["at_init"] == {"tables": 2, "document_client": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
+    # Jobs and items tables, the cursor key reader; not Step Functions'. The DynamoDB client (the idempotency
+    # table's too) and Secrets Manager's are the process's two clients.
+    assert report["at_init"] == {"tables": 2, "dynamodb": 1, "clients": 2, "secrets": 1, "stepfunctions": 0}
     assert report["registered"] is False  # not Lambda's Python runtime: no hooks, nothing else changes
     # Every page request signs cursors with the cursor key: it is read at init, once.
     assert report["cursor_key_reads"] == ["cold-cursor"]
@@ -415,15 +416,15 @@ def _subclasses(cls: type[BaseModel]) -> set[type[BaseModel]]:
 def test_the_authorizer_init_creates_its_key_reader_and_the_credentials_reader(tmp_path: Path) -> None:
     # Every request reads the key set and its company's usage key (DynamoDB: the credentials table).
     report = _start("functions.authorizer.app", tmp_path, init="on-demand")
-    assert report["at_init"] == {"tables": 0, "document_client": 1, "clients": 1, "secrets": 1, "stepfunctions": 0}
+    assert report["at_init"] == {"tables": 0, "dynamodb": 1, "clients": 2, "secrets": 1, "stepfunctions": 0}
     assert report["text_signatures"] == []
 
 
 def test_snapstart_hooks_fill_the_snapshot_and_refresh_after_restore(tmp_path: Path) -> None:
     report = _start("functions.export_jobs.app", tmp_path, init="snap-start", runtime=True)
     assert report["registered"] is True
-    # Before the snapshot: every client the function may use (secrets manager + idempotency's DynamoDB client).
-    assert report["in_snapshot"] == {"tables": 3, "document_client": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
+    # Before the snapshot: every client the function may use (Secrets Manager, DynamoDB, Step Functions).
+    assert report["in_snapshot"] == {"tables": 3, "dynamodb": 1, "clients": 2, "secrets": 1, "stepfunctions": 1}
     # No secret in the snapshot: the cursor key is read by the first request after a restore.
     assert report["cursor_key_reads_in_snapshot"] == []
     # After a restore: randomness re-seeded, and new clients in place of the snapshot's.

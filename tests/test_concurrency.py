@@ -155,14 +155,14 @@ IndexRewrite = Callable[[str, dict[str, Any]], None]
 @contextmanager
 def status_index_reads(rewrite: IndexRewrite, *, within_limit: bool = False) -> Iterator[None]:
     """Let `rewrite(partition, answer)` change what the `byJobStatus` index answers (`partition`: the
-    status read), as an eventually consistent index may: boto3 decodes the answer in place afterwards, so
-    what is added must be in DynamoDB's wire form. `within_limit`: the answer is then cut to the query's
-    `Limit`, as DynamoDB's would be."""
+    status read), as an eventually consistent index may: the answer is in DynamoDB's wire form (the
+    repository decodes it afterwards), so what is added must be too. `within_limit`: the answer is then
+    cut to the query's `Limit`, as DynamoDB's would be."""
     events = aws.dynamodb().meta.events
 
     def note_partition(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if params.get("IndexName") == BY_JOB_STATUS_INDEX:
-            context["partition"] = str(params["ExpressionAttributeValues"][":js"]).rsplit("#", 1)[-1]
+            context["partition"] = str(params["ExpressionAttributeValues"][":js"]["S"]).rsplit("#", 1)[-1]
             context["limit"] = params.get("Limit")
 
     def answer(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

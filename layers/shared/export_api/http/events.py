@@ -5,11 +5,11 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, validate
-from export_api.http.idempotency import IdempotentWriteDep
-from export_api.http.params import CallerDep
-from export_api.http.services import ServicesDep
+from export_api.http.idempotency import idempotent_write_of
+from export_api.http.params import caller_of
 from export_api.models.caller import Scope
 from export_api.models.jobs import CreateExportJobEvent, ExportJob
+from export_api.services.container import get_services
 from export_api.versions.base import VersionAdapter
 
 _EVENT = TypeAdapter(CreateExportJobEvent)
@@ -20,12 +20,10 @@ def export_job_events_router(version: VersionAdapter) -> APIRouter:
     router = APIRouter(prefix=version.prefix, deprecated=version.deprecated, tags=[f"Export API ({version.name})"])
 
     @router.post("/export-job-events", operation_id=version.operation_id("createExportJobEvent"))
-    async def create_export_job_event(
-        request: Request,
-        caller: CallerDep,
-        services: ServicesDep,
-        write: IdempotentWriteDep,
-    ) -> Response:
+    async def create_export_job_event(request: Request) -> Response:
+        caller = caller_of(request)
+        services = get_services()
+        write = idempotent_write_of(request, caller, services)
         raw = await json_body(request)
         event = validate(_EVENT, raw)
         return write.run(

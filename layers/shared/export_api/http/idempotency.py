@@ -1,5 +1,5 @@
 """The optional `Idempotency-Key` header of every POST and PUT (services/idempotency.py), and the one way a
-route makes its write safe to retry: `IdempotentWriteDep`."""
+route makes its write safe to retry: `idempotent_write_of` (or the dependency `IdempotentWriteDep`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +71,11 @@ class IdempotentWrite:
 
 
 async def idempotent_write(request: Request, caller: CallerDep, services: ServicesDep) -> IdempotentWrite:
+    """A dependency: `idempotent_write_of(request, caller, services)`."""
+    return idempotent_write_of(request, caller, services)
+
+
+def idempotent_write_of(request: Request, caller: Caller, services: Services) -> IdempotentWrite:
     # Read, not declared (http/params.py): the job events function declares no parameter at all.
     given = request.headers.get(IDEMPOTENCY_KEY_HEADER)
     key = None if given is None else validated(_KEY, given, "header", IDEMPOTENCY_KEY_HEADER)

@@ -1,30 +1,29 @@
 """/vN/export-jobs, /vN/export-jobs/{jobId} and /vN/export-jobs/{jobId}/items."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from export_api.http.body import json_body, require_array, validate
-from export_api.http.idempotency import IdempotentWriteDep
-from export_api.http.pagination import PAGE_QUERY, ListQuery, PageParams, page_params, paginated
+from export_api.http.idempotency import idempotent_write_of
+from export_api.http.pagination import PAGE_QUERY, ListQuery, paginated, read_page_params
 from export_api.http.params import (
     UUID_ADAPTER,
     UUID_SCHEMA,
-    CallerDep,
+    caller_of,
     openapi_parameters,
     parameter,
-    path_uuid,
-    query_value,
-    query_values,
+    read_path_uuid,
+    read_query,
+    read_query_values,
 )
 from export_api.http.responses import ContractJSONResponse
-from export_api.http.services import ServicesDep
 from export_api.models.caller import Scope
 from export_api.models.enums import ExportJobItemStatus, ExportJobStatus
 from export_api.models.jobs import CreateExportJob, ExportJob, ExportJobItemUpdate
+from export_api.services.container import get_services
 from export_api.services.job_items import check_update_batch_size
 from export_api.versions.base import VersionAdapter
 from export_api.versions.jobs import SearchExportJobItemsRequest
@@ -38,29 +37,30 @@ _ITEM_UPDATE = TypeAdapter(ExportJobItemUpdate)
 
 # Every parameter is read from the request, none declared (http/params.py): the function never imports
 # pydantic.v1. Each route names them in its OpenAPI description.
-JobId = Annotated[UUID, Depends(path_uuid("jobId"))]
 JOB_ID = parameter("jobId", "path", UUID_SCHEMA, description="Export Job ID")
-CompanyId = Annotated[UUID | None, Depends(query_value("company_id", UUID_ADAPTER))]
 COMPANY_ID = parameter("company_id", "query", UUID_SCHEMA)
-_read_status = query_value("status", TypeAdapter(ExportJobStatus))
-_read_statuses = query_values("statuses", TypeAdapter(list[ExportJobStatus]))
+_STATUS = TypeAdapter(ExportJobStatus)
+_STATUSES = TypeAdapter(list[ExportJobStatus])
 _JOB_STATUS_SCHEMA = {"type": "string", "enum": [s.value for s in ExportJobStatus]}
 STATUSES = parameter("statuses", "query", {"type": "array", "items": _JOB_STATUS_SCHEMA})
 STATUS = parameter("status", "query", _JOB_STATUS_SCHEMA, deprecated=True)
 ITEM_STATUS = parameter("status", "query", {"type": "string", "enum": [s.value for s in ExportJobItemStatus]})
-_read_item_status = query_value("status", TypeAdapter(ExportJobItemStatus))
+_ITEM_STATUS = TypeAdapter(ExportJobItemStatus)
 
 
-async def _job_filters_with_status(
-    status: Annotated[ExportJobStatus | None, Depends(_read_status)],
-    statuses: Annotated[list[ExportJobStatus], Depends(_read_statuses)],
-) -> set[ExportJobStatus]:
+def _job_filters_with_status(request: Request) -> set[ExportJobStatus]:
     # `status` and `statuses` together select jobs in any of the named statuses.
+    status = read_query(request, "status", _STATUS)
+    statuses = read_query_values(request, "statuses", _STATUSES)
     return set(statuses) | ({status} if status else set())
 
 
-async def _job_filters(statuses: Annotated[list[ExportJobStatus], Depends(_read_statuses)]) -> set[ExportJobStatus]:
-    return set(statuses)
+def _job_filters(request: Request) -> set[ExportJobStatus]:
+    return set(read_query_values(request, "statuses", _STATUSES))
+
+
+def _company_id(request: Request) -> UUID | None:
+    return read_query(request, "company_id", UUID_ADAPTER)
 
 
 def export_jobs_router(version: VersionAdapter) -> APIRouter:
@@ -74,13 +74,12 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         operation_id=version.operation_id("getExportJobsList"),
         openapi_extra=openapi_parameters(PAGE_QUERY, *list_parameters, COMPANY_ID),
     )
-    async def list_export_jobs(
-        caller: CallerDep,
-        services: ServicesDep,
-        statuses: Annotated[set[ExportJobStatus], Depends(job_filters)],
-        paging: Annotated[PageParams, Depends(page_params)],
-        company_id: CompanyId,
-    ) -> Response:
+    async def list_export_jobs(http_request: Request) -> Response:
+        caller = caller_of(http_request)
+        services = get_services()
+        statuses = job_filters(http_request)
+        paging = read_page_params(http_request, caller)
+        company_id = _company_id(http_request)
         filters = {"statuses": sorted(s.value for s in statuses)} if statuses else {}
         if company_id:
             filters["company_id"] = [str(company_id)]
@@ -94,12 +93,10 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         operation_id=version.operation_id("createExportJob"),
         status_code=version.create_status_code,
     )
-    async def create_export_job(
-        request: Request,
-        caller: CallerDep,
-        services: ServicesDep,
-        write: IdempotentWriteDep,
-    ) -> Response:
+    async def create_export_job(request: Request) -> Response:
+        caller = caller_of(request)
+        services = get_services()
+        write = idempotent_write_of(request, caller, services)
         raw = await json_body(request)
         body = validate(_CREATE_JOB, raw)
         # v3 serves export items only for companies whose accounts have contra accounts: nor creates jobs.
@@ -119,12 +116,10 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         operation_id=version.operation_id("getExportJobById"),
         openapi_extra=openapi_parameters(JOB_ID),
     )
-    async def get_export_job(
-        job_id: JobId,
-        caller: CallerDep,
-        services: ServicesDep,
-    ) -> Response:
-        job = services.jobs.read(caller, job_id)
+    async def get_export_job(request: Request) -> Response:
+        job_id = read_path_uuid(request, "jobId")
+        caller = caller_of(request)
+        job = get_services().jobs.read(caller, job_id)
         return ContractJSONResponse({"data": version.jobs.job_body(job)})
 
     @router.get(
@@ -132,13 +127,12 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         operation_id=version.operation_id("getExportJobItems"),
         openapi_extra=openapi_parameters(JOB_ID, PAGE_QUERY, ITEM_STATUS),
     )
-    async def list_export_job_items(
-        job_id: JobId,
-        caller: CallerDep,
-        services: ServicesDep,
-        paging: Annotated[PageParams, Depends(page_params)],
-        status: Annotated[ExportJobItemStatus | None, Depends(_read_item_status)],
-    ) -> Response:
+    async def list_export_job_items(http_request: Request) -> Response:
+        job_id = read_path_uuid(http_request, "jobId")
+        caller = caller_of(http_request)
+        services = get_services()
+        paging = read_page_params(http_request, caller)
+        status = read_query(http_request, "status", _ITEM_STATUS)
         filters = {"jobId": [str(job_id)], **({"status": [status.value]} if status else {})}
         request = paging.request(ListQuery("export-job-items", filters, ITEM_SORTING_KEYS), services.settings)
         page, total = services.jobs.list_items(caller, job_id, status, request)
@@ -152,13 +146,11 @@ def export_jobs_router(version: VersionAdapter) -> APIRouter:
         operation_id=version.operation_id("updateExportJobItems"),
         openapi_extra=openapi_parameters(JOB_ID),
     )
-    async def update_export_job_items(
-        job_id: JobId,
-        request: Request,
-        caller: CallerDep,
-        services: ServicesDep,
-        write: IdempotentWriteDep,
-    ) -> Response:
+    async def update_export_job_items(request: Request) -> Response:
+        job_id = read_path_uuid(request, "jobId")
+        caller = caller_of(request)
+        services = get_services()
+        write = idempotent_write_of(request, caller, services)
         raw_items = require_array(await json_body(request))
         # The batch limit is checked before the elements, so 150 items get the limit error, not a field error.
         check_update_batch_size(len(raw_items))
@@ -185,12 +177,11 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
         operation_id=version.operation_id("getExportJobItemByAccountingEntryId"),
         openapi_extra=openapi_parameters(COMPANY_ID, parameter("accounting_entry_id", "query", UUID_SCHEMA)),
     )
-    async def get_export_job_item_by_accounting_entry_id(
-        caller: CallerDep,
-        services: ServicesDep,
-        company_id: CompanyId,
-        accounting_entry_id: Annotated[UUID | None, Depends(query_value("accounting_entry_id", UUID_ADAPTER))],
-    ) -> Response:
+    async def get_export_job_item_by_accounting_entry_id(request: Request) -> Response:
+        caller = caller_of(request)
+        services = get_services()
+        company_id = _company_id(request)
+        accounting_entry_id = read_query(request, "accounting_entry_id", UUID_ADAPTER)
         item = services.entry_job_items.get(caller, company_id, accounting_entry_id)
         return ContractJSONResponse({"data": version.jobs.job_item_body(item)})
 
@@ -200,13 +191,11 @@ def export_job_items_router(version: VersionAdapter) -> APIRouter:
         deprecated=True,
         openapi_extra=openapi_parameters(PAGE_QUERY, COMPANY_ID),
     )
-    async def search_export_job_items(
-        request: Request,
-        caller: CallerDep,
-        services: ServicesDep,
-        paging: Annotated[PageParams, Depends(page_params)],
-        company_id: CompanyId,
-    ) -> Response:
+    async def search_export_job_items(request: Request) -> Response:
+        caller = caller_of(request)
+        services = get_services()
+        paging = read_page_params(request, caller)
+        company_id = _company_id(request)
         body = validate(_SEARCH, await json_body(request))
         filters = {
             "accountingEntryIds": sorted(str(e) for e in body.accounting_entry_ids),

@@ -239,6 +239,11 @@ PAGE_QUERY: dict[str, Any] = {
 
 
 async def page_params(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> PageParams:
+    """A dependency: `read_page_params(request, caller)`."""
+    return read_page_params(request, caller)
+
+
+def read_page_params(request: Request, caller: Caller) -> PageParams:
     """`before`, `after`, `offset`, `limit`, `sorting_keys`, `sorting_order`.
 
     Read from the query with one model built once, not declared as a route's parameters: FastAPI builds

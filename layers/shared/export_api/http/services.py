@@ -1,4 +1,5 @@
-"""The process's services, as a FastAPI dependency."""
+"""The process's services, as a FastAPI dependency (the admin, subscription and test helper routes; the
+Export API's routes call `get_services()` themselves, http/params.py says why)."""
 
 from typing import Annotated
 

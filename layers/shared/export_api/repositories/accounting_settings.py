@@ -53,5 +53,5 @@ class AccountingSettingsRepository:
 
 
 def settings_of(record: dict[str, Any]) -> AccountingSettings:
-    """The settings a stored record holds (as the document client reads it: numbers are Decimals)."""
+    """The settings a stored record holds (as the repositories read it: numbers are Decimals)."""
     return AccountingSettingsRecord.model_validate({**record, "format": int(record["format"])}).to_domain()

@@ -1,15 +1,20 @@
 """AWS clients, created once per process on first use (not at import, so moto and
 AWS_ENDPOINT_URL are honoured), with botocore's standard retry mode configured in one place.
 
-DynamoDB is read and written through a *document client*: a plain boto3 client given boto3's own
-DynamoDB transformations (Python values and `boto3.dynamodb.conditions` in, Python values out), as the
-Table resource does it. Not the resource itself: `boto3.resource` lists every service's data directory and
-builds resource classes, ~30 ms of a cold start for nothing the repositories use.
+DynamoDB is read and written through the plain client, in DynamoDB's wire form: `Table` and
+`transact_write` take and give records as boto3's Table resource does (Python values, numbers read as
+Decimals), converted by `repositories/wire.py`, and expressions as text. Not boto3's document
+transformations: they copy every request's parameters and walk them against the operation's model, a
+cost every request paid for values the repositories can convert directly. Not the resource itself
+either: `boto3.resource` lists every service's data directory and builds resource classes, ~30 ms of a
+cold start for nothing the repositories use.
 """
 
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from export_api.repositories import wire
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -37,37 +42,17 @@ def retry_config() -> "Config":
 
 @cache
 def dynamodb() -> Any:
-    """The DynamoDB document client (its own client: the plain one, `client("dynamodb")`, which Powertools'
-    idempotency layer uses, keeps DynamoDB's wire form)."""
-    import boto3
-    from boto3.dynamodb.transform import TransformationInjector, copy_dynamodb_params
-
-    document_client: Any = boto3.client("dynamodb", config=retry_config())
-    injector = TransformationInjector()
-    events = document_client.meta.events
-    # The handlers the Table resource registers on its client: the caller's parameters are copied first,
-    # so that serializing them never changes a dict the caller keeps (a retried transaction's actions).
-    events.register("provide-client-params.dynamodb", copy_dynamodb_params, unique_id="export-api-copy-params")
-    events.register(
-        "before-parameter-build.dynamodb", injector.inject_condition_expressions, unique_id="export-api-conditions"
-    )
-    events.register(
-        "before-parameter-build.dynamodb", injector.inject_attribute_value_input, unique_id="export-api-values-in"
-    )
-    events.register("after-call.dynamodb", injector.inject_attribute_value_output, unique_id="export-api-values-out")
-    return document_client
+    """The DynamoDB client, in DynamoDB's wire form (the one Powertools' idempotency layer is given too).
+    The repositories reach it through `Table` and `transact_write`, which convert their records."""
+    return client("dynamodb")
 
 
 @cache
 def bulk_dynamodb() -> Any:
-    """A plain DynamoDB client (DynamoDB's wire form in and out) for the batch requests of a big job: its
-    items' BatchWriteItem calls and its entries' existence check.
-
-    Those requests are built here from records the repositories serialize once, so this client skips what
-    the document client does to every request (copy the parameters, walk them against the model to
-    serialize each value) and botocore's validation of every attribute against the model: DynamoDB checks
-    the request all the same. For a 10,000-entry job that is half the CPU time of its 500 requests.
-    """
+    """A DynamoDB client for the batch requests of a big job (its items' BatchWriteItem calls and its
+    entries' existence check) without botocore's validation of every attribute against the model:
+    DynamoDB checks the request all the same. For a 10,000-entry job that is a good part of the CPU time
+    of its 500 requests."""
     import boto3
     from botocore.config import Config
 
@@ -76,23 +61,45 @@ def bulk_dynamodb() -> Any:
 
 
 class Table:
-    """One table through the document client: the calls of boto3's Table resource the repositories make,
-    each given the table's name."""
+    """One table: the calls of boto3's Table resource the repositories make, each given the table's name.
+    Keys, items, expression values and start keys are Python values; so are the records of the answer.
+    Expressions are text (`boto3.dynamodb.conditions` objects are not taken)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
+    def _call(self, operation: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        request = wire.encode_parameters(parameters)
+        request["TableName"] = self.name
+        return wire.decode_answer(getattr(dynamodb(), operation)(**request))
+
     def get_item(self, **kwargs: Any) -> dict[str, Any]:
-        return dict(dynamodb().get_item(TableName=self.name, **kwargs))
+        return self._call("get_item", kwargs)
 
     def put_item(self, **kwargs: Any) -> dict[str, Any]:
-        return dict(dynamodb().put_item(TableName=self.name, **kwargs))
+        return self._call("put_item", kwargs)
 
     def update_item(self, **kwargs: Any) -> dict[str, Any]:
-        return dict(dynamodb().update_item(TableName=self.name, **kwargs))
+        return self._call("update_item", kwargs)
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
-        return dict(dynamodb().query(TableName=self.name, **kwargs))
+        return self._call("query", kwargs)
+
+    def batch_get(
+        self, keys: list[dict[str, Any]], **options: Any
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """One BatchGetItem of `keys` (at most 100) on this table: the records read, and the keys DynamoDB
+        left unprocessed."""
+        request = {self.name: {"Keys": [wire.encode_record(key) for key in keys], **options}}
+        answer = dynamodb().batch_get_item(RequestItems=request)
+        unprocessed = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
+        return wire.decode_records(answer["Responses"].get(self.name, [])), wire.decode_records(unprocessed)
+
+
+def transact_write(items: list[dict[str, Any]]) -> None:
+    """One TransactWriteItems of actions whose records are Python values (boto3's TransactWriteItems form
+    otherwise)."""
+    dynamodb().transact_write_items(TransactItems=wire.encode_transaction(items))
 
 
 @cache
@@ -102,15 +109,16 @@ def table(name: str) -> Table:
 
 
 # Reads of a key that is never stored: reads only, so warming a client changes nothing in the table.
+_WARM_KEY = {"pk": {"S": "warm-up"}}
 _WARM_READS: dict[str, Callable[[str], dict[str, Any]]] = {
-    "get_item": lambda table: {"TableName": table, "Key": {"pk": "warm-up"}},
+    "get_item": lambda table: {"TableName": table, "Key": _WARM_KEY},
     "query": lambda table: {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": "warm-up"},
+        "ExpressionAttributeValues": {":pk": {"S": "warm-up"}},
         "Limit": 1,
     },
-    "batch_get_item": lambda table: {"RequestItems": {table: {"Keys": [{"pk": "warm-up"}]}}},
+    "batch_get_item": lambda table: {"RequestItems": {table: {"Keys": [_WARM_KEY]}}},
 }
 
 
@@ -119,9 +127,9 @@ def warm_reads(table_name: str, operations: Iterable[str]) -> None:
     is never stored. An operation's first call builds botocore's state for it (its handlers, its input
     shape, its serializer and parser): made in a Lambda init (export_api.bootstrap), the first caller does
     not pay for it, and the connection to DynamoDB is open."""
-    document_client = dynamodb()
+    plain = dynamodb()
     for operation in operations:
-        getattr(document_client, operation)(**_WARM_READS[operation](table_name))
+        getattr(plain, operation)(**_WARM_READS[operation](table_name))
 
 
 def warm_state_machine(state_machine_arn: str) -> None:

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from boto3.dynamodb.conditions import Key
-
 from export_api.models.jobs import ExportJobItem
 from export_api.repositories import aws
 from export_api.repositories.fanout import fan_out
@@ -31,7 +29,8 @@ class EntryJobItemsRepository:
         """The entry's item in the company's most recent job that holds it."""
         response = aws.table(self.table_name).query(
             IndexName=BY_COMPANY_ENTRY_INDEX,
-            KeyConditionExpression=Key("companyEntry").eq(company_entry(company_id, accounting_entry_id)),
+            KeyConditionExpression="companyEntry = :entry",
+            ExpressionAttributeValues={":entry": company_entry(company_id, accounting_entry_id)},
             ScanIndexForward=False,
             Limit=1,
         )

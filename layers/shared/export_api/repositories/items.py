@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from export_api.models.enums import ExportJobItemStatus
 from export_api.models.jobs import ExportJobItem
-from export_api.repositories import aws
+from export_api.repositories import aws, wire
 from export_api.repositories.fanout import UNPROCESSED_ATTEMPTS, fan_out, unprocessed_backoff
 from export_api.repositories.jobs import JobsRepository, company_key, timestamp_text
 from export_api.repositories.paging import Page, PageRequest, query_page
@@ -50,7 +50,8 @@ def _chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
 def _batch_get_chunk(
     client: Any, table_name: str, keys: Sequence[dict[str, Any]], options: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """One BatchGetItem of up to 100 keys, what DynamoDB leaves unprocessed asked again with backoff."""
+    """One BatchGetItem of up to 100 keys, what DynamoDB leaves unprocessed asked again with backoff (keys and
+    records in DynamoDB's wire form)."""
     records: list[dict[str, Any]] = []
     pending = list(keys)
     for attempt in range(UNPROCESSED_ATTEMPTS):
@@ -66,14 +67,6 @@ def _batch_get_chunk(
         if not pending:
             return records
     raise RuntimeError(f"BatchGetItem left {len(pending)} keys unprocessed after {UNPROCESSED_ATTEMPTS} tries")
-
-
-def _wire(record: dict[str, Any]) -> dict[str, Any]:
-    """A record in DynamoDB's wire form (as the document client sends it)."""
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {name: serializer.serialize(value) for name, value in record.items()}
 
 
 def _job_item_key(job_id: UUID, entry_id: UUID) -> dict[str, str]:
@@ -175,12 +168,13 @@ class ItemsRepository:
         return [record for records in fan_out(self._get_chunk, _chunks(keys, _BATCH_GET_LIMIT)) for record in records]
 
     def _get_chunk(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-        # The document client takes and gives plain Python values (repositories/aws.py), and is thread-safe.
-        return _batch_get_chunk(aws.dynamodb(), self.table_name, keys, {})
+        # boto3's clients are thread-safe.
+        records = _batch_get_chunk(aws.dynamodb(), self.table_name, [wire.encode_record(k) for k in keys], {})
+        return wire.decode_records(records)
 
     def _existing_keys(self, keys: Sequence[dict[str, str]]) -> list[str]:
         """The sort keys of those of `keys` that are stored (a 10,000-entry job's check is 100 calls)."""
-        wire = list({(k["pk"], k["sk"]): {"pk": {"S": k["pk"]}, "sk": {"S": k["sk"]}} for k in keys}.values())
+        unique = list({(k["pk"], k["sk"]): {"pk": {"S": k["pk"]}, "sk": {"S": k["sk"]}} for k in keys}.values())
         # The sort key only: the same read units, but an entry's body is kilobytes, 10,000 of them tens of
         # megabytes to transfer and parse.
         projection = {"ProjectionExpression": "#sk", "ExpressionAttributeNames": {"#sk": "sk"}}
@@ -188,7 +182,7 @@ class ItemsRepository:
         def read(chunk: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             return _batch_get_chunk(aws.bulk_dynamodb(), self.table_name, chunk, projection)
 
-        return [record["sk"]["S"] for records in fan_out(read, _chunks(wire, _BATCH_GET_LIMIT)) for record in records]
+        return [record["sk"]["S"] for records in fan_out(read, _chunks(unique, _BATCH_GET_LIMIT)) for record in records]
 
     # Accounting entries -------------------------------------------------------------------------
 
@@ -269,7 +263,7 @@ class ItemsRepository:
             )
         )
         # A new job's items differ only by their entry: one record serialized, the others its copies.
-        template = _wire(first)
+        template = wire.encode_record(first)
         records = [
             {
                 **template,

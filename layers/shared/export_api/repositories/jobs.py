@@ -258,12 +258,11 @@ class JobsRepository:
     def _batch_get(self, keys: Sequence[dict[str, str]]) -> dict[str, dict[str, Any]]:
         """Records by pk; `keys` are at most a page (100, BatchGetItem's limit)."""
         found: dict[str, dict[str, Any]] = {}
-        request: dict[str, Any] = {self.table_name: {"Keys": list(keys), "ConsistentRead": True}} if keys else {}
-        while request:
-            response = aws.dynamodb().batch_get_item(RequestItems=request)
-            for record in response["Responses"].get(self.table_name, []):
+        pending = list(keys)
+        while pending:
+            records, pending = self._table.batch_get(pending, ConsistentRead=True)
+            for record in records:
                 found[str(record["pk"])] = record
-            request = dict(response.get("UnprocessedKeys") or {})
         return found
 
     def count(self, company_id: UUID, statuses: Iterable[ExportJobStatus] | None) -> int:

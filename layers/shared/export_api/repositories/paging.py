@@ -14,8 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from boto3.dynamodb.conditions import ConditionBase, Key
-
 from export_api.repositories.aws import Table
 
 T = TypeVar("T")
@@ -80,11 +78,20 @@ def _read_partition(
     scan_forward: bool,
     wanted: int,
 ) -> list[Record]:
-    condition: ConditionBase = Key(hash_attr).eq(hash_value)
+    # Names by placeholder: an attribute may be a reserved word (`status`).
+    condition = "#h = :h"
+    names = {"#h": hash_attr}
+    values = {":h": hash_value}
     if position is not None:
-        bound = Key(range_attr).gt(position) if scan_forward else Key(range_attr).lt(position)
-        condition = condition & bound
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": scan_forward}
+        condition += " AND #r > :r" if scan_forward else " AND #r < :r"
+        names["#r"] = range_attr
+        values[":r"] = position
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": scan_forward,
+    }
     if index:
         kwargs["IndexName"] = index
     records: list[Record] = []

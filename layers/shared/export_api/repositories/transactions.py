@@ -200,7 +200,7 @@ class Transactions:
     def send(self, items: list[dict[str, Any]]) -> None:
         """One TransactWriteItems; TransactionConflict when DynamoDB cancels it."""
         try:
-            aws.dynamodb().transact_write_items(TransactItems=items)
+            aws.transact_write(items)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise

@@ -83,8 +83,8 @@ class WebhooksRepository:
 
     def put_subscription(self, subscription: Subscription, activity: SubscriptionActivity) -> None:
         """Write a subscription (new or replaced) and the activity that says why, together."""
-        aws.dynamodb().transact_write_items(
-            TransactItems=[
+        aws.transact_write(
+            [
                 {"Put": {"TableName": self.table_name, "Item": _subscription_record(subscription)}},
                 {"Put": {"TableName": self.table_name, "Item": self._activity_record(activity)}},
             ]
