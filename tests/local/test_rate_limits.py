@@ -59,7 +59,11 @@ def test_a_company_past_its_plan_is_throttled_while_another_is_served(demo: dict
 
 @pytest.mark.xdist_group("rate-limits")
 def test_an_unauthenticated_flood_is_limited_by_address_and_spares_the_companies(demo: dict[str, Any]) -> None:
-    answers = [_get(demo, "/health").status_code for _ in range(ANONYMOUS + 3)]
+    # The rule counts in 5-minute windows of the clock: a flood that straddles a window's edge starts
+    # counting again, so it goes on until it has been limited three times (at most one edge is crossed).
+    answers: list[int] = []
+    while answers.count(429) < 3 and len(answers) < 2 * (ANONYMOUS + 3):
+        answers.append(_get(demo, "/health").status_code)
     assert answers.count(429) >= 3, answers
     anonymous = _get(demo, "/v3/export-jobs")
     assert anonymous.status_code == 429
