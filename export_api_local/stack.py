@@ -205,6 +205,9 @@ def provision(
         definition = definition.replace(
             "${" + key + "}", _substitution(value, function_arns, parameters, f"{logical_id}.{key}")
         )
+    # The same definition without its layout: whitespace means nothing to Step Functions, and moto's ASL
+    # parser, which reads the definition again for each execution, spends a third of its time on it.
+    definition = json.dumps(json.loads(definition), separators=(",", ":"))
     raw_name = properties.get("Name", f"{stack_name}-{logical_id}")
     name = (
         _sub(raw_name["Fn::Sub"], stack_name, region_name, account_id) if isinstance(raw_name, dict) else str(raw_name)
