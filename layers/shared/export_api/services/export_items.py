@@ -54,8 +54,7 @@ class ExportItemsService:
         if lost:
             # Entries are never deleted (the admin API only creates and replaces them).
             raise RuntimeError(f"Export job {job.id}: accounting entries {lost[:5]} are not stored.")
-        projection = version.export_items
-        items = [projection.body(entries[e], context) for e in entry_ids]
+        items = version.export_items.bodies([entries[e] for e in entry_ids], context)
         return Page(
             items=items,
             positions=page.positions,

@@ -1,11 +1,11 @@
 """What a version's export item projection is, and what it is given besides the entry."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.accounting_settings import AccountingSettings
@@ -23,13 +23,27 @@ class ProjectionContext:
     accounting_settings: AccountingSettings | None = None
 
 
+#: A contract model's fields by name, nested ones too: what a mapper makes of the entry, validated into the
+#: model with the rest of its page in one call (one call a page costs a third of a model built per part).
+Fields = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class ExportItemProjection:
     """One version's export item: its contract model and the mapper from the accounting entry."""
 
     schema: type[BaseModel]
-    project: Callable[[AccountingEntry, ProjectionContext], BaseModel]
+    project: Callable[[AccountingEntry, ProjectionContext], Fields]
+    page: TypeAdapter[list[Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "page", TypeAdapter(list[self.schema]))  # type: ignore[name-defined]
+
+    def bodies(self, entries: Sequence[AccountingEntry], context: ProjectionContext) -> list[dict[str, Any]]:
+        """The items' JSON: absent optional fields are left out, never `null` (docs/decisions.md)."""
+        items = self.page.validate_python([self.project(entry, context) for entry in entries])
+        bodies: list[dict[str, Any]] = self.page.dump_python(items, mode="json", by_alias=True, exclude_none=True)
+        return bodies
 
     def body(self, entry: AccountingEntry, context: ProjectionContext) -> dict[str, Any]:
-        """The item's JSON: absent optional fields are left out, never `null` (docs/decisions.md)."""
-        return self.project(entry, context).model_dump(mode="json", by_alias=True, exclude_none=True)
+        return self.bodies([entry], context)[0]

@@ -17,7 +17,7 @@ from pydantic import Field, PlainSerializer
 from export_api.models.accounting_entries import AccountingEntry, Amount, BookkeepingMethod, EntryLine, Money
 from export_api.models.base import ContractModel
 from export_api.models.numbers import AS_JSON_NUMBER
-from export_api.versions.items.base import ProjectionContext
+from export_api.versions.items.base import Fields, ProjectionContext
 
 T = TypeVar("T")
 
@@ -83,49 +83,55 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def money(value: Money) -> MoneyModel:
-    return MoneyModel(currency=value.currency, value=value.value)
+def money(value: Money) -> Fields:
+    """`MoneyModel`."""
+    return {"currency": value.currency, "value": value.value}
 
 
-def amount(value: Amount) -> ExportItemAmount:
-    return ExportItemAmount(
-        in_supplier_currency=money(value.in_supplier_currency), in_wallet_currency=money(value.in_wallet_currency)
-    )
+def amount(value: Amount) -> Fields:
+    """`ExportItemAmount`."""
+    return {
+        "in_supplier_currency": money(value.in_supplier_currency),
+        "in_wallet_currency": money(value.in_wallet_currency),
+    }
 
 
-def files(entry: AccountingEntry) -> list[ExportItemFile] | None:
-    return [ExportItemFile(size=f.size, type=f.type, url=f.url) for f in entry.files] or None
+def files(entry: AccountingEntry) -> list[Fields] | None:
+    """`ExportItemFile`s."""
+    return [{"size": f.size, "type": f.type, "url": f.url} for f in entry.files] or None
 
 
-def invoice_information(entry: AccountingEntry) -> InvoiceInformation | None:
+def invoice_information(entry: AccountingEntry) -> Fields | None:
+    """`InvoiceInformation`."""
     info = entry.invoice_information
     if info is None:
         return None
     bank = info.supplier_bank_account
-    return InvoiceInformation(
-        invoice_date=utc(info.invoice_date),
-        invoice_number=info.invoice_number,
-        status=info.status.value,
-        due_date=utc(info.due_date) if info.due_date else None,
-        payment_date=utc(info.payment_date) if info.payment_date else None,
-        supplier_bank_account=SupplierBankAccount(
-            bank_name=bank.bank_name,
-            country=bank.country,
-            account_number=bank.account_number,
-            bank_code=bank.bank_code,
-            bic=bank.bic,
-            iban=bank.iban,
-        )
+    return {
+        "invoice_date": utc(info.invoice_date),
+        "invoice_number": info.invoice_number,
+        "status": info.status.value,
+        "due_date": utc(info.due_date) if info.due_date else None,
+        "payment_date": utc(info.payment_date) if info.payment_date else None,
+        "supplier_bank_account": {
+            "bank_name": bank.bank_name,
+            "country": bank.country,
+            "account_number": bank.account_number,
+            "bank_code": bank.bank_code,
+            "bic": bank.bic,
+            "iban": bank.iban,
+        }
         if bank
         else None,
-    )
+    }
 
 
-def links(entry: AccountingEntry, context: ProjectionContext) -> LinksResponse:
-    """`api.exportItem`: the entry's export job item on this service (`GET /v3/export-job-items`), the one
-    per-entry resource of the contract; the service has no web or mobile app to link to."""
+def links(entry: AccountingEntry, context: ProjectionContext) -> Fields:
+    """`LinksResponse`, `api.exportItem`: the entry's export job item on this service (`GET
+    /v3/export-job-items`), the one per-entry resource of the contract; the service has no web or mobile
+    app to link to."""
     query = urlencode({"company_id": str(entry.company_id), "accounting_entry_id": str(entry.accounting_entry_id)})
-    return LinksResponse(api={"exportItem": f"{context.base_url}/v3/export-job-items?{query}"})
+    return {"api": {"exportItem": f"{context.base_url}/v3/export-job-items?{query}"}}
 
 
 def optional_list(values: tuple[T, ...]) -> list[T] | None:
@@ -200,40 +206,45 @@ class ExportItemUserV2(ContractModel):
     code: str | None = None
 
 
-def account(entry_line: EntryLine) -> AccountV1 | None:
+def account(entry_line: EntryLine) -> Fields | None:
+    """`AccountV1`."""
     found = entry_line.account
-    return AccountV1(id=found.id, name=found.name, code=found.code, identifier=found.identifier) if found else None
+    return {"id": found.id, "name": found.name, "code": found.code, "identifier": found.identifier} if found else None
 
 
-def tags(entry_line: EntryLine) -> list[TagV1] | None:
-    return [TagV1(id=t.id, code=t.code, group_code=t.group_code) for t in entry_line.tags] or None
+def tags(entry_line: EntryLine) -> list[Fields] | None:
+    """`TagV1`s."""
+    return [{"id": t.id, "code": t.code, "group_code": t.group_code} for t in entry_line.tags] or None
 
 
-def additional_information(entry: AccountingEntry) -> ExportItemAdditionalInformationV1:
-    return ExportItemAdditionalInformationV1(
-        reconciliation_id=entry.reconciliation_id,
-        attendees=optional_list(entry.attendees),
-        invoice_information=invoice_information(entry),
-        reconciled_entries=optional_list(entry.reconciled_entries),
-    )
+def additional_information(entry: AccountingEntry) -> Fields:
+    """`ExportItemAdditionalInformationV1`."""
+    return {
+        "reconciliation_id": entry.reconciliation_id,
+        "attendees": optional_list(entry.attendees),
+        "invoice_information": invoice_information(entry),
+        "reconciled_entries": optional_list(entry.reconciled_entries),
+    }
 
 
-def supplier(entry: AccountingEntry) -> SupplierV1 | None:
+def supplier(entry: AccountingEntry) -> Fields | None:
+    """`SupplierV1`."""
     found = entry.supplier
     if found is None:
         return None
-    return SupplierV1(
-        account=found.account,
-        category_code=found.category_code,
-        code=found.code,
-        country=found.country,
-        name=found.name,
-        tax_identifier=found.tax_identifier,
-    )
+    return {
+        "account": found.account,
+        "category_code": found.category_code,
+        "code": found.code,
+        "country": found.country,
+        "name": found.name,
+        "tax_identifier": found.tax_identifier,
+    }
 
 
-def team(entry: AccountingEntry) -> TeamV1 | None:
-    return TeamV1(id=entry.team.id, name=entry.team.name, code=entry.team.code) if entry.team else None
+def team(entry: AccountingEntry) -> Fields | None:
+    """`TeamV1`."""
+    return {"id": entry.team.id, "name": entry.team.name, "code": entry.team.code} if entry.team else None
 
 
 def bookkeeping_method(entry: AccountingEntry, context: ProjectionContext) -> str | None:
@@ -244,24 +255,26 @@ def bookkeeping_method(entry: AccountingEntry, context: ProjectionContext) -> st
     return (entry.bookkeeping_method or BookkeepingMethod.NONE).value
 
 
-def vendor(entry: AccountingEntry, context: ProjectionContext) -> VendorV2 | None:
+def vendor(entry: AccountingEntry, context: ProjectionContext) -> Fields | None:
+    """`VendorV2`."""
     found = entry.vendor
     if found is None or not context.vendor_based_bookkeeping:
         return None
-    return VendorV2(
-        id=found.id,
-        name=found.name,
-        default_currency=found.default_currency,
-        code=found.code,
-        country=found.country,
-        external_id=found.external_id,
-        registration_number=found.registration_number,
-        tax_registration_number=found.tax_registration_number,
-    )
+    return {
+        "id": found.id,
+        "name": found.name,
+        "default_currency": found.default_currency,
+        "code": found.code,
+        "country": found.country,
+        "external_id": found.external_id,
+        "registration_number": found.registration_number,
+        "tax_registration_number": found.tax_registration_number,
+    }
 
 
-def service_period(entry: AccountingEntry) -> ServicePeriodV2 | None:
+def service_period(entry: AccountingEntry) -> Fields | None:
+    """`ServicePeriodV2`."""
     period = entry.service_period
     if period is None:
         return None
-    return ServicePeriodV2(start=period.start, end=period.end)
+    return {"start": period.start, "end": period.end}

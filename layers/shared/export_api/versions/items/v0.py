@@ -10,7 +10,7 @@ from export_api.errors import UnsupportedAccountingEntryType
 from export_api.models.accounting_entries import AccountingEntry, EntryLine, ExportItemType
 from export_api.models.base import ContractModel
 from export_api.versions.items import parts
-from export_api.versions.items.base import ExportItemProjection, ProjectionContext
+from export_api.versions.items.base import ExportItemProjection, Fields, ProjectionContext
 from export_api.versions.items.parts import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
 
 #: `ExportItem.type`: `personal_spend` and `fee` came with v1.
@@ -79,23 +79,27 @@ class ExportItem(ContractModel):
     team_code: str | None = None
 
 
-def _line(line: EntryLine) -> ExportItemLine:
+def _line(line: EntryLine) -> Fields:
+    """`ExportItemLine`."""
     account = line.account
     tax = line.tax
-    return ExportItemLine(
-        accounting_entry_line_id=line.accounting_entry_line_id,
-        line_amount=parts.amount(line.line_amount),
-        net_amount=parts.amount(line.net_amount),
+    return {
+        "accounting_entry_line_id": line.accounting_entry_line_id,
+        "line_amount": parts.amount(line.line_amount),
+        "net_amount": parts.amount(line.net_amount),
         # v0's account names no Pleo id or name: without a code or identifier there is nothing to show.
-        account=Account(code=account.code, identifier=account.identifier)
+        "account": {"code": account.code, "identifier": account.identifier}
         if account and (account.code or account.identifier)
         else None,
-        tags=[Tag(code=t.code, group_code=t.group_code) for t in line.tags] or None,
-        tax=Tax(amount=parts.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code) if tax else None,
-    )
+        "tags": [{"code": t.code, "group_code": t.group_code} for t in line.tags] or None,
+        "tax": {"amount": parts.amount(tax.amount), "rate": tax.rate, "type": tax.type.value, "code": tax.code}
+        if tax
+        else None,
+    }
 
 
-def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItem:
+def export_item(entry: AccountingEntry, context: ProjectionContext) -> Fields:
+    """`ExportItem`."""
     if entry.type not in TYPES:
         raise UnsupportedAccountingEntryType(
             f"Accounting entry {entry.accounting_entry_id} is a {entry.type.value} entry, which v0 export items "
@@ -107,34 +111,34 @@ def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportIte
             "read this job's export items with v2 or later."
         )
     supplier = entry.supplier
-    return ExportItem(
-        links=parts.links(entry, context),
-        accounting_entry_id=entry.accounting_entry_id,
-        accounting_entry_lines=[_line(line) for line in entry.lines],
-        amount=parts.amount(entry.amount),
-        company_id=entry.company_id,
-        date=parts.utc(entry.date),
-        metadata=ExportItemMetadata(
-            reconciliation_id=entry.reconciliation_id,
-            attendees=parts.optional_list(entry.attendees),
-            invoice_information=parts.invoice_information(entry),
-        ),
-        type=entry.type.value,
-        user=ExportItemUser(name=entry.user.name, code=entry.user.code),
-        files=parts.files(entry),
-        note=entry.note,
-        supplier=Supplier(
-            account=supplier.account,
-            category_code=supplier.category_code,
-            country=supplier.country,
-            identifier=supplier.code,
-            name=supplier.name,
-            tax_identifier=supplier.tax_identifier,
-        )
+    return {
+        "links": parts.links(entry, context),
+        "accounting_entry_id": entry.accounting_entry_id,
+        "accounting_entry_lines": [_line(line) for line in entry.lines],
+        "amount": parts.amount(entry.amount),
+        "company_id": entry.company_id,
+        "date": parts.utc(entry.date),
+        "metadata": {
+            "reconciliation_id": entry.reconciliation_id,
+            "attendees": parts.optional_list(entry.attendees),
+            "invoice_information": parts.invoice_information(entry),
+        },
+        "type": entry.type.value,
+        "user": {"name": entry.user.name, "code": entry.user.code},
+        "files": parts.files(entry),
+        "note": entry.note,
+        "supplier": {
+            "account": supplier.account,
+            "category_code": supplier.category_code,
+            "country": supplier.country,
+            "identifier": supplier.code,
+            "name": supplier.name,
+            "tax_identifier": supplier.tax_identifier,
+        }
         if supplier
         else None,
-        team_code=entry.team.code if entry.team else None,
-    )
+        "team_code": entry.team.code if entry.team else None,
+    }
 
 
 PROJECTION = ExportItemProjection(schema=ExportItem, project=export_item)

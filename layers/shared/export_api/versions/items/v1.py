@@ -10,7 +10,7 @@ from export_api.errors import UnsupportedAccountingEntryType
 from export_api.models.accounting_entries import AccountingEntry, EntryLine
 from export_api.models.base import ContractModel
 from export_api.versions.items import parts
-from export_api.versions.items.base import ExportItemProjection, ProjectionContext
+from export_api.versions.items.base import ExportItemProjection, Fields, ProjectionContext
 from export_api.versions.items.parts import (
     AccountV1,
     ExportItemAdditionalInformationV1,
@@ -64,42 +64,50 @@ class ExportItemV1(ContractModel):
     team_code: str | None = None
 
 
-def line(entry_line: EntryLine) -> ExportItemLineV1:
+def line(entry_line: EntryLine) -> Fields:
+    """`ExportItemLineV1`."""
     tax = entry_line.tax
-    return ExportItemLineV1(
-        accounting_entry_line_id=entry_line.accounting_entry_line_id,
-        line_amount=parts.amount(entry_line.line_amount),
-        net_amount=parts.amount(entry_line.net_amount),
-        account=parts.account(entry_line),
-        tags=parts.tags(entry_line),
-        tax=TaxV1(id=tax.id, amount=parts.amount(tax.amount), rate=tax.rate, type=tax.type.value, code=tax.code)
+    return {
+        "accounting_entry_line_id": entry_line.accounting_entry_line_id,
+        "line_amount": parts.amount(entry_line.line_amount),
+        "net_amount": parts.amount(entry_line.net_amount),
+        "account": parts.account(entry_line),
+        "tags": parts.tags(entry_line),
+        "tax": {
+            "id": tax.id,
+            "amount": parts.amount(tax.amount),
+            "rate": tax.rate,
+            "type": tax.type.value,
+            "code": tax.code,
+        }
         if tax
         else None,
-    )
+    }
 
 
-def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV1:
+def export_item(entry: AccountingEntry, context: ProjectionContext) -> Fields:
+    """`ExportItemV1`."""
     if entry.user is None:
         raise UnsupportedAccountingEntryType(
             f"Accounting entry {entry.accounting_entry_id} has no user, which v1 export items require: "
             "read this job's export items with v2 or later."
         )
-    return ExportItemV1(
-        links=parts.links(entry, context),
-        accounting_entry_id=entry.accounting_entry_id,
-        accounting_entry_lines=[line(entry_line) for entry_line in entry.lines],
-        additional_information=parts.additional_information(entry),
-        amount=parts.amount(entry.amount),
-        company_id=entry.company_id,
-        date=parts.utc(entry.date),
-        type=entry.type.value,
-        user=ExportItemUserV1(id=entry.user.id, name=entry.user.name, code=entry.user.code),
-        files=parts.files(entry),
-        note=entry.note,
-        supplier=parts.supplier(entry),
-        team=parts.team(entry),
-        team_code=entry.team.code if entry.team else None,
-    )
+    return {
+        "links": parts.links(entry, context),
+        "accounting_entry_id": entry.accounting_entry_id,
+        "accounting_entry_lines": [line(entry_line) for entry_line in entry.lines],
+        "additional_information": parts.additional_information(entry),
+        "amount": parts.amount(entry.amount),
+        "company_id": entry.company_id,
+        "date": parts.utc(entry.date),
+        "type": entry.type.value,
+        "user": {"id": entry.user.id, "name": entry.user.name, "code": entry.user.code},
+        "files": parts.files(entry),
+        "note": entry.note,
+        "supplier": parts.supplier(entry),
+        "team": parts.team(entry),
+        "team_code": entry.team.code if entry.team else None,
+    }
 
 
 PROJECTION = ExportItemProjection(schema=ExportItemV1, project=export_item)

@@ -13,7 +13,7 @@ from pydantic import Field
 from export_api.models.accounting_entries import AccountingEntry
 from export_api.models.base import ContractModel
 from export_api.versions.items import parts, v1
-from export_api.versions.items.base import ExportItemProjection, ProjectionContext
+from export_api.versions.items.base import ExportItemProjection, Fields, ProjectionContext
 from export_api.versions.items.parts import (
     BookkeepingV2,
     ExportItemAmount,
@@ -51,29 +51,30 @@ class ExportItemV2(ContractModel):
     vendor: VendorV2 | None = None
 
 
-def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV2:
+def export_item(entry: AccountingEntry, context: ProjectionContext) -> Fields:
+    """`ExportItemV2`."""
     method = parts.bookkeeping_method(entry, context)
     user = entry.user
-    return ExportItemV2(
-        links=parts.links(entry, context),
-        accounting_entry_id=entry.accounting_entry_id,
-        accounting_entry_lines=[v1.line(entry_line) for entry_line in entry.lines],
-        additional_information=parts.additional_information(entry),
-        amount=parts.amount(entry.amount),
-        company_id=entry.company_id,
-        date=parts.utc(entry.date),
-        type=entry.type.value,
-        bookkeeping=BookkeepingV2(method=method) if method else None,
-        files=parts.files(entry),
-        note=entry.note,
-        service_period=parts.service_period(entry),
-        sub_type=entry.sub_type.value if entry.sub_type else None,
-        supplier=parts.supplier(entry),
-        team=parts.team(entry),
-        team_code=entry.team.code if entry.team else None,
-        user=ExportItemUserV2(id=user.id, name=user.name, code=user.code) if user else None,
-        vendor=parts.vendor(entry, context),
-    )
+    return {
+        "links": parts.links(entry, context),
+        "accounting_entry_id": entry.accounting_entry_id,
+        "accounting_entry_lines": [v1.line(entry_line) for entry_line in entry.lines],
+        "additional_information": parts.additional_information(entry),
+        "amount": parts.amount(entry.amount),
+        "company_id": entry.company_id,
+        "date": parts.utc(entry.date),
+        "type": entry.type.value,
+        "bookkeeping": {"method": method} if method else None,
+        "files": parts.files(entry),
+        "note": entry.note,
+        "service_period": parts.service_period(entry),
+        "sub_type": entry.sub_type.value if entry.sub_type else None,
+        "supplier": parts.supplier(entry),
+        "team": parts.team(entry),
+        "team_code": entry.team.code if entry.team else None,
+        "user": {"id": user.id, "name": user.name, "code": user.code} if user else None,
+        "vendor": parts.vendor(entry, context),
+    }
 
 
 PROJECTION = ExportItemProjection(schema=ExportItemV2, project=export_item)

@@ -12,7 +12,7 @@ from export_api.errors import CONTRA_ACCOUNTS_MESSAGE, MissingContraAccounts
 from export_api.models.accounting_entries import AccountingEntry, EntryLine
 from export_api.models.base import ContractModel
 from export_api.versions.items import parts
-from export_api.versions.items.base import ExportItemProjection, ProjectionContext
+from export_api.versions.items.base import ExportItemProjection, Fields, ProjectionContext
 from export_api.versions.items.parts import ExportItemAmount, ExportItemFile, Fraction, LinksResponse
 
 # Published under their own names, with ExportItemAmount's exact shape.
@@ -78,29 +78,30 @@ class ExportItemV3(ContractModel):
     vendor: VendorV3 | None = None
 
 
-def _line(entry_line: EntryLine) -> ExportItemLineV3:
+def _line(entry_line: EntryLine) -> Fields:
+    """`ExportItemLineV3`."""
     tax = entry_line.tax
-    return ExportItemLineV3(
-        accounting_entry_line_id=entry_line.accounting_entry_line_id,
-        line_amount=parts.amount(entry_line.line_amount),
-        net_amount=parts.amount(entry_line.net_amount),
-        account=parts.account(entry_line),
-        tags=parts.tags(entry_line),
-        tax=TaxV3(
-            id=tax.id,
-            amount=parts.amount(tax.amount),
-            rate=tax.rate,
-            type=tax.type.value,
-            code=tax.code,
-            ingoing_tax_account=tax.ingoing_tax_account,
-            outgoing_tax_account=tax.outgoing_tax_account,
-        )
+    return {
+        "accounting_entry_line_id": entry_line.accounting_entry_line_id,
+        "line_amount": parts.amount(entry_line.line_amount),
+        "net_amount": parts.amount(entry_line.net_amount),
+        "account": parts.account(entry_line),
+        "tags": parts.tags(entry_line),
+        "tax": {
+            "id": tax.id,
+            "amount": parts.amount(tax.amount),
+            "rate": tax.rate,
+            "type": tax.type.value,
+            "code": tax.code,
+            "ingoing_tax_account": tax.ingoing_tax_account,
+            "outgoing_tax_account": tax.outgoing_tax_account,
+        }
         if tax
         else None,
-    )
+    }
 
 
-def contra_account(entry: AccountingEntry, context: ProjectionContext) -> ContraAccount | None:
+def contra_account(entry: AccountingEntry, context: ProjectionContext) -> Fields | None:
     """The contra account mapped to the Pleo account the entry moved money through (none named: none)."""
     if entry.pleo_account_id is None:
         return None
@@ -111,32 +112,33 @@ def contra_account(entry: AccountingEntry, context: ProjectionContext) -> Contra
             f"{CONTRA_ACCOUNTS_MESSAGE.removesuffix('.')}: accounting entry {entry.accounting_entry_id} "
             f"moved money through Pleo account {entry.pleo_account_id}, which has no contra account."
         )
-    return ContraAccount(id=mapped.id, name=mapped.name, code=mapped.code, identifier=mapped.identifier)
+    return {"id": mapped.id, "name": mapped.name, "code": mapped.code, "identifier": mapped.identifier}
 
 
-def export_item(entry: AccountingEntry, context: ProjectionContext) -> ExportItemV3:
+def export_item(entry: AccountingEntry, context: ProjectionContext) -> Fields:
+    """`ExportItemV3`."""
     method = parts.bookkeeping_method(entry, context)
     user = entry.user
-    return ExportItemV3(
-        links=parts.links(entry, context),
-        accounting_entry_id=entry.accounting_entry_id,
-        accounting_entry_lines=[_line(entry_line) for entry_line in entry.lines],
-        additional_information=parts.additional_information(entry),
-        amount=parts.amount(entry.amount),
-        company_id=entry.company_id,
-        date=parts.utc(entry.date),
-        type=entry.type.value,
-        bookkeeping=BookkeepingV3(method=method) if method else None,
-        contra_account=contra_account(entry, context),
-        files=parts.files(entry),
-        note=entry.note,
-        service_period=parts.service_period(entry),
-        sub_type=entry.sub_type.value if entry.sub_type else None,
-        supplier=parts.supplier(entry),
-        team=parts.team(entry),
-        user=ExportItemUserV3(id=user.id, name=user.name, code=user.code) if user else None,
-        vendor=parts.vendor(entry, context),
-    )
+    return {
+        "links": parts.links(entry, context),
+        "accounting_entry_id": entry.accounting_entry_id,
+        "accounting_entry_lines": [_line(entry_line) for entry_line in entry.lines],
+        "additional_information": parts.additional_information(entry),
+        "amount": parts.amount(entry.amount),
+        "company_id": entry.company_id,
+        "date": parts.utc(entry.date),
+        "type": entry.type.value,
+        "bookkeeping": {"method": method} if method else None,
+        "contra_account": contra_account(entry, context),
+        "files": parts.files(entry),
+        "note": entry.note,
+        "service_period": parts.service_period(entry),
+        "sub_type": entry.sub_type.value if entry.sub_type else None,
+        "supplier": parts.supplier(entry),
+        "team": parts.team(entry),
+        "user": {"id": user.id, "name": user.name, "code": user.code} if user else None,
+        "vendor": parts.vendor(entry, context),
+    }
 
 
 PROJECTION = ExportItemProjection(schema=ExportItemV3, project=export_item)
