@@ -27,6 +27,7 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+import contextlib
 from collections.abc import Iterator
 from typing import cast
 
@@ -80,8 +81,9 @@ def aws_mock() -> Iterator[None]:
             yield
 
 
-@pytest.fixture
-def tables(aws_mock: None) -> Iterator[None]:
+@contextlib.contextmanager
+def fresh_tables() -> Iterator[None]:
+    """The template's tables, empty, for as long as the block runs; no execution outlives them."""
     aws.reset_clients()
     # Settings and services as the environment is now: a previous test may have changed and restored it.
     get_settings.cache_clear()
@@ -95,6 +97,12 @@ def tables(aws_mock: None) -> Iterator[None]:
         end_running_executions()
         for name in TABLES.values():
             client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def tables(aws_mock: None) -> Iterator[None]:
+    with fresh_tables():
+        yield
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """Pagination on every list (docs/decisions.md, "Pagination"): cursors both ways, DESC, offset, limits, misuse,
 totals."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from tests.conftest import fresh_tables
 from tests.support.api import ADMIN, ApiClient, Identity, Response
 from tests.support.checks import assert_error
 from tests.support.data import Company, successful
@@ -140,9 +141,25 @@ CASES: dict[str, Callable[[ApiClient], ListCase]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def tables(aws_mock: None) -> Iterator[None]:
+    """One set of tables for the module's tests (they read their own companies' lists only), so that each
+    case's data is built once, not for every test that reads it."""
+    with fresh_tables():
+        yield
+
+
+@pytest.fixture(scope="module")
+def built_cases(tables: None) -> dict[str, ListCase]:
+    return {}
+
+
 @pytest.fixture(params=list(CASES))
-def case(request: pytest.FixtureRequest, api: ApiClient) -> ListCase:
-    return CASES[request.param](api)
+def case(request: pytest.FixtureRequest, api: ApiClient, built_cases: dict[str, ListCase]) -> ListCase:
+    name: str = request.param
+    if name not in built_cases:
+        built_cases[name] = CASES[name](api)
+    return built_cases[name]
 
 
 def sort(case: ListCase, order: str) -> dict[str, Any]:
